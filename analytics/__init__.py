@@ -1,0 +1,1 @@
+"""Analytics: IKM, officer components, complaint trends, dashboards, exports."""

@@ -1,0 +1,85 @@
+"""The application factory: defaults → environment → overrides, then extensions, blueprints,
+error pages and CLI commands, in that order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from core import db, settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+        instance_path=str(settings.ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.update(settings.build(settings.Path(app.instance_path), config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from core import i18n, security
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from core.views import blueprint as core_blueprint
+    from survey.api import blueprint as survey_api
+    from survey.views import blueprint as survey_pages
+
+    app.register_blueprint(core_blueprint)
+    app.register_blueprint(survey_pages)
+    app.register_blueprint(survey_api)
+    for name in ("kiosk", "analytics"):
+        _register_optional_area(app, name)
+
+
+def _register_optional_area(app: Flask, package: str) -> None:
+    """Areas register their blueprints through ``<area>.views.register(app)``."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"{package}.views")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{package}.views":
+            raise
+        return
+    module.register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from core import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from core.cli import register as register_core
+    from survey.cli import register as register_survey
+
+    register_core(app)
+    register_survey(app)
+    for package in ("kiosk", "analytics"):
+        import importlib
+
+        try:
+            module = importlib.import_module(f"{package}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.cli":
+                raise
+            continue
+        module.register(app)

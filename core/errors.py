@@ -1,0 +1,55 @@
+"""Error pages and JSON errors: a message a citizen understands, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "Permintaan tidak dapat diproses.",
+    403: "Anda tidak memiliki akses ke halaman ini.",
+    404: "Halaman tidak ditemukan.",
+    405: "Metode tidak diizinkan.",
+    409: "Permintaan bertentangan dengan data yang ada.",
+    413: "Data yang dikirim terlalu besar.",
+    422: "Data tidak valid.",
+    429: "Terlalu banyak permintaan. Silakan coba lagi sebentar lagi.",
+    500: "Terjadi kesalahan di server. Silakan coba lagi.",
+    503: "Layanan sedang tidak tersedia. Silakan coba lagi.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/kiosk/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None, **extra):
+    message = message or _(MESSAGES.get(status, MESSAGES[400]))
+    if wants_json():
+        body = {"error": code or str(status), "message": message, **extra}
+        return body, status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(
+            400,
+            _("Sesi formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi."),
+            "csrf",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return error_response(status, _(MESSAGES[status]) if status in MESSAGES else None)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)

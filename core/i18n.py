@@ -1,0 +1,48 @@
+"""Bahasa Indonesia first, English on request: ``?lang=en`` sets a cookie that later pages
+follow; otherwise the cookie, then the browser's preference, then Indonesian."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import Babel, get_locale
+
+from core.settings import ROOT
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in languages:
+        return remembered
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def init_app(app: Flask) -> None:
+    Babel(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+
+    @app.after_request
+    def remember_language(response):
+        asked = request.args.get("lang")
+        if asked in app.config["LANGUAGES"]:
+            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="Lax",
+                                httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+    @app.context_processor
+    def language_context():
+        return {"current_locale": str(get_locale() or "id")}
+
+
+def current_language() -> str:
+    return str(get_locale() or "id")

@@ -1,0 +1,1 @@
+"""Kiosk: counter tablets, pairing, officer sign-in, the offline queue."""

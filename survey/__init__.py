@@ -1,0 +1,1 @@
+"""Survey: questionnaire, QR codes, ratings, comments; record_rating()."""

@@ -1,0 +1,248 @@
+"""The questionnaire, QR codes, ratings (with their nine SKM answers), comments and the
+follow-up history of complaints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import Base, Counter, Officer, Unit, utcnow
+from survey.elements import ELEMENT_CODES
+
+
+class Questionnaire(Base):
+    """A version of the questionnaire. Ratings remember which version the citizen saw."""
+
+    __tablename__ = "questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="questionnaire", order_by="Question.position"
+    )
+
+
+class Question(Base):
+    """One question: an SKM element (U1…U9) or an office's own (``unit_id`` set)."""
+
+    __tablename__ = "question"
+    __table_args__ = (
+        Index("uq_question_code_per_version", "questionnaire_id", "code", "unit_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int]
+    text_id: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    # {"id": [4 labels, worst first], "en": [...]}
+    labels: Mapped[dict]
+    about_officer: Mapped[bool] = mapped_column(default=False)
+    standard: Mapped[bool] = mapped_column(default=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="questions")
+
+    def text(self, locale: str) -> str:
+        return self.text_en if locale == "en" else self.text_id
+
+    def answer_labels(self, locale: str) -> list[str]:
+        return list(self.labels.get(locale) or self.labels["id"])
+
+
+class QrCode(Base):
+    """A signed, revocable survey code: a counter's standing code, an officer's badge code,
+    or a single-use code printed on a queue ticket."""
+
+    __tablename__ = "qr_code"
+    __table_args__ = (
+        CheckConstraint("kind IN ('counter', 'officer', 'single')", name="known_kind"),
+        CheckConstraint(
+            "(kind = 'officer' AND officer_id IS NOT NULL) OR kind != 'officer'",
+            name="officer_code_has_officer",
+        ),
+        CheckConstraint(
+            "(kind = 'counter' AND counter_id IS NOT NULL) OR kind != 'counter'",
+            name="counter_code_has_counter",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(24), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    batch: Mapped[str | None] = mapped_column(String(40))
+
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    officer: Mapped[Officer | None] = relationship()
+
+
+def _answer_column(code: str):
+    return mapped_column(
+        SmallInteger,
+        CheckConstraint(f"{code.lower()} BETWEEN 1 AND 4", name=f"{code.lower()}_1_to_4"),
+        nullable=True,
+    )
+
+
+class Rating(Base):
+    """One citizen's rating. The id is chosen by the client, so a retry is recognised.
+
+    The nine SKM answers are columns rather than rows: the standard fixes them, a rating
+    is then one INSERT, and the IKM is a plain AVG per column. An office's own questions
+    are rows in ``custom_answer``.
+    """
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        CheckConstraint("channel IN ('qr', 'kiosk', 'api')", name="known_channel"),
+        Index("ix_rating_unit_day", "unit_id", "service_day"),
+        Index("ix_rating_officer_day", "officer_id", "service_day"),
+        Index("ix_rating_counter_received", "counter_id", "received_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"))
+    qr_code_id: Mapped[int | None] = mapped_column(ForeignKey("qr_code.id"))
+    kiosk_device_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_device.id"))
+    questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaire.id"))
+    channel: Mapped[str] = mapped_column(String(8))
+
+    u1: Mapped[int | None] = _answer_column("U1")
+    u2: Mapped[int | None] = _answer_column("U2")
+    u3: Mapped[int | None] = _answer_column("U3")
+    u4: Mapped[int | None] = _answer_column("U4")
+    u5: Mapped[int | None] = _answer_column("U5")
+    u6: Mapped[int | None] = _answer_column("U6")
+    u7: Mapped[int | None] = _answer_column("U7")
+    u8: Mapped[int | None] = _answer_column("U8")
+    u9: Mapped[int | None] = _answer_column("U9")
+
+    # When the citizen rated (the client's clock, checked) and when we stored it.
+    submitted_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day of ``submitted_at`` in the unit's own time zone: what reports group by.
+    service_day: Mapped[date]
+    # SHA-256 of the canonical request, to tell a retry (same) from a clash (different).
+    body_digest: Mapped[str] = mapped_column(String(64))
+
+    gender: Mapped[str | None] = mapped_column(String(1))
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    education: Mapped[str | None] = mapped_column(String(8))
+    occupation: Mapped[str | None] = mapped_column(String(16))
+    service_type: Mapped[str | None] = mapped_column(String(120))
+
+    # A keyed hash of the client's network address, never the address itself.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    # Integrity flags ("burst,repeat,off-hours"); flagged ratings stay out of officer
+    # components until cleared.
+    flags: Mapped[str | None] = mapped_column(String(200))
+    flags_cleared_at: Mapped[datetime | None]
+    flags_cleared_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    officer: Mapped[Officer | None] = relationship()
+    comment: Mapped[Comment | None] = relationship(back_populates="rating", uselist=False)
+    custom_answers: Mapped[list[CustomAnswer]] = relationship()
+
+    def answers(self) -> dict[str, int]:
+        return {
+            code: value
+            for code in ELEMENT_CODES
+            if (value := getattr(self, code.lower())) is not None
+        }
+
+    @property
+    def counts_for_officer(self) -> bool:
+        return self.officer_id is not None and (not self.flags or self.flags_cleared_at is not None)
+
+
+class CustomAnswer(Base):
+    """An answer to an office's own question."""
+
+    __tablename__ = "custom_answer"
+    __table_args__ = (CheckConstraint("value BETWEEN 1 AND 4", name="value_1_to_4"),)
+
+    rating_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+
+    question: Mapped[Question] = relationship()
+
+
+class Comment(Base):
+    """The free text left with a rating: praise, complaint, suggestion or question.
+
+    Complaints and questions are followed up (status, assignee, due date, history).
+    """
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('praise', 'complaint', 'suggestion', 'question')", name="known_kind"
+        ),
+        CheckConstraint(
+            "status IS NULL OR status IN ('baru', 'diproses', 'ditindaklanjuti', 'selesai')",
+            name="known_status",
+        ),
+        Index("ix_comment_unit_created", "unit_id", "created_at"),
+        Index("ix_comment_officer_created", "officer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating.id"), unique=True)
+    # Copied from the rating so follow-up lists need no join.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(20))
+    element: Mapped[str | None] = mapped_column(String(4))
+    status: Mapped[str | None] = mapped_column(String(20))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_on: Mapped[date | None]
+    resolved_at: Mapped[datetime | None]
+    # Only with the citizen's consent, only for follow-up, never exported.
+    contact: Mapped[str | None] = mapped_column(String(200))
+    contact_consent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rating: Mapped[Rating] = relationship(back_populates="comment")
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="comment", order_by="ComplaintEvent.at"
+    )
+
+
+class ComplaintEvent(Base):
+    """One step in a complaint's follow-up: who did what, when."""
+
+    __tablename__ = "complaint_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    comment: Mapped[Comment] = relationship(back_populates="events")

@@ -1,0 +1,380 @@
+"""Survey logic without HTTP: issuing and resolving QR codes, the questionnaire, and
+``record_rating`` — the one way a rating enters the database, whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.db import begin_write
+from core.models import Counter, Officer, Shift, Unit, utcnow
+from core.workdays import due_date
+from survey import integrity, tokens
+from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
+from survey.models import Comment, CustomAnswer, QrCode, Question, Questionnaire, Rating
+from survey.schema import InvalidRating, RatingInput
+
+COMPLAINT_DUE_WORKING_DAYS = 5
+
+
+class SurveyError(Exception):
+    """A domain error with an HTTP status and a message a citizen understands."""
+
+    status = 400
+    code = "error"
+    message = _l("Permintaan tidak dapat diproses.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+
+
+class CodeNotFound(SurveyError):
+    status, code = 404, "code_not_found"
+    message = _l("Kode QR ini tidak kami kenal. Periksa kembali kode di loket.")
+
+
+class CodeTampered(SurveyError):
+    status, code = 403, "code_tampered"
+    message = _l("Kode QR ini tidak sah. Pindai ulang kode yang tertempel di loket.")
+
+
+class CodeRevoked(SurveyError):
+    status, code = 403, "code_revoked"
+    message = _l("Kode QR ini sudah tidak berlaku. Silakan pindai kode terbaru di loket.")
+
+
+class CodeAlreadyUsed(SurveyError):
+    status, code = 409, "code_used"
+    message = _l("Kode sekali pakai ini sudah dipakai untuk menilai. Terima kasih!")
+
+
+class RatingConflict(SurveyError):
+    status, code = 409, "id_conflict"
+    message = _l("ID penilaian ini sudah dipakai untuk penilaian lain.")
+
+
+# --- codes ----------------------------------------------------------------------------
+
+
+def issue_code(
+    session: Session,
+    *,
+    counter: Counter | None = None,
+    officer: Officer | None = None,
+    single_use_unit: Unit | None = None,
+    batch: str | None = None,
+) -> QrCode:
+    """A new code for a counter, an officer, or (single use) a unit."""
+    if counter is not None:
+        code = QrCode(kind="counter", counter=counter, unit_id=counter.unit_id)
+    elif officer is not None:
+        code = QrCode(kind="officer", officer=officer, unit_id=officer.unit_id)
+    elif single_use_unit is not None:
+        code = QrCode(kind="single", unit_id=single_use_unit.id, batch=batch)
+    else:
+        raise ValueError("a code is for a counter, an officer or a unit")
+    code.public_id = tokens.new_public_id()
+    session.add(code)
+    session.flush()
+    return code
+
+
+def current_code(
+    session: Session, *, counter: Counter | None = None, officer: Officer | None = None
+) -> QrCode:
+    """The newest unrevoked standing code of a counter or officer, issued if there is none."""
+    query = select(QrCode).where(QrCode.revoked_at.is_(None))
+    if counter is not None:
+        query = query.where(QrCode.kind == "counter", QrCode.counter_id == counter.id)
+    else:
+        assert officer is not None
+        query = query.where(QrCode.kind == "officer", QrCode.officer_id == officer.id)
+    code = session.scalars(query.order_by(QrCode.id.desc()).limit(1)).first()
+    return code or issue_code(session, counter=counter, officer=officer)
+
+
+def revoke_code(session: Session, code: QrCode, now: datetime | None = None) -> None:
+    code.revoked_at = now or utcnow()
+
+
+def reissue_code(session: Session, code: QrCode) -> QrCode:
+    """Revoke a code and issue its replacement (a poster was photographed and misused…)."""
+    revoke_code(session, code)
+    if code.kind == "counter":
+        return issue_code(session, counter=code.counter)
+    if code.kind == "officer":
+        return issue_code(session, officer=code.officer)
+    raise ValueError("single-use codes are not reissued")
+
+
+def token_for(code: QrCode, secret_key: str) -> str:
+    return tokens.sign(secret_key, code.public_id)
+
+
+def survey_url(code: QrCode, secret_key: str, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{token_for(code, secret_key)}"
+
+
+def resolve_code(session: Session, token: str, secret_key: str) -> QrCode:
+    """The code behind a token, or the reason it cannot be used."""
+    try:
+        public_id = tokens.unsign(secret_key, token)
+    except tokens.TamperedToken as exc:
+        raise CodeTampered() from exc
+    code = session.scalars(select(QrCode).where(QrCode.public_id == public_id)).first()
+    if code is None:
+        raise CodeNotFound()
+    if code.revoked_at is not None:
+        raise CodeRevoked()
+    return code
+
+
+# --- questionnaire --------------------------------------------------------------------
+
+
+def ensure_questionnaire(session: Session) -> Questionnaire:
+    """The active questionnaire; version 1 with the nine SKM elements is made if none exists."""
+    active = session.scalars(
+        select(Questionnaire).where(Questionnaire.active.is_(True))
+        .order_by(Questionnaire.version.desc()).limit(1)
+    ).first()
+    if active is not None:
+        return active
+    questionnaire = Questionnaire(version=1, active=True)
+    session.add(questionnaire)
+    for position, element in enumerate(ELEMENTS, start=1):
+        session.add(
+            Question(
+                questionnaire=questionnaire,
+                code=element.code,
+                position=position,
+                text_id=element.question_id,
+                text_en=element.question_en,
+                labels={"id": list(element.labels_id), "en": list(element.labels_en)},
+                about_officer=element.about_officer,
+                standard=True,
+            )
+        )
+    session.flush()
+    return questionnaire
+
+
+def questions_for_unit(session: Session, unit_id: int) -> list[Question]:
+    """The active questionnaire's standard questions, then the unit's own, in order."""
+    questionnaire = ensure_questionnaire(session)
+    return list(
+        session.scalars(
+            select(Question)
+            .where(
+                Question.questionnaire_id == questionnaire.id,
+                Question.active.is_(True),
+                or_(Question.unit_id.is_(None), Question.unit_id == unit_id),
+            )
+            .order_by(Question.standard.desc(), Question.position)
+        )
+    )
+
+
+# --- recording ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a rating came from, already authenticated by the caller."""
+
+    channel: str
+    unit: Unit
+    counter_id: int | None = None
+    officer_id: int | None = None  # an officer's own code names the officer
+    qr_code: QrCode | None = None
+    kiosk_device_id: int | None = None
+    client_hash: str | None = None
+
+
+def origin_from_code(code: QrCode, channel: str, client_hash: str | None = None) -> Origin:
+    return Origin(
+        channel=channel,
+        unit=code.unit,
+        counter_id=code.counter_id,
+        officer_id=code.officer_id,
+        qr_code=code,
+        client_hash=client_hash,
+    )
+
+
+def shift_at(session: Session, counter_id: int, moment: datetime) -> Shift | None:
+    """The shift signed in to a counter at that moment, if any (the latest, if several)."""
+    return session.scalars(
+        select(Shift)
+        .where(
+            Shift.counter_id == counter_id,
+            Shift.started_at <= moment,
+            or_(Shift.ended_at.is_(None), Shift.ended_at > moment),
+        )
+        .order_by(Shift.started_at.desc())
+        .limit(1)
+    ).first()
+
+
+def officer_shift_at(session: Session, officer_id: int, moment: datetime) -> Shift | None:
+    return session.scalars(
+        select(Shift)
+        .where(
+            Shift.officer_id == officer_id,
+            Shift.started_at <= moment,
+            or_(Shift.ended_at.is_(None), Shift.ended_at > moment),
+        )
+        .order_by(Shift.started_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _moment_of_rating(
+    data: RatingInput, now: datetime, skew: timedelta, max_age: timedelta
+) -> datetime:
+    if data.submitted_at is None:
+        return now
+    if data.submitted_at > now + skew:
+        raise InvalidRating({"submitted_at": _l("Waktu penilaian ada di masa depan.")})
+    if data.submitted_at < now - max_age:
+        raise InvalidRating({"submitted_at": _l("Penilaian ini terlalu lama untuk diterima.")})
+    return min(data.submitted_at, now)
+
+
+def record_rating(
+    session: Session,
+    data: RatingInput,
+    origin: Origin,
+    *,
+    now: datetime | None = None,
+    clock_skew: timedelta = timedelta(minutes=5),
+    max_age: timedelta = timedelta(days=30),
+) -> tuple[Rating, bool]:
+    """Store a rating once. Returns ``(rating, created)``: a retry of the same rating returns
+    the stored one with ``created=False``; the same id with another body raises
+    ``RatingConflict``. Flushes; the caller commits."""
+    now = now or utcnow()
+    begin_write(session)
+    digest = data.digest()
+
+    existing = session.get(Rating, data.id)
+    if existing is not None:
+        if existing.body_digest != digest:
+            raise RatingConflict()
+        return existing, False
+
+    code = origin.qr_code
+    if code is not None and code.kind == "single" and code.used_at is not None:
+        raise CodeAlreadyUsed()
+
+    moment = _moment_of_rating(data, now, clock_skew, max_age)
+    custom = _custom_answers(session, origin.unit.id, data.custom_answers)
+
+    shift = None
+    officer_id = origin.officer_id
+    if officer_id is not None:
+        shift = officer_shift_at(session, officer_id, moment)
+    elif origin.counter_id is not None:
+        shift = shift_at(session, origin.counter_id, moment)
+        officer_id = shift.officer_id if shift else None
+
+    unit_zone = ZoneInfo(origin.unit.timezone)
+    answers = data.standard_answers
+    respondent = data.respondent
+    rating = Rating(
+        id=data.id,
+        unit_id=origin.unit.id,
+        counter_id=origin.counter_id if origin.counter_id else (shift.counter_id if shift else None),
+        officer_id=officer_id,
+        shift_id=shift.id if shift else None,
+        qr_code_id=code.id if code else None,
+        kiosk_device_id=origin.kiosk_device_id,
+        channel=origin.channel,
+        submitted_at=moment,
+        received_at=now,
+        service_day=moment.astimezone(unit_zone).date(),
+        body_digest=digest,
+        gender=respondent.gender,
+        age_band=respondent.age_band,
+        education=respondent.education,
+        occupation=respondent.occupation,
+        service_type=respondent.service_type,
+        client_hash=origin.client_hash,
+        **{code_.lower(): value for code_, value in answers.items()},
+    )
+    session.add(rating)
+    for question, value in custom:
+        session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
+    if data.comment is not None:
+        session.add(_comment_for(session, rating, data, moment.astimezone(unit_zone).date()))
+    if code is not None and code.kind == "single":
+        code.used_at = now
+    reasons = integrity.assess(session, rating, origin.unit)
+    if reasons:
+        rating.flags = ",".join(reasons)
+    session.flush()
+    return rating, True
+
+
+def _custom_answers(
+    session: Session, unit_id: int, answers: dict[str, int]
+) -> list[tuple[Question, int]]:
+    if not answers:
+        return []
+    by_code = {q.code: q for q in questions_for_unit(session, unit_id) if not q.standard}
+    unknown = [code for code in answers if code not in by_code]
+    if unknown:
+        raise InvalidRating({f"answers.{code}": _l("Pertanyaan tidak dikenal.") for code in unknown})
+    return [(by_code[code], value) for code, value in answers.items()]
+
+
+def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day) -> Comment:
+    comment = data.comment
+    assert comment is not None
+    followed_up = comment.kind in ("complaint", "question")
+    return Comment(
+        rating=rating,
+        unit_id=rating.unit_id,
+        officer_id=rating.officer_id,
+        kind=comment.kind,
+        text=comment.text,
+        category=comment.category,
+        element=COMPLAINT_CATEGORIES[comment.category][0] if comment.category else None,
+        status="baru" if followed_up else None,
+        due_on=due_date(session, local_day, COMPLAINT_DUE_WORKING_DAYS) if followed_up else None,
+        contact=comment.contact if comment.contact_consent else None,
+        contact_consent=comment.contact_consent,
+        created_at=rating.received_at,
+    )
+
+
+def find_rating(session: Session, rating_id) -> Rating | None:
+    return session.get(Rating, rating_id)
+
+
+__all__ = [
+    "CodeAlreadyUsed",
+    "CodeNotFound",
+    "CodeRevoked",
+    "CodeTampered",
+    "Origin",
+    "RatingConflict",
+    "SurveyError",
+    "current_code",
+    "ensure_questionnaire",
+    "issue_code",
+    "origin_from_code",
+    "record_rating",
+    "reissue_code",
+    "resolve_code",
+    "revoke_code",
+    "shift_at",
+    "survey_url",
+]

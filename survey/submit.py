@@ -1,0 +1,48 @@
+"""Commit a rating once, for every web channel (form, API, kiosk).
+
+``record_rating`` does the work and flushes; this commits, and settles the one race it
+cannot see: two copies of the same rating arriving at once on PostgreSQL, where the second
+insert waits for the first and then fails on the primary key. The loser re-reads and answers
+as a retry would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from survey.models import Rating
+from survey.schema import RatingInput
+from survey.services import Origin, RatingConflict, record_rating
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not take the rating; the client keeps it and retries."""
+
+
+def save_rating(session: Session, data: RatingInput, origin: Origin) -> tuple[Rating, bool]:
+    config = current_app.config
+    try:
+        rating, created = record_rating(
+            session,
+            data,
+            origin,
+            clock_skew=timedelta(seconds=config["CLOCK_SKEW_SECONDS"]),
+            max_age=timedelta(days=config["MAX_RATING_AGE_DAYS"]),
+        )
+        session.commit()
+        return rating, created
+    except IntegrityError:
+        session.rollback()
+        existing = session.get(Rating, data.id)
+        if existing is None:
+            raise
+        if existing.body_digest != data.digest():
+            raise RatingConflict() from None
+        return existing, False
+    except OperationalError as exc:
+        session.rollback()
+        current_app.logger.warning("rating %s not stored: database unavailable: %s", data.id, exc)
+        raise DatabaseUnavailable() from exc

@@ -1,0 +1,36 @@
+"""Signed survey codes. A token is ``<public id>.<signature>``: the id finds the code's row
+(which may be revoked), the signature proves the server issued it, so a guessed or altered
+token is refused before the database is asked."""
+
+from __future__ import annotations
+
+import secrets
+
+from itsdangerous import BadSignature, Signer
+
+SALT = "suara-layanan.qr-code"
+
+
+class TamperedToken(ValueError):
+    """The token's signature does not match: altered, truncated or made up."""
+
+
+def _signer(secret_key: str) -> Signer:
+    return Signer(secret_key, salt=SALT, sep=".")
+
+
+def new_public_id() -> str:
+    # 9 random bytes, URL-safe, never containing the separator; not sequential, so codes
+    # reveal nothing about how many exist.
+    return secrets.token_urlsafe(9).replace(".", "")
+
+
+def sign(secret_key: str, public_id: str) -> str:
+    return _signer(secret_key).sign(public_id).decode()
+
+
+def unsign(secret_key: str, token: str) -> str:
+    try:
+        return _signer(secret_key).unsign(token).decode()
+    except BadSignature as exc:
+        raise TamperedToken(token) from exc

@@ -1,0 +1,106 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL with TEST_DATABASE_URL),
+each test in a transaction rolled back afterwards; factories; the CLI runner."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from core import create_app
+from tests.support.databases import temporary_database
+from tests.support.factories import Factory
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with temporary_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+def build_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://suara.test",
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = build_app(database_url)
+    yield app
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def connection(app):
+    """A connection in an outer transaction that every test rolls back."""
+    engine = app.extensions["db"].engine
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        if outer.is_active:
+            outer.rollback()
+
+
+def bind_to(app, connection):
+    """Make the app's sessions join ``connection``'s transaction (as savepoints)."""
+    database = app.extensions["db"]
+    original = database.sessionmaker
+    database.sessionmaker = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    return original
+
+
+@pytest.fixture
+def db_session(app, connection):
+    original = bind_to(app, connection)
+    session = app.extensions["db"].sessionmaker()
+    yield session
+    session.close()
+    app.extensions["db"].sessionmaker = original
+
+
+@pytest.fixture
+def make_app(database_url, connection):
+    """Another app on the same database, with other settings, inside this test's transaction."""
+    made = []
+
+    def factory(**overrides):
+        other = build_app(database_url, **overrides)
+        bind_to(other, connection)
+        made.append(other)
+        return other
+
+    yield factory
+    for other in made:
+        other.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def factory(db_session):
+    return Factory(db_session)
+
+
+@pytest.fixture
+def app_context(app):
+    with app.test_request_context():
+        yield

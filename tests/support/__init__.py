@@ -1,0 +1,1 @@
+"""Test support: throwaway databases, factories, a real gunicorn, a real Chromium."""

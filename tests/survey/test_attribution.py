@@ -1,0 +1,69 @@
+"""A rating belongs to an officer only when it is certain who served."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from core.models import utcnow
+from survey.schema import parse_rating
+from survey.services import current_code, origin_from_code, record_rating, token_for
+from tests.conftest import TEST_SECRET
+
+
+def rate(db_session, code, submitted_at=None, now=None):
+    data = parse_rating({"id": str(uuid.uuid4()), "token": token_for(code, TEST_SECRET),
+                         "answers": {"U7": 4},
+                         **({"submitted_at": submitted_at.isoformat()} if submitted_at else {})})
+    rating, created = record_rating(db_session, data, origin_from_code(code, "qr"), now=now)
+    assert created
+    return rating
+
+
+def test_a_counter_rating_during_a_shift_belongs_to_the_officer_on_shift(db_session, factory):
+    shift = factory.shift()
+    rating = rate(db_session, current_code(db_session, counter=shift.counter))
+    assert rating.officer_id == shift.officer_id
+    assert rating.shift_id == shift.id
+
+
+def test_a_rating_outside_any_shift_belongs_to_no_officer(db_session, factory):
+    now = utcnow()
+    shift = factory.shift(started_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=2))
+    rating = rate(db_session, current_code(db_session, counter=shift.counter))
+    assert rating.officer_id is None and rating.shift_id is None
+    assert rating.unit_id == shift.counter.unit_id
+
+
+def test_a_queued_rating_belongs_to_the_shift_at_the_moment_it_was_made(db_session, factory):
+    now = utcnow()
+    earlier = factory.shift(started_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=1))
+    factory.shift(counter=earlier.counter, started_at=now - timedelta(hours=1))
+    rating = rate(db_session, current_code(db_session, counter=earlier.counter),
+                  submitted_at=now - timedelta(hours=2))
+    assert rating.officer_id == earlier.officer_id
+
+
+def test_an_officer_code_names_the_officer_even_without_a_shift(db_session, factory):
+    officer = factory.officer()
+    rating = rate(db_session, current_code(db_session, officer=officer))
+    assert rating.officer_id == officer.id
+    assert rating.counter_id is None
+
+
+def test_an_officer_code_used_during_their_shift_records_the_counter_too(db_session, factory):
+    shift = factory.shift()
+    rating = rate(db_session, current_code(db_session, officer=shift.officer))
+    assert (rating.officer_id, rating.counter_id, rating.shift_id) == (
+        shift.officer_id, shift.counter_id, shift.id)
+
+
+def test_the_service_day_is_the_units_own_local_day(db_session, factory):
+    from tests.support.factories import at
+
+    unit = factory.unit(timezone="Asia/Jayapura")
+    counter = factory.counter(unit=unit)
+    moment = at(2026, 3, 2, 7, 30, zone="Asia/Jayapura")  # still 1 March in UTC
+    rating = rate(db_session, current_code(db_session, counter=counter), submitted_at=moment,
+                  now=moment + timedelta(minutes=1))
+    assert str(rating.service_day) == "2026-03-02"
