@@ -29,11 +29,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from core import i18n, security
+    from core import auth, i18n, security
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,142 @@
+"""Who may see what. Accounts sign in with Flask-Login; passwords are hashed with argon2id.
+
+Scope is enforced where data is read: views ask ``visible_unit_ids`` (or the ``can_see_*``
+helpers) and filter their queries with it, rather than hiding links in templates.
+- administrator: everything
+- department head (kepala dinas): the units, officers, ratings and comments of their department
+- unit supervisor (kepala unit / atasan langsung): their unit
+- officer: their own component and the comments about them
+- the public (nobody signed in): unit-level results only
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import db
+from core.models import Officer, Role, Unit, User
+
+login_manager = LoginManager()
+password_hasher = PasswordHasher()
+
+
+class Account:
+    """The Flask-Login view of a ``User`` row (kept apart from the model on purpose)."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    def get_id(self) -> str:
+        # The password-change time is part of the id, so changing a password ends every
+        # other session of that account.
+        stamp = int(self.user.password_changed_at.timestamp()) if self.user.password_changed_at else 0
+        return f"{self.user.id}:{stamp}"
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+def hash_password(password: str) -> str:
+    return password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@login_manager.user_loader
+def load_account(account_id: str):
+    try:
+        user_id, stamp = (int(part) for part in account_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session().get(User, user_id)
+    if user is None or not user.active:
+        return None
+    current = int(user.password_changed_at.timestamp()) if user.password_changed_at else 0
+    return Account(user) if current == stamp else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        abort(401)
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+
+
+def signed_in_user() -> User | None:
+    return current_user.user if current_user and current_user.is_authenticated else None
+
+
+def roles_required(*roles: Role | str):
+    """Only these roles (the administrator always) may use the view; others get 403."""
+    allowed = {Role(r).value for r in roles} | {Role.ADMIN.value}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = signed_in_user()
+            if user is None:
+                return login_manager.unauthorized()
+            if user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_unit_ids(session: Session, user: User | None) -> set[int] | None:
+    """Units whose internal data the user may see; ``None`` means all (administrator).
+    The public and officers get an empty set: they see no unit's internal data."""
+    if user is None:
+        return set()
+    if user.role == Role.ADMIN.value:
+        return None
+    if user.role == Role.HEAD.value and user.department_id is not None:
+        return set(session.scalars(select(Unit.id).where(Unit.department_id == user.department_id)))
+    if user.role == Role.SUPERVISOR.value and user.unit_id is not None:
+        return {user.unit_id}
+    return set()
+
+
+def can_see_unit(session: Session, user: User | None, unit_id: int) -> bool:
+    visible = visible_unit_ids(session, user)
+    return visible is None or unit_id in visible
+
+
+def can_see_officer(session: Session, user: User | None, officer: Officer) -> bool:
+    if user is not None and user.role == Role.OFFICER.value:
+        return user.officer_id == officer.id
+    return can_see_unit(session, user, officer.unit_id)
+
+
+def restrict_to_units(query, unit_column, session: Session, user: User | None):
+    """Add the user's unit scope to a ``select()``."""
+    visible = visible_unit_ids(session, user)
+    if visible is None:
+        return query
+    return query.where(unit_column.in_(visible or {-1}))
