@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.db import begin_write
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
-from survey import integrity, tokens
+from survey import aggregates, integrity, tokens
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
 from survey.models import Comment, CustomAnswer, QrCode, Question, Questionnaire, Rating
 from survey.schema import InvalidRating, RatingInput
@@ -320,6 +320,7 @@ def record_rating(
     if reasons:
         rating.flags = ",".join(reasons)
     session.flush()
+    aggregates.record(session, rating)
     return rating, True
 
 

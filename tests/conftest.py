@@ -101,6 +101,24 @@ def factory(db_session):
 
 
 @pytest.fixture
+def signed_in(app, db_session):
+    """``signed_in(user)``: a test client with that user's session (Flask-Login's own way)."""
+    from flask_login import FlaskLoginClient
+
+    from core.auth import Account
+
+    def make(user):
+        previous = app.test_client_class
+        app.test_client_class = FlaskLoginClient
+        try:
+            return app.test_client(user=Account(user))
+        finally:
+            app.test_client_class = previous
+
+    return make
+
+
+@pytest.fixture
 def app_context(app):
     with app.test_request_context():
         yield

@@ -16,11 +16,6 @@ from survey.services import ensure_questionnaire
 
 _sequence = itertools.count(1)
 
-VALID_NIPS = itertools.cycle(
-    f"1985031420100120{n:02d}" for n in range(1, 100)
-)
-
-
 def next_nip() -> str:
     n = next(_sequence)
     return f"19850314201001{1 + n % 2}{n % 1000:03d}"
@@ -87,6 +82,15 @@ class Factory:
             **overrides,
         }
         return self._add(Rating(**fields))
+
+    def user(self, role: str = "admin", password: str = "rahasia-yang-panjang-123", **overrides):
+        from core.auth import hash_password
+        from core.models import User
+
+        n = next(_sequence)
+        fields = {"username": f"user{n}", "display_name": f"Pengguna {n}", "role": role,
+                  "password_hash": hash_password(password), **overrides}
+        return self._add(User(**fields))
 
     def comment(self, rating: Rating, **overrides) -> Comment:
         fields = {"kind": "praise", "text": "Petugas ramah", "unit_id": rating.unit_id,
