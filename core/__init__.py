@@ -20,6 +20,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(settings.build(settings.Path(app.instance_path), config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_blueprints(app)

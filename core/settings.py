@@ -57,6 +57,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "CLOCK_SKEW_SECONDS": 300,
         "MAX_RATING_AGE_DAYS": 30,
         "COMMENT_MAX_LENGTH": 1000,
+        # How many reverse proxies (nginx, a load balancer) stand in front of gunicorn and
+        # set X-Forwarded-For/-Proto; 0 trusts no header, so a client cannot spoof its address.
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -70,6 +73,7 @@ ENV_PARSERS: dict[str, Any] = {
     "KIOSK_IDLE_SECONDS": int,
     "SESSION_COOKIE_SECURE": _bool,
     "ENV_NAME": str,
+    "TRUSTED_PROXIES": int,
 }
 
 ENV_ALIASES = {"SUARA_ENV": "ENV_NAME"}
