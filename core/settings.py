@@ -60,6 +60,24 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies (nginx, a load balancer) stand in front of gunicorn and
         # set X-Forwarded-For/-Proto; 0 trusts no header, so a client cannot spoof its address.
         "TRUSTED_PROXIES": 0,
+        # Complaint follow-up: working days until due (SP4N-LAPOR! expects 5).
+        "COMPLAINT_DUE_WORKING_DAYS": 5,
+        # Rating integrity (survey/integrity.py, docs/integrity.md): flagged, never rejected.
+        "INTEGRITY_BURST_COUNT": 10,
+        "INTEGRITY_BURST_MINUTES": 10,
+        "INTEGRITY_REPEAT_COUNT": 3,
+        "INTEGRITY_REPEAT_MINUTES": 10,
+        "SERVICE_HOURS_GRACE_MINUTES": 30,
+        "KIOSK_MIN_INTERVAL_SECONDS": 5,
+        # Rate limits (core/limits.py): per device, and a looser one per address because a
+        # whole office often sits behind one.
+        "RATELIMIT_DEVICE": "10/minute;60/hour",
+        "RATELIMIT_KIOSK": "60/minute",
+        "RATELIMIT_ADDRESS": "120/minute;3000/hour",
+        # Privacy (core/retention.py): contact details and address hashes go after this many
+        # months; free text only when TEXT_RETENTION_MONTHS is set (0 keeps it).
+        "RETENTION_MONTHS": 12,
+        "TEXT_RETENTION_MONTHS": 0,
     }
 
 
@@ -74,6 +92,13 @@ ENV_PARSERS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": _bool,
     "ENV_NAME": str,
     "TRUSTED_PROXIES": int,
+    "COMPLAINT_DUE_WORKING_DAYS": int,
+    "KIOSK_MIN_INTERVAL_SECONDS": int,
+    "RATELIMIT_DEVICE": str,
+    "RATELIMIT_KIOSK": str,
+    "RATELIMIT_ADDRESS": str,
+    "RETENTION_MONTHS": int,
+    "TEXT_RETENTION_MONTHS": int,
 }
 
 ENV_ALIASES = {"SUARA_ENV": "ENV_NAME"}
