@@ -113,6 +113,9 @@ class Rating(Base):
         Index("ix_rating_unit_day", "unit_id", "service_day"),
         Index("ix_rating_officer_day", "officer_id", "service_day"),
         Index("ix_rating_counter_received", "counter_id", "received_at"),
+        # Integrity checks look back a few minutes per kiosk and per network on every rating.
+        Index("ix_rating_kiosk_submitted", "kiosk_device_id", "submitted_at"),
+        Index("ix_rating_client_received", "client_hash", "received_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -246,3 +249,20 @@ class ComplaintEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     comment: Mapped[Comment] = relationship(back_populates="events")
+
+
+class QueueMachine(Base):
+    """A queue-ticket machine allowed to fetch single-use codes for one unit. Its API key is
+    stored only as a hash (see survey/tickets.py)."""
+
+    __tablename__ = "queue_machine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
