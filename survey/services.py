@@ -320,7 +320,7 @@ def record_rating(
     if reasons:
         rating.flags = ",".join(reasons)
     session.flush()
-    aggregates.record(session, rating)
+    aggregates.record(session, rating, [v for q, v in custom if q.about_officer])
     return rating, True
 
 
