@@ -1,13 +1,18 @@
-"""``flask --app wsgi qr …``: survey links and QR codes for counters and officers."""
+"""``flask --app wsgi qr …``: survey links, QR images and printable sheets for counters and
+officers; ``flask --app wsgi demo-data``: the demo city."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from core import db
 from core.cli import commit_or_fail
-from core.services import counter_by_code, officer_by_identifier
+from core.services import counter_by_code, officer_by_identifier, unit_by_code
+from survey import qr
 from survey.services import current_code, reissue_code, survey_url
 
 qr_cli = AppGroup("qr", help="Survey links and QR codes.")
@@ -43,6 +48,62 @@ def qr_reissue(counter_code, officer_nip) -> None:
     click.echo(f"Kode lama dicabut. Kode baru:\n{_url(code)}")
 
 
+OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+@qr_cli.command("image")
+@click.argument("counter_code", required=False)
+@click.option("--officer", "officer_nip", help="An officer's NIP instead of a counter.")
+@click.option("-o", "--output", type=OUTPUT, required=True, help="FILE.png or FILE.svg.")
+def qr_image(counter_code, officer_nip, output: Path) -> None:
+    """Write the QR code of a counter's (or an officer's) survey link as PNG or SVG."""
+    if output.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("write a .png or .svg file", param_hint="-o")
+    code = commit_or_fail(lambda s: _code_for(s, counter_code, officer_nip))
+    url = _url(code)
+    qr.write_image(url, output)
+    click.echo(f"{output}\n{url}")
+
+
+@qr_cli.command("sheet")
+@click.argument("unit_code")
+@click.option("-o", "--output", type=OUTPUT, required=True, help="FILE.pdf or FILE.html.")
+def qr_sheet(unit_code, output: Path) -> None:
+    """Write a printable A4 sheet for a unit: one poster per active counter (PDF or HTML)."""
+    if output.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise click.BadParameter("write a .pdf or .html file", param_hint="-o")
+
+    def posters(session):
+        unit = unit_by_code(session, unit_code)
+        return [
+            qr.Poster(unit_name=unit.name, counter_label=counter.label,
+                      url=_url(current_code(session, counter=counter)),
+                      department_name=unit.department.name)
+            for counter in unit.counters
+            if counter.active
+        ]
+
+    found = commit_or_fail(posters)
+    if not found:
+        raise click.ClickException(f"Unit {unit_code} belum punya loket aktif.")
+    qr.write_sheet(found, output)
+    click.echo(f"{len(found)} poster ditulis ke {output}")
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data() -> None:
+    """Load the demo city (Kota Suka Maju) with a few months of ratings; safe to run twice."""
+    from survey import demo
+
+    session = db.session()
+    result = demo.load(session, echo=click.echo)
+    session.commit()
+    demo.report(session, result, current_app.config, echo=click.echo)
+    session.commit()
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(qr_cli)
+    app.cli.add_command(demo_data)
 

@@ -57,18 +57,17 @@ def build_form(questions: list[Question], locale: str, **kwargs: Any) -> SurveyF
         pass
 
     for question in questions:
-        labels = question.answer_labels(locale)
-        setattr(
-            UnitSurveyForm,
-            question.code,
-            RadioField(
-                question.text(locale),
-                choices=[(str(value), labels[value - 1]) for value in (1, 2, 3, 4)],
-                validate_choice=False,
-            ),
-        )
+        setattr(UnitSurveyForm, question.code,
+                RadioField(question.text(locale), validate_choice=False))
     form = UnitSurveyForm(**kwargs)
     form.questions = questions  # type: ignore[attr-defined]
+    # Choices are set on the bound fields: WTForms 3.3 deprecates tuples passed to the
+    # constructor (a warning, so an error under the test suite), not tuples assigned later.
+    for question in questions:
+        labels = question.answer_labels(locale)
+        getattr(form, question.code).choices = [
+            (str(value), labels[value - 1]) for value in (1, 2, 3, 4)
+        ]
     form.comment_kind.choices = _options(COMMENT_KINDS, locale)
     form.comment_category.choices = [("", _l("— pilih kategori —"))] + [
         (code, labels[2] if locale == "en" else labels[1])
