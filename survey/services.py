@@ -15,6 +15,7 @@ from core.db import begin_write
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
 from survey import aggregates, integrity, tokens
+from survey.complaints import due_working_days
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
 from survey.models import Comment, CustomAnswer, QrCode, Question, Questionnaire, Rating
 from survey.schema import InvalidRating, RatingInput
@@ -349,7 +350,7 @@ def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day)
         category=comment.category,
         element=COMPLAINT_CATEGORIES[comment.category][0] if comment.category else None,
         status="baru" if followed_up else None,
-        due_on=due_date(session, local_day, COMPLAINT_DUE_WORKING_DAYS) if followed_up else None,
+        due_on=due_date(session, local_day, due_working_days()) if followed_up else None,
         contact=comment.contact if comment.contact_consent else None,
         contact_consent=comment.contact_consent,
         created_at=rating.received_at,
