@@ -43,12 +43,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from core.accounts import blueprint as accounts_blueprint
+    from core.admin.views import blueprint as admin_blueprint
     from core.views import blueprint as core_blueprint
     from survey.api import blueprint as survey_api
     from survey.complaints_views import blueprint as complaints_pages
     from survey.views import blueprint as survey_pages
 
     app.register_blueprint(core_blueprint)
+    app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(admin_blueprint)
     app.register_blueprint(survey_pages)
     app.register_blueprint(survey_api)
     app.register_blueprint(complaints_pages)

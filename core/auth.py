@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from core import db
@@ -140,3 +140,61 @@ def restrict_to_units(query, unit_column, session: Session, user: User | None):
     if visible is None:
         return query
     return query.where(unit_column.in_(visible or {-1}))
+
+
+# --- helpers for readers ---------------------------------------------------------------
+# Views load what a URL names through these, so an object outside the user's scope answers
+# 404 exactly like one that does not exist (no probing for other departments' codes or ids).
+
+
+def restrict_rows(query, session: Session, user: User | None, *, unit_column,
+                  officer_column=None):
+    """Scope a ``select()`` of rows about units and officers (ratings, comments, components).
+
+    Heads and supervisors get their units' rows; an officer gets only the rows about
+    themselves when ``officer_column`` is given (and nothing otherwise); the public nothing."""
+    if user is not None and user.role == Role.OFFICER.value:
+        if officer_column is None or user.officer_id is None:
+            return query.where(false())
+        return query.where(officer_column == user.officer_id)
+    return restrict_to_units(query, unit_column, session, user)
+
+
+def visible_units(session: Session, user: User | None) -> list[Unit]:
+    """The units whose internal data the user may see, by code."""
+    return list(session.scalars(restrict_to_units(select(Unit), Unit.id, session, user)
+                                .order_by(Unit.code)))
+
+
+def visible_department_ids(session: Session, user: User | None) -> set[int] | None:
+    """Departments the user may see (``None``: all); a head's own even while it has no units."""
+    if user is not None and user.role == Role.ADMIN.value:
+        return None
+    ids = {unit.department_id for unit in visible_units(session, user)}
+    if user is not None and user.role == Role.HEAD.value and user.department_id is not None:
+        ids.add(user.department_id)
+    return ids
+
+
+def unit_in_scope(session: Session, user: User | None, unit_code: str) -> Unit:
+    """The unit with that code if the user may see it; 404 otherwise."""
+    unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
+    if unit is None or not can_see_unit(session, user, unit.id):
+        abort(404)
+    return unit
+
+
+def officer_in_scope(session: Session, user: User | None, officer_id: int) -> Officer:
+    """The officer if the user may see them (an officer only themselves); 404 otherwise."""
+    officer = session.get(Officer, officer_id)
+    if officer is None or not can_see_officer(session, user, officer):
+        abort(404)
+    return officer
+
+
+def in_scope_or_404(session: Session, user: User | None, model, object_id: int):
+    """Any row with a ``unit_id`` (counter, code, kiosk device, question…), if in scope."""
+    found = session.get(model, object_id)
+    if found is None or found.unit_id is None or not can_see_unit(session, user, found.unit_id):
+        abort(404)
+    return found

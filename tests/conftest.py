@@ -104,6 +104,7 @@ def factory(db_session):
 def signed_in(app, db_session):
     """``signed_in(user)``: a test client with that user's session (Flask-Login's own way)."""
     from flask_login import FlaskLoginClient
+    from flask_login.utils import _create_identifier
 
     from core.auth import Account
 
@@ -111,9 +112,16 @@ def signed_in(app, db_session):
         previous = app.test_client_class
         app.test_client_class = FlaskLoginClient
         try:
-            return app.test_client(user=Account(user))
+            client = app.test_client(user=Account(user))
         finally:
             app.test_client_class = previous
+        # Strong session protection drops a session without the identifier of the client
+        # (address and user agent) that signed in; FlaskLoginClient does not set one.
+        with app.test_request_context(environ_base=client.environ_base):
+            identifier = _create_identifier()
+        with client.session_transaction() as session:
+            session["_id"] = identifier
+        return client
 
     return make
 

@@ -1,0 +1,249 @@
+"""Signing in and out, changing one's password, and each role's home page.
+
+Failed sign-ins are counted per account: after ``LOGIN_MAX_FAILURES`` in a row the account
+is locked for ``LOGIN_LOCK_MINUTES``. Every failure — unknown name, wrong password, locked
+account — gets the same message and costs the same argon2 work, so the page never tells
+whether a username exists."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as http_session,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from core import audit, db
+from core.auth import Account, hash_password, signed_in_user, verify_password
+from core.models import Role, User, utcnow
+
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_MINUTES = 15
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 256
+
+# Where each role lands after signing in: the first endpoint that exists (areas register
+# theirs; the administration pages are always there).
+HOME_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    Role.ADMIN.value: ("admin.index",),
+    Role.HEAD.value: ("analytics.dashboard", "admin.index"),
+    Role.SUPERVISOR.value: ("analytics.dashboard", "admin.index"),
+    Role.OFFICER.value: ("analytics.my_component", "accounts.password"),
+}
+
+# Verified against when the username is unknown, so that case takes as long as a wrong
+# password (made once, lazily: hashing at import time would slow every start).
+_dummy_hash: str | None = None
+
+blueprint = Blueprint("accounts", __name__)
+
+
+class AccountError(ValueError):
+    """A password or account rule was not met; the message is for the user."""
+
+
+# --- logic ----------------------------------------------------------------------------
+
+
+def _failure_limits() -> tuple[int, timedelta]:
+    config = current_app.config
+    return (config.get("LOGIN_MAX_FAILURES", LOGIN_MAX_FAILURES),
+            timedelta(minutes=config.get("LOGIN_LOCK_MINUTES", LOGIN_LOCK_MINUTES)))
+
+
+def authenticate(session: Session, username: str, password: str,
+                 now: datetime | None = None) -> User | None:
+    """The user if the name and password match an active, unlocked account; else ``None``.
+    Counts failures and locks the account after too many (flushes; the caller commits)."""
+    global _dummy_hash
+    now = now or utcnow()
+    max_failures, lock_for = _failure_limits()
+    user = session.scalars(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    ).first()
+    if user is None:
+        _dummy_hash = _dummy_hash or hash_password("not-a-real-password")
+        verify_password(_dummy_hash, password)
+        return None
+    correct = verify_password(user.password_hash, password)
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    if not correct or not user.active:
+        if not correct:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= max_failures:
+                user.locked_until = now + lock_for
+                user.failed_logins = 0
+                audit.record(session, None, "user.locked", f"user:{user.username}",
+                             {"minutes": int(lock_for.total_seconds() // 60)})
+        session.flush()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.flush()
+    return user
+
+
+def check_new_password(user: User, password: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise AccountError(_("Kata sandi minimal %(n)d karakter.", n=PASSWORD_MIN_LENGTH))
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise AccountError(_("Kata sandi paling panjang %(n)d karakter.", n=PASSWORD_MAX_LENGTH))
+    if password.strip().lower() == (user.username or "").strip().lower():
+        raise AccountError(_("Kata sandi tidak boleh sama dengan nama pengguna."))
+
+
+def set_password(session: Session, user: User, password: str, now: datetime | None = None) -> None:
+    """Set a new password. Moving ``password_changed_at`` ends every session signed in
+    with the old one (the session id carries it); the failure count and lock are cleared."""
+    check_new_password(user, password)
+    now = now or utcnow()
+    previous = user.password_changed_at
+    # The session id keeps whole seconds: make sure the stamp really moves.
+    if previous is not None and int(previous.timestamp()) >= int(now.timestamp()):
+        now = previous + timedelta(seconds=1)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_("Kata sandi saat ini salah."))
+    if current == new:
+        raise AccountError(_("Kata sandi baru harus berbeda dari yang lama."))
+    set_password(session, user, new)
+    audit.record(session, user, "user.password_change", f"user:{user.username}")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to return to after signing in, or ``None``. Absolute and
+    scheme-relative URLs (``//evil.example``, ``/\\evil.example``) are refused."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_url(user: User) -> str:
+    for endpoint in HOME_ENDPOINTS.get(user.role, ()):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("accounts.password")
+
+
+# --- forms ----------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(),
+                                                            Length(max=PASSWORD_MAX_LENGTH)])
+    submit = SubmitField(_l("Masuk"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Kata sandi saat ini"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(), Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH)],
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(), EqualTo("new_password", _l("Kedua kata sandi tidak sama."))],
+    )
+    submit = SubmitField(_l("Ganti kata sandi"))
+
+
+# --- views ----------------------------------------------------------------------------
+
+FAILED_LOGIN = _l(
+    "Nama pengguna atau kata sandi salah, atau akun sedang dikunci. Setelah %(n)d kali "
+    "gagal berturut-turut, akun dikunci %(minutes)d menit."
+)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    user = signed_in_user()
+    if user is not None:
+        return redirect(safe_next(request.args.get("next")) or home_url(user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        session = db.session()
+        found = authenticate(session, form.username.data, form.password.data)
+        session.commit()
+        if found is not None:
+            # A fresh session: nothing set before signing in survives (session fixation).
+            http_session.clear()
+            login_user(Account(found))
+            return redirect(safe_next(request.args.get("next")) or home_url(found))
+        max_failures, lock_for = _failure_limits()
+        error = FAILED_LOGIN % {"n": max_failures,
+                                "minutes": int(lock_for.total_seconds() // 60)}
+    return render_template("accounts/login.html", form=form, error=error)
+
+
+@blueprint.post("/logout")
+def logout():
+    logout_user()
+    http_session.clear()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    user = signed_in_user()
+    assert user is not None
+    form = PasswordForm()
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            change_own_password(session, user, form.current_password.data, form.new_password.data)
+        except AccountError as exc:
+            session.rollback()
+            form.new_password.errors = [*form.new_password.errors, str(exc)]
+        else:
+            session.commit()
+            # This session follows the new password; every other one is now signed out.
+            login_user(Account(user))
+            flash(_("Kata sandi sudah diganti. Sesi lain akun ini sudah diakhiri."), "info")
+            return redirect(home_url(user))
+    return render_template("accounts/password.html", form=form,
+                           min_length=PASSWORD_MIN_LENGTH)
+
+
+@blueprint.get("/account")
+@login_required
+def home():
+    user = signed_in_user()
+    assert user is not None
+    return redirect(home_url(user))
