@@ -1,13 +1,160 @@
-"""Daily aggregates of ratings, kept in step as ratings arrive (see analytics for readers).
+"""Daily aggregates of ratings (``DailyAggregate``), kept in step as ratings arrive so that
+reports read units × days rows instead of every rating. Analytics reads them.
 
-``record(session, rating)`` is called by ``record_rating`` for every new rating."""
+``record(session, rating)`` is called by ``record_rating`` for every new rating: one upsert.
+``reclassify`` moves a rating between the flagged and the counted bucket when a head clears
+(or sets) its flags; ``rebuild`` recomputes rows from the raw ratings (demo data, repairs).
+
+The officer columns always use the standard officer elements (U3, U6, U7) plus the
+office's own questions marked ``about_officer``; analytics falls back to raw ratings when an
+administrator configures anything else.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
+from survey.models import CustomAnswer, DailyAggregate, Question, Rating
 
-def record(session: Session, rating) -> None:
-    """Add one new rating to its day's aggregate row."""
-    # Implemented with the analytics work: one upsert per rating.
-    return None
+# Per-rating means are stored × MEAN_SCALE (lcm of 1…12): exact for up to 12 officer answers.
+MEAN_SCALE = 27720
+KEY_COLUMNS = ("unit_id", "officer_id", "service_day", "flagged")
+COUNT_COLUMNS: tuple[str, ...] = (
+    "ratings", "officer_ratings", "officer_mean_sum", "officer_mean_squares",
+    *(f"{code}_{suffix}" for code in (*(c.lower() for c in ELEMENT_CODES), "custom")
+      for suffix in ("sum", "n", "a1", "a2", "a3", "a4")),
+)
+_table = DailyAggregate.__table__
+RATING_COLUMNS = (Rating.id, Rating.unit_id, Rating.officer_id, Rating.service_day, Rating.flags,
+                  Rating.flags_cleared_at, *(getattr(Rating, c.lower()) for c in ELEMENT_CODES))
+
+
+def is_flagged(rating: Rating) -> bool:
+    """Flagged and not cleared: counts for the unit, not for the officer."""
+    return bool(rating.flags) and rating.flags_cleared_at is None
+
+
+def row_for(rating: Rating, officer_custom: Iterable[int] = (), sign: int = 1) -> dict:
+    """The aggregate increments one rating contributes (negated with ``sign=-1``)."""
+    row = dict.fromkeys(COUNT_COLUMNS, 0)
+    row.update(unit_id=rating.unit_id, officer_id=rating.officer_id or 0,
+               service_day=rating.service_day, flagged=int(is_flagged(rating)), ratings=1)
+    officer_values = []
+    for code in ELEMENT_CODES:
+        value = getattr(rating, code.lower())
+        if value is None:
+            continue
+        key = code.lower()
+        row[f"{key}_sum"], row[f"{key}_n"], row[f"{key}_a{value}"] = value, 1, 1
+        if code in OFFICER_ELEMENTS:
+            officer_values.append(value)
+    for value in officer_custom:
+        row["custom_sum"] += value
+        row["custom_n"] += 1
+        row[f"custom_a{value}"] += 1
+        officer_values.append(value)
+    if officer_values:
+        count, total = len(officer_values), sum(officer_values)
+        scaled = (MEAN_SCALE * total // count if MEAN_SCALE % count == 0
+                  else round(MEAN_SCALE * total / count))
+        row.update(officer_ratings=1, officer_mean_sum=scaled, officer_mean_squares=scaled * scaled)
+    if sign != 1:
+        for column in COUNT_COLUMNS:
+            row[column] *= sign
+    return row
+
+
+def _upsert(session: Session, rows: Sequence[dict]):
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(_table).values(list(rows))
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={column: _table.c[column] + statement.excluded[column] for column in COUNT_COLUMNS},
+    )
+
+
+def record(session: Session, rating: Rating, officer_custom: Iterable[int] | None = None) -> None:
+    """Add one new rating to its day's aggregate row: a single INSERT … ON CONFLICT UPDATE.
+
+    ``officer_custom``: the rating's answers to the office's own questions about the
+    officer (``record_rating`` passes them; looked up only when not given)."""
+    if officer_custom is None:
+        officer_custom = _officer_custom_answers(session, [rating.id]).get(rating.id, [])
+    session.execute(_upsert(session, [row_for(rating, officer_custom)]))
+
+
+def reclassify(session: Session, rating: Rating, was_flagged: bool | None = None) -> None:
+    """Move a rating to the bucket its flags now put it in (call after clearing or setting
+    flags). ``was_flagged`` defaults to the opposite of its current state."""
+    now_flagged = is_flagged(rating)
+    if was_flagged is None:
+        was_flagged = not now_flagged
+    if was_flagged == now_flagged:
+        return
+    custom = _officer_custom_answers(session, [rating.id]).get(rating.id, [])
+    old = row_for(rating, custom, sign=-1)
+    old["flagged"] = int(was_flagged)
+    session.execute(_upsert(session, [old]))
+    session.execute(_upsert(session, [row_for(rating, custom)]))
+
+
+def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) -> dict:
+    query = (select(CustomAnswer.rating_id, CustomAnswer.value)
+             .join(Question, Question.id == CustomAnswer.question_id)
+             .where(Question.about_officer.is_(True)))
+    if rating_ids is not None:
+        query = query.where(CustomAnswer.rating_id.in_(rating_ids))
+    if unit_ids is not None:
+        query = query.join(Rating, Rating.id == CustomAnswer.rating_id).where(
+            Rating.unit_id.in_(unit_ids))
+    found: dict = {}
+    for rating_id, value in session.execute(query):
+        found.setdefault(rating_id, []).append(value)
+    return found
+
+
+def rebuild(
+    session: Session,
+    unit_ids: Iterable[int] | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """Recompute the aggregate rows of these units (all when ``None``) from the raw ratings.
+    Returns the number of ratings read; ``progress(k)`` is called as batches are done."""
+    unit_ids = None if unit_ids is None else list(unit_ids)
+    clear = delete(DailyAggregate)
+    # Plain rows, not ORM objects: a rebuild may read millions of ratings.
+    ratings = select(*RATING_COLUMNS).execution_options(yield_per=batch_size)
+    if unit_ids is not None:
+        clear = clear.where(DailyAggregate.unit_id.in_(unit_ids))
+        ratings = ratings.where(Rating.unit_id.in_(unit_ids))
+    session.execute(clear)
+    custom = _officer_custom_answers(session, unit_ids=unit_ids)
+    rows: dict[tuple, dict] = {}
+    read = 0
+    for rating in session.execute(ratings):
+        increment = row_for(rating, custom.get(rating.id, ()))
+        key = tuple(increment[k] for k in KEY_COLUMNS)
+        total = rows.get(key)
+        if total is None:
+            rows[key] = increment
+        else:
+            for column in COUNT_COLUMNS:
+                total[column] += increment[column]
+        read += 1
+        if progress and read % batch_size == 0:
+            progress(batch_size)
+    if progress and read % batch_size:
+        progress(read % batch_size)
+    values = list(rows.values())
+    # 300 rows × 68 columns stays under SQLite's limit of 32,766 bound parameters.
+    for start in range(0, len(values), 300):
+        session.execute(_upsert(session, values[start:start + 300]))
+    session.flush()
+    return read

@@ -1,0 +1,84 @@
+"""Reading the daily aggregates: sums over units, officers and days, turned into the totals
+the pure IKM and component math takes. Cost grows with units × days, never with ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analytics.officers import CUSTOM, OfficerTotals
+from survey.aggregates import COUNT_COLUMNS, MEAN_SCALE
+from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
+from survey.models import DailyAggregate
+
+GROUPABLE = ("unit_id", "officer_id", "service_day", "flagged")
+
+
+def summed(
+    session: Session,
+    start: date,
+    end: date,
+    *,
+    unit_ids: Iterable[int] | None = None,
+    officer_ids: Iterable[int] | None = None,
+    counted_only: bool = False,
+    group_by: Sequence[str] = (),
+) -> list[Mapping[str, Any]]:
+    """Sums of every count column over the rows of [start, end], grouped by ``group_by``
+    (some of unit_id, officer_id, service_day, flagged). ``counted_only`` drops ratings
+    flagged and not cleared (what officer components use)."""
+    keys = [getattr(DailyAggregate, name) for name in group_by if name in GROUPABLE]
+    sums = [func.coalesce(func.sum(getattr(DailyAggregate, c)), 0).label(c) for c in COUNT_COLUMNS]
+    query = select(*keys, *sums).where(DailyAggregate.service_day.between(start, end))
+    if unit_ids is not None:
+        query = query.where(DailyAggregate.unit_id.in_(list(unit_ids) or [-1]))
+    if officer_ids is not None:
+        query = query.where(DailyAggregate.officer_id.in_(list(officer_ids) or [-1]))
+    if counted_only:
+        query = query.where(DailyAggregate.flagged == 0)
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
+    rows = [dict(row) for row in session.execute(query).mappings()]
+    # An aggregate over no rows still returns one row of zeros (without keys): drop it.
+    return [row for row in rows if row["ratings"]] if keys else rows
+
+
+def ikm_totals(row: Mapping[str, Any]) -> tuple[int, dict[str, tuple[int, int]]]:
+    """(respondents, {element: (sum, count)}) from a summed row, for ``ikm.compute_ikm``."""
+    return int(row["ratings"]), {
+        code: (int(row[f"{code.lower()}_sum"]), int(row[f"{code.lower()}_n"]))
+        for code in ELEMENT_CODES
+    }
+
+
+def distribution(row: Mapping[str, Any], codes: Iterable[str] = ELEMENT_CODES
+                 ) -> dict[str, tuple[int, int, int, int]]:
+    return {code: tuple(int(row[f"{code.lower()}_a{v}"]) for v in (1, 2, 3, 4)) for code in codes}
+
+
+def officer_totals(row: Mapping[str, Any], include_custom: bool = True) -> OfficerTotals:
+    """The component totals of a summed row (standard officer elements + custom)."""
+    codes = list(OFFICER_ELEMENTS)
+    sums = {c: (int(row[f"{c.lower()}_sum"]), int(row[f"{c.lower()}_n"])) for c in codes}
+    dist = distribution(row, codes)
+    if include_custom and row["custom_n"]:
+        sums[CUSTOM] = (int(row["custom_sum"]), int(row["custom_n"]))
+        dist[CUSTOM] = tuple(int(row[f"custom_a{v}"]) for v in (1, 2, 3, 4))
+    sums = {c: v for c, v in sums.items() if v[1]}
+    dist = {c: v for c, v in dist.items() if c in sums}
+    return OfficerTotals(
+        ratings=int(row["officer_ratings"]),
+        sums=sums,
+        distribution=dist,
+        mean_sum=Fraction(int(row["officer_mean_sum"]), MEAN_SCALE),
+        mean_square_sum=Fraction(int(row["officer_mean_squares"]), MEAN_SCALE * MEAN_SCALE),
+    )
+
+
+def empty_row() -> dict[str, int]:
+    return dict.fromkeys(COUNT_COLUMNS, 0)

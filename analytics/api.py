@@ -1,0 +1,190 @@
+"""JSON API for results: a published unit's IKM (public) and an officer's component (the
+officer, heads and supervisors in scope, administrators). Also registers the exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, jsonify, request
+from sqlalchemy import select
+
+from analytics import services
+from analytics.ikm import ROUNDING_RULE_EN
+from analytics.services import AnalyticsError, NotFound
+from core import auth, db, openapi
+from core.errors import error_response
+from core.models import Officer, Unit
+from core.services import OrganisationError, officer_by_identifier
+
+blueprint = Blueprint("analytics_api", __name__, url_prefix="/api/v1")
+
+
+@blueprint.errorhandler(AnalyticsError)
+def analytics_error(error: AnalyticsError):
+    return error_response(error.status, error.message, error.code)
+
+
+def local_today(unit: Unit | None = None) -> date:
+    zone = ZoneInfo(unit.timezone) if unit is not None else None
+    return datetime.now(zone).date()
+
+
+def period_from_request(unit: Unit | None = None) -> services.Period:
+    return services.parse_period(request.args.get("from"), request.args.get("to"),
+                                 today=local_today(unit))
+
+
+def published_unit(session, code: str) -> Unit:
+    unit = session.scalars(select(Unit).where(Unit.code == code)).first()
+    if unit is None or not unit.published:
+        raise NotFound(f"Unit '{code}' tidak ditemukan atau hasilnya tidak dipublikasikan.")
+    return unit
+
+
+@blueprint.get("/units/<code>/ikm")
+def unit_ikm(code: str):
+    session = db.session()
+    unit = published_unit(session, code)
+    result = services.unit_ikm(session, unit, period_from_request(unit))
+    return jsonify({**result.as_dict(), "rounding_rule_en": ROUNDING_RULE_EN})
+
+
+@blueprint.get("/officers/<identifier>/component")
+def officer_component(identifier: str):
+    user = auth.signed_in_user()
+    if user is None:
+        return error_response(401, "Masuk terlebih dahulu untuk melihat komponen petugas.",
+                              "unauthorised")
+    session = db.session()
+    try:
+        officer: Officer = officer_by_identifier(session, identifier)
+    except OrganisationError:
+        officer = None
+    # Out of scope answers like unknown, so identifiers of other units do not leak.
+    if officer is None or not auth.can_see_officer(session, user, officer):
+        raise NotFound(f"Petugas '{identifier}' tidak ditemukan.")
+    result = services.officer_component(session, officer, period_from_request(officer.unit))
+    return jsonify(result.as_dict())
+
+
+PERIOD_PARAMETERS = [
+    {"name": "from", "in": "query", "required": False,
+     "description": "First service day, YYYY-MM-DD (default: 90 days before `to`).",
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "required": False,
+     "description": "Last service day, YYYY-MM-DD (default: today). At most two years.",
+     "schema": {"type": "string", "format": "date"}},
+]
+
+ELEMENT_SCHEMA = {
+    "type": "object",
+    "required": ["code", "name", "answers", "nrr", "converted", "category"],
+    "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"},
+        "answers": {"type": "integer"}, "total": {"type": "integer"},
+        "nrr": {"type": "number"}, "nrr_weighted": {"type": "number"},
+        "converted": {"type": "number"}, "category": {"type": "string"},
+        "label": {"type": "string"},
+    },
+}
+
+UNIT_IKM_SCHEMA = {
+    "type": "object",
+    "required": ["unit", "period", "respondents", "elements", "ikm", "ikm_converted",
+                 "category", "label", "rounding_rule", "minimum_sample"],
+    "properties": {
+        "unit": {"type": "object", "properties": {"code": {"type": "string"},
+                                                  "name": {"type": "string"}}},
+        "period": {"type": "object", "properties": {"from": {"type": "string", "format": "date"},
+                                                    "to": {"type": "string", "format": "date"}}},
+        "respondents": {"type": "integer"},
+        "empty": {"type": "boolean", "description": "No ratings in the period: no index."},
+        "elements": {"type": "array", "items": {"$ref": "#/components/schemas/IkmElement"},
+                     "description": "Weakest first."},
+        "unanswered_elements": {"type": "array", "items": {"type": "string"}},
+        "weight": {"type": "string", "nullable": True},
+        "ikm": {"type": "number", "nullable": True, "description": "1.00–4.00"},
+        "ikm_converted": {"type": "number", "nullable": True, "description": "25.00–100.00"},
+        "category": {"type": "string", "nullable": True, "enum": ["A", "B", "C", "D", None],
+                     "description": "Mutu pelayanan"},
+        "label": {"type": "string", "nullable": True, "description": "Kinerja unit"},
+        "rounding_rule": {"type": "string"},
+        "rounding_rule_en": {"type": "string"},
+        "minimum_sample": {"type": "object", "properties": {
+            "respondents": {"type": "integer"},
+            "population": {"type": "integer", "nullable": True},
+            "minimum": {"type": "integer", "nullable": True},
+            "reached": {"type": "boolean", "nullable": True},
+            "method": {"type": "string"}}},
+    },
+}
+
+COMPONENT_SCHEMA = {
+    "type": "object",
+    "required": ["officer", "period", "n", "enough_ratings", "band", "band_label", "settings"],
+    "properties": {
+        "officer": {"type": "object"},
+        "period": {"type": "object"},
+        "n": {"type": "integer"},
+        "enough_ratings": {"type": "boolean"},
+        "raw": {"type": "number", "nullable": True,
+                "description": "Withheld (null) below the minimum number of ratings."},
+        "adjusted": {"type": "number", "nullable": True},
+        "interval": {"type": "array", "nullable": True, "items": {"type": "number"}},
+        "unit_score": {"type": "number", "nullable": True},
+        "band": {"type": "string", "enum": ["above", "expected", "below", "insufficient"]},
+        "band_label": {"type": "string"},
+        "elements": {"type": "object"},
+        "weakest_element": {"type": "string", "nullable": True},
+        "distribution": {"type": "object"},
+        "trend": {"type": "number", "nullable": True},
+        "previous_period": {"type": "object", "nullable": True},
+        "weakest_element_comments": {"type": "array", "items": {"type": "object"}},
+        "praise": {"type": "array", "items": {"type": "object"}},
+        "settings": {"type": "object"},
+    },
+}
+
+
+def describe(app: Flask) -> None:
+    def body(name):
+        schema = {"$ref": f"#/components/schemas/{name}"}
+        return {"content": {"application/json": {"schema": schema}}}
+
+    openapi.add(
+        app,
+        paths={
+            "/api/v1/units/{code}/ikm": {"get": {
+                "summary": "A published unit's IKM (SKM, Permenpan RB 14/2017) for a period",
+                "operationId": "unitIkm",
+                "parameters": [{"name": "code", "in": "path", "required": True,
+                                "schema": {"type": "string"}}, *PERIOD_PARAMETERS],
+                "responses": {"200": {"description": "The unit's IKM", **body("UnitIkm")},
+                              **openapi.error_responses(400, 404)},
+            }},
+            "/api/v1/officers/{identifier}/component": {"get": {
+                "summary": "An officer's public-input component (signed-in users in scope)",
+                "operationId": "officerComponent",
+                "parameters": [{"name": "identifier", "in": "path", "required": True,
+                                "description": "NIP or employee id",
+                                "schema": {"type": "string"}}, *PERIOD_PARAMETERS],
+                "security": [{"session": []}],
+                "responses": {"200": {"description": "The component with its evidence and "
+                                                     "settings", **body("OfficerComponent")},
+                              **openapi.error_responses(400, 401, 404)},
+            }},
+        },
+        schemas={"UnitIkm": UNIT_IKM_SCHEMA, "IkmElement": ELEMENT_SCHEMA,
+                 "OfficerComponent": COMPONENT_SCHEMA},
+        security_schemes={"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+    )
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API and the export downloads (called from ``analytics.views.register``)."""
+    app.register_blueprint(blueprint)
+    describe(app)
+    from analytics import exports_views
+
+    exports_views.register(app)
