@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -315,8 +315,8 @@ def closing_time(
     if periods:
         last_end = datetime.combine(day, max(end for _, end in periods), zone)
         if last_end > local:
-            return last_end.astimezone(timezone.utc)
-    return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
+            return last_end.astimezone(UTC)
+    return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
 
 def close_shifts_after_hours(

@@ -16,7 +16,9 @@ def pair(client, code, name="Tablet loket"):
     return client.post("/kiosk/api/pair", json={"code": code, "name": name})
 
 
-def test_a_pairing_code_gives_the_tablet_a_credential_bound_to_its_counter(client, factory, db_session):
+def test_a_pairing_code_gives_the_tablet_a_credential_bound_to_its_counter(
+    client, factory, db_session,
+):
     counter = factory.counter(label="Loket KTP")
     _row, code = services.create_pairing_code(db_session, counter)
 
@@ -27,7 +29,8 @@ def test_a_pairing_code_gives_the_tablet_a_credential_bound_to_its_counter(clien
     assert body["counter"] == {"code": counter.code, "label": "Loket KTP"}
     credential = body["credential"]
     assert len(credential) >= 40
-    device = db_session.scalars(select(KioskDevice).where(KioskDevice.counter_id == counter.id)).one()
+    query = select(KioskDevice).where(KioskDevice.counter_id == counter.id)
+    device = db_session.scalars(query).one()
     assert device.name == "Tablet loket"
     assert credential not in device.credential_hash
     assert device.credential_hash == services.digest(credential)
@@ -63,7 +66,8 @@ def test_a_pairing_code_works_only_once(client, factory, db_session):
 
 def test_an_expired_pairing_code_is_refused(client, factory, db_session):
     counter = factory.counter()
-    _row, code = services.create_pairing_code(db_session, counter, now=utcnow() - timedelta(minutes=16))
+    made = utcnow() - timedelta(minutes=16)
+    _row, code = services.create_pairing_code(db_session, counter, now=made)
 
     response = pair(client, code)
 
@@ -75,7 +79,8 @@ def test_an_expired_pairing_code_is_refused(client, factory, db_session):
 def test_a_code_is_still_good_just_before_it_expires(factory, db_session):
     created = utcnow()
     _row, code = services.create_pairing_code(db_session, factory.counter(), now=created)
-    device, _ = services.pair_device(db_session, code, now=created + timedelta(minutes=14, seconds=59))
+    last_moment = created + timedelta(minutes=14, seconds=59)
+    device, _ = services.pair_device(db_session, code, now=last_moment)
     assert device.id is not None
 
 

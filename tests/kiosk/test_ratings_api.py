@@ -22,7 +22,9 @@ def count(db_session) -> int:
     return db_session.scalar(select(func.count()).select_from(Rating))
 
 
-def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(client, tablet, factory, db_session):
+def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(
+    client, tablet, factory, db_session,
+):
     shift = factory.shift(counter=tablet.counter)
     rating = body(counter=tablet.counter.code)
 
@@ -58,7 +60,9 @@ def test_the_same_id_with_other_answers_is_a_conflict(client, tablet, db_session
     assert count(db_session) == 1
 
 
-def test_the_tap_time_decides_the_shift_even_when_the_rating_arrives_later(client, tablet, factory, db_session):
+def test_the_tap_time_decides_the_shift_even_when_the_rating_arrives_later(
+    client, tablet, factory, db_session,
+):
     earlier = factory.shift(counter=tablet.counter, started_at=utcnow() - timedelta(hours=2),
                             ended_at=utcnow() - timedelta(minutes=30), end_reason="sign-out")
     factory.shift(counter=tablet.counter, started_at=utcnow() - timedelta(minutes=20))
@@ -84,7 +88,8 @@ def test_a_tablet_cannot_rate_with_another_counters_qr_token(client, tablet, fac
 def test_a_tablet_cannot_rate_for_another_counter_by_naming_it(client, tablet, factory, db_session):
     other = factory.counter()
 
-    response = client.post("/kiosk/api/ratings", json=body(counter=other.code), headers=tablet.headers)
+    response = client.post("/kiosk/api/ratings", json=body(counter=other.code),
+                           headers=tablet.headers)
 
     assert response.status_code == 403
     assert count(db_session) == 0

@@ -1,0 +1,188 @@
+"""Officers sign in to a tablet with NIP + PIN to start a shift at its counter, and sign
+out with their PIN; wrong PINs are limited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.auth import verify_password
+from core.models import Shift, utcnow
+from kiosk import services
+from tests.kiosk.conftest import PIN
+
+
+def sign_in(client, tablet, nip, pin=PIN):
+    return client.post("/kiosk/api/sign-in", json={"nip": nip, "pin": pin}, headers=tablet.headers)
+
+
+def test_an_officer_signs_in_to_start_a_shift_at_the_tablets_counter(
+    client, tablet, officer_with_pin, db_session,
+):
+    officer = officer_with_pin(tablet.counter.unit)
+
+    response = sign_in(client, tablet, officer.nip)
+
+    assert response.status_code == 200
+    assert response.get_json()["officer"]["name"] == officer.name
+    shift = db_session.scalars(select(Shift).where(Shift.officer_id == officer.id)).one()
+    assert (shift.counter_id, shift.kiosk_device_id, shift.ended_at) == (
+        tablet.counter.id, tablet.device.id, None)
+
+
+def test_the_nip_may_be_typed_with_spaces(client, tablet, officer_with_pin):
+    officer = officer_with_pin(tablet.counter.unit)
+    spaced = f"{officer.nip[:8]} {officer.nip[8:14]} {officer.nip[14]} {officer.nip[15:]}"
+    assert sign_in(client, tablet, spaced).status_code == 200
+
+
+def test_a_wrong_pin_says_how_many_tries_are_left(client, tablet, officer_with_pin, db_session):
+    officer = officer_with_pin(tablet.counter.unit)
+
+    response = sign_in(client, tablet, officer.nip, "000000")
+
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "wrong_pin"
+    assert response.get_json()["remaining"] == services.PIN_MAX_FAILURES - 1
+    assert db_session.scalars(select(Shift)).first() is None
+
+
+def test_five_wrong_pins_lock_the_officer_out_for_fifteen_minutes(
+    client, tablet, officer_with_pin, db_session,
+):
+    officer = officer_with_pin(tablet.counter.unit)
+    for _ in range(services.PIN_MAX_FAILURES - 1):
+        assert sign_in(client, tablet, officer.nip, "999999").status_code == 403
+
+    locked = sign_in(client, tablet, officer.nip, "999999")
+    right_pin_while_locked = sign_in(client, tablet, officer.nip, PIN)
+
+    assert locked.status_code == 423
+    assert right_pin_while_locked.status_code == 423
+    assert "15 menit" in right_pin_while_locked.get_json()["message"]
+    db_session.refresh(officer)
+    assert officer.pin_locked_until - utcnow() > timedelta(minutes=14)
+    assert db_session.scalars(select(Shift)).first() is None
+
+
+def test_the_lock_lifts_after_fifteen_minutes(db_session, tablet, officer_with_pin):
+    officer = officer_with_pin(tablet.counter.unit)
+    start = utcnow()
+    for _ in range(services.PIN_MAX_FAILURES):
+        with pytest.raises((services.WrongPin, services.PinLocked)):
+            services.sign_in(db_session, tablet.device, officer.nip, "1111", now=start)
+    with pytest.raises(services.PinLocked):
+        services.sign_in(db_session, tablet.device, officer.nip, PIN,
+                         now=start + timedelta(minutes=14))
+
+    shift = services.sign_in(db_session, tablet.device, officer.nip, PIN,
+                             now=start + timedelta(minutes=16))
+
+    assert shift.officer_id == officer.id
+    assert officer.pin_failures == 0 and officer.pin_locked_until is None
+
+
+def test_a_right_pin_clears_earlier_wrong_tries(db_session, tablet, officer_with_pin):
+    officer = officer_with_pin(tablet.counter.unit)
+    with pytest.raises(services.WrongPin):
+        services.sign_in(db_session, tablet.device, officer.nip, "1111")
+    services.sign_in(db_session, tablet.device, officer.nip, PIN)
+    assert officer.pin_failures == 0
+
+
+def test_an_officer_of_another_unit_or_an_unknown_nip_gets_the_wrong_pin_answer(
+    client, tablet, officer_with_pin, factory,
+):
+    elsewhere = officer_with_pin(factory.unit())
+    for nip in (elsewhere.nip, "199901012020121001"):
+        response = sign_in(client, tablet, nip)
+        assert (response.status_code, response.get_json()["error"]) == (403, "wrong_pin")
+
+
+def test_an_officer_without_a_pin_is_told_to_ask_for_one(client, tablet, factory):
+    officer = factory.officer(unit=tablet.counter.unit)
+    response = sign_in(client, tablet, officer.nip, "1234")
+    assert response.get_json()["error"] == "pin_not_set"
+
+
+def test_signing_in_replaces_the_officer_serving_at_the_counter(
+    client, tablet, officer_with_pin, db_session,
+):
+    first, second = officer_with_pin(tablet.counter.unit), officer_with_pin(tablet.counter.unit)
+    sign_in(client, tablet, first.nip)
+
+    assert sign_in(client, tablet, second.nip).get_json()["officer"]["name"] == second.name
+    ended = db_session.scalars(select(Shift).where(Shift.officer_id == first.id)).one()
+    assert ended.end_reason == "replaced"
+
+
+def test_signing_out_needs_the_serving_officers_pin_and_ends_the_shift(
+    client, tablet, officer_with_pin, db_session,
+):
+    officer = officer_with_pin(tablet.counter.unit)
+    sign_in(client, tablet, officer.nip)
+
+    citizen = client.post("/kiosk/api/sign-out", json={"pin": "0000"}, headers=tablet.headers)
+    assert citizen.status_code == 403
+    response = client.post("/kiosk/api/sign-out", json={"pin": PIN}, headers=tablet.headers)
+
+    assert response.status_code == 200
+    assert response.get_json()["officer"] is None
+    shift = db_session.scalars(select(Shift).where(Shift.officer_id == officer.id)).one()
+    assert shift.ended_at is not None and shift.end_reason == "sign-out"
+
+
+def test_signing_out_with_nobody_signed_in_says_so(client, tablet):
+    response = client.post("/kiosk/api/sign-out", json={"pin": PIN}, headers=tablet.headers)
+    assert response.get_json()["error"] == "nobody_signed_in"
+
+
+def test_set_pin_reads_one_line_from_standard_input(runner, factory, db_session):
+    officer = factory.officer()
+
+    result = runner.invoke(args=["officer", "set-pin", officer.nip], input="2468\n")
+
+    assert result.exit_code == 0, result.output
+    db_session.refresh(officer)
+    assert officer.pin_hash != "2468" and verify_password(officer.pin_hash, "2468")
+
+
+def test_set_pin_prompts_twice_on_a_terminal(runner, factory, db_session, monkeypatch):
+    import types
+
+    import core.cli
+
+    officer = factory.officer()
+    terminal = types.SimpleNamespace(isatty=lambda: True)
+    monkeypatch.setattr(core.cli, "sys", types.SimpleNamespace(stdin=terminal))
+    prompts = []
+
+    def fake_prompt(text, **kwargs):
+        prompts.append((text, kwargs.get("confirmation_prompt")))
+        return "13579"
+
+    monkeypatch.setattr(core.cli.click, "prompt", fake_prompt)
+    result = runner.invoke(args=["officer", "set-pin", officer.nip])
+
+    assert result.exit_code == 0, result.output
+    assert prompts == [("PIN", True)]
+    db_session.refresh(officer)
+    assert verify_password(officer.pin_hash, "13579")
+
+
+@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "", "１２３４"])
+def test_set_pin_refuses_what_is_not_4_to_8_digits(runner, factory, db_session, pin):
+    officer = factory.officer()
+    result = runner.invoke(args=["officer", "set-pin", officer.nip], input=pin + "\n")
+    assert result.exit_code != 0
+    assert "4–8 angka" in result.output
+    db_session.refresh(officer)
+    assert officer.pin_hash is None
+
+
+def test_setting_a_pin_lifts_a_lock(db_session, factory):
+    officer = factory.officer(pin_failures=3, pin_locked_until=utcnow() + timedelta(minutes=10))
+    services.set_officer_pin(db_session, officer, "1234")
+    assert officer.pin_failures == 0 and officer.pin_locked_until is None
