@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -71,6 +72,13 @@ def _register_optional_area(app: Flask, package: str) -> None:
             raise
         return
     module.register(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    """After the blueprints: the limits wrap the views that asked for them."""
+    from core import limits
+
+    limits.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

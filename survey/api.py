@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from core import db, openapi
 from core.errors import error_response
+from core.limits import rate_limited
 from core.models import Department, Unit
 from core.privacy import client_hash
 from core.security import csrf
@@ -35,6 +36,7 @@ def survey_error(error: SurveyError):
 
 
 @blueprint.post("/ratings")
+@rate_limited
 def create_rating():
     body = request.get_json(silent=True)
     if body is None:

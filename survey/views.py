@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from core import db
 from core.errors import error_response
 from core.i18n import current_language
+from core.limits import rate_limited
 from core.privacy import client_hash
 from core.security import csrf
 from survey.forms import build_form, form_to_payload, show_errors
@@ -67,6 +68,7 @@ def survey_error(error: SurveyError):
 
 @blueprint.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one keeps the citizen's answers
+@rate_limited
 def survey(token: str):
     session = db.session()
     code = _code_or_error(token)
