@@ -1,0 +1,172 @@
+"""Who may use which route: the policy that tests/core/test_access_matrix.py checks for
+every route of the application, as every role and as nobody.
+
+Every endpoint in ``app.url_map`` (``static`` aside) needs a line in ``POLICY``; a route
+without one fails the matrix. To declare a new route, add a line such as::
+
+    "analytics.unit_dashboard": staff(kind="unit"),           # GET, heads/supervisors in scope
+    "complaints.complaint_detail": rule(read=STAFF, write=STAFF, kind="comment"),
+    "kiosk_api.heartbeat": DEVICE_ONLY,
+
+- ``read`` is who may GET, ``write`` who may POST/PUT/PATCH/DELETE: a set of roles from
+  ``ROLES`` (``ALL``, ``SIGNED_IN``, ``STAFF``, ``ADMIN``, ``NOBODY`` or your own set).
+- ``kind`` names what the URL's ``<arguments>`` point at: ``unit``, ``counter``,
+  ``officer``, ``code``, ``question``, ``kiosk``, ``comment``, ``rating`` or ``user``.
+  The matrix then calls the route with an object of that kind at every scope level
+  (``LEVELS``) and expects each role to get it only when the level is in its ``SEES``.
+  Set ``scoped=False`` when the object is public (a survey token) or the route is not about
+  scope (an administrator's user pages): then only the role decides.
+- URL arguments are filled from the object: ``unit_code``/``code`` (a unit's code),
+  ``counter_code``, ``identifier``/``nip`` (an officer's), ``token`` (a code's survey
+  token) and ``id`` or anything ending in ``_id``. For anything else give
+  ``args=lambda world, obj: {...}``; ``query=`` does the same for a query string.
+- ``form=lambda world, obj: {"counter_id": obj.id}`` posts the object in a form field instead
+  (for routes that take it from the body).
+- ``ok`` lists other statuses that mean "allowed" for that route (an API answering an
+  empty POST with 422, a form re-rendered with 400); ``refused`` other statuses that mean
+  "denied" (a form refusing a choice outside the scope with 400).
+- ``lists=("officer",)`` (kinds) checks a page's content: names of those objects outside the
+  role's scope must not appear; on a route without ``kind`` (a listing of everything in
+  scope) those inside must appear too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("admin", "head", "supervisor", "officer", "anonymous")
+ALL = frozenset(ROLES)
+SIGNED_IN = frozenset({"admin", "head", "supervisor", "officer"})
+STAFF = frozenset({"admin", "head", "supervisor"})  # heads and supervisors, within scope
+ADMIN = frozenset({"admin"})
+HEADS = frozenset({"admin", "head"})
+NOBODY: frozenset[str] = frozenset()
+
+# Where an object sits, seen from the users the matrix signs in as:
+#   self  the officer's own record (in unit A1), or a row about them
+#   A1    the supervisor's unit, in department A (another officer there, a counter…)
+#   A2    another unit of department A: the head's, not the supervisor's
+#   B1    a unit of department B: only the administrator's
+LEVELS = ("self", "A1", "A2", "B1")
+SEES = {
+    "admin": {"self", "A1", "A2", "B1"},
+    "head": {"self", "A1", "A2"},
+    "supervisor": {"self", "A1"},
+    "officer": {"self"},
+    "anonymous": set(),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    read: frozenset[str] = NOBODY
+    write: frozenset[str] = NOBODY
+    kind: str | None = None
+    scoped: bool = True
+    args: Callable | None = None
+    query: Callable | None = None
+    form: Callable | None = None
+    ok: tuple[int, ...] = ()
+    refused: tuple[int, ...] = ()
+    lists: tuple[str, ...] = ()
+    # Signing out lands on the login page: for that route it is success, not refusal.
+    login_redirect_is_success: bool = False
+    notes: str = field(default="", compare=False)
+
+    def allows(self, role: str, method: str, level: str | None) -> bool:
+        roles = self.read if method in ("GET", "HEAD") else self.write
+        if role not in roles:
+            return False
+        if level is None or not self.scoped:
+            return True
+        return level in SEES[role]
+
+
+def rule(**kwargs) -> Rule:
+    return Rule(**kwargs)
+
+
+def public(**kwargs) -> Rule:
+    return Rule(**{"read": ALL, "write": ALL, "scoped": False, **kwargs})
+
+
+def staff(**kwargs) -> Rule:
+    """Heads and supervisors read within their scope; only the administrator changes."""
+    return Rule(read=STAFF, write=ADMIN, **kwargs)
+
+
+def admin_only(**kwargs) -> Rule:
+    return Rule(**{"read": ADMIN, "write": ADMIN, "scoped": False, **kwargs})
+
+
+# Routes a kiosk tablet calls with its device credential; without one, nobody passes.
+DEVICE_ONLY = Rule()
+
+
+POLICY: dict[str, Rule] = {
+    # --- core -----------------------------------------------------------------------
+    "core.index": public(),
+    "core.healthz": public(),
+    # --- accounts -------------------------------------------------------------------
+    "accounts.login": public(),
+    "accounts.logout": public(login_redirect_is_success=True),
+    "accounts.password": rule(read=SIGNED_IN, write=SIGNED_IN),
+    "accounts.home": rule(read=SIGNED_IN),
+    # --- administration -------------------------------------------------------------
+    "admin.index": staff(lists=("unit",)),
+    "admin.departments": staff(lists=("department",)),
+    "admin.units": staff(lists=("unit",)),
+    "admin.unit": staff(kind="unit"),
+    "admin.add_counter": staff(kind="unit"),
+    "admin.counter_active": staff(kind="counter"),
+    "admin.officers": staff(lists=("officer",)),
+    "admin.officer_active": staff(kind="officer"),
+    "admin.import_officers": admin_only(),
+    "admin.users": admin_only(),
+    "admin.user_new": admin_only(),
+    "admin.user_edit": admin_only(kind="user"),
+    "admin.user_active": admin_only(kind="user"),
+    "admin.user_password": admin_only(kind="user"),
+    "admin.user_unlock": admin_only(kind="user"),
+    "admin.questions": staff(kind="unit"),
+    "admin.question": staff(kind="question"),
+    "admin.codes": staff(kind="unit", lists=("officer",)),
+    "admin.code_revoke": staff(kind="code"),
+    "admin.code_reissue": staff(kind="code"),
+    "admin.counter_code": staff(kind="counter"),
+    "admin.officer_code": staff(kind="officer"),
+    "admin.audit_log": admin_only(),
+    # --- survey (citizens: a signed code is the only key) ------------------------------
+    "survey.survey": public(kind="code", ok=(400, 422)),
+    "survey.thanks": public(kind="code"),
+    "survey_api.create_rating": public(ok=(400, 415, 422)),
+    "survey_api.list_units": public(),
+    "survey_api.openapi_document": public(),
+    # --- complaint follow-up and integrity flags ----------------------------------------
+    "complaints.complaint_list": rule(read=STAFF, lists=("comment",)),
+    "complaints.complaint_detail": rule(read=STAFF, kind="comment"),
+    "complaints.complaint_status": rule(write=STAFF, kind="comment"),
+    "complaints.complaint_assign": rule(write=STAFF, kind="comment"),
+    "complaints.complaint_note": rule(write=STAFF, kind="comment"),
+    "complaints.complaint_citizen_note": rule(write=STAFF, kind="comment"),
+    "complaints.complaint_reopen": rule(write=HEADS, kind="comment"),
+    "complaints.flagged_list": rule(read=STAFF),
+    "complaints.flagged_clear": rule(write=HEADS, kind="rating",
+                                     form=lambda world, rating: {"rating_id": str(rating.id)}),
+    # --- analytics ------------------------------------------------------------------
+    "analytics_api.unit_ikm": public(kind="unit"),  # published units' results are public
+    "analytics_api.officer_component": rule(read=SIGNED_IN, kind="officer"),
+    # --- kiosk ----------------------------------------------------------------------
+    "kiosk.page": public(),
+    "kiosk.service_worker": public(),
+    "kiosk.operations": rule(read=STAFF, write=STAFF, lists=("kiosk", "counter")),
+    "kiosk.create_pairing_code": rule(read=STAFF, write=STAFF, kind="counter", refused=(400,),
+                                      form=lambda world, counter: {"counter_id": counter.id}),
+    "kiosk.revoke": rule(read=STAFF, write=STAFF, kind="kiosk"),
+    "kiosk_api.pair": DEVICE_ONLY,
+    "kiosk_api.heartbeat": DEVICE_ONLY,
+    "kiosk_api.sign_in": DEVICE_ONLY,
+    "kiosk_api.sign_out": DEVICE_ONLY,
+    "kiosk_api.create_rating": DEVICE_ONLY,
+}
