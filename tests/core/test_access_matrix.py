@@ -14,8 +14,8 @@ import pytest
 from flask import url_for
 
 from core import create_app
-from core.models import Department, KioskDevice, Role, Unit, User
-from survey.models import Comment, Question
+from core.models import KioskDevice, Role, Unit, User
+from survey.models import Question
 from survey.services import ensure_questionnaire, issue_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.core.access_policy import LEVELS, POLICY, ROLES, SEES, Rule
