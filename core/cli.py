@@ -157,5 +157,8 @@ def read_secret_from_stdin_or_prompt(prompt: str) -> str:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, department_cli, unit_cli, counter_cli, officer_cli, shift_cli):
+    from core.admin.cli import user_cli
+
+    for group in (db_cli, department_cli, unit_cli, counter_cli, officer_cli, shift_cli,
+                  user_cli):
         app.cli.add_command(group)
