@@ -212,3 +212,71 @@ def describe(app) -> None:
 @blueprint.record_once
 def _on_register(state) -> None:
     describe(state.app)
+
+
+# --- single-use codes for queue machines ----------------------------------------------------
+
+
+@blueprint.post("/single-use-codes")
+def create_single_use_code():
+    """One single-use code for the next queue ticket; the machine shows its key as
+    ``Authorization: Bearer <key>`` (``flask qr machine add`` makes one)."""
+    from survey import tickets
+    from survey.services import survey_url, token_for
+
+    scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    session = db.session()
+    try:
+        machine = tickets.machine_by_key(session,
+                                         key.strip() if scheme.lower() == "bearer" else None)
+    except tickets.InvalidMachineKey as error:
+        response = error_response(401, str(error.message), error.code)
+        return response[0], 401, {"WWW-Authenticate": 'Bearer realm="queue-machine"'}
+    code = tickets.issue_for_machine(session, machine)
+    session.commit()
+    config = current_app.config
+    return jsonify(
+        url=survey_url(code, config["SECRET_KEY"], config["BASE_URL"]),
+        token=token_for(code, config["SECRET_KEY"]),
+        unit=machine.unit.code,
+        batch=code.batch,
+    ), 201
+
+
+SINGLE_USE_CODE_SCHEMA = {
+    "type": "object",
+    "required": ["url", "token", "unit"],
+    "properties": {
+        "url": {"type": "string", "description": "Print this as the ticket's QR code."},
+        "token": {"type": "string"},
+        "unit": {"type": "string"},
+        "batch": {"type": "string", "nullable": True},
+    },
+}
+
+
+@blueprint.record_once
+def _describe_single_use_codes(state) -> None:
+    openapi.add(
+        state.app,
+        paths={
+            "/api/v1/single-use-codes": {
+                "post": {
+                    "summary": "A single-use survey code for a queue ticket (queue machines)",
+                    "description": "Each code is accepted once; scanning it again shows the "
+                                   "'already rated' page. Keys: `flask qr machine add UNIT`.",
+                    "operationId": "createSingleUseCode",
+                    "security": [{"queueMachineKey": []}],
+                    "responses": {
+                        "201": {"description": "A new code",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/SingleUseCode"}}}},
+                        **openapi.error_responses(401, 429, 503),
+                    },
+                }
+            }
+        },
+        schemas={"SingleUseCode": SINGLE_USE_CODE_SCHEMA},
+        security_schemes={"queueMachineKey": {"type": "http", "scheme": "bearer",
+                                              "description": "A queue machine's API key."}},
+    )

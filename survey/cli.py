@@ -90,6 +90,81 @@ def qr_sheet(unit_code, output: Path) -> None:
     click.echo(f"{len(found)} poster ditulis ke {output}")
 
 
+@qr_cli.command("tickets")
+@click.argument("unit_code")
+@click.option("--count", "-n", type=click.IntRange(1, 5000), required=True,
+              help="How many single-use codes to print.")
+@click.option("-o", "--output", type=OUTPUT, required=True, help="FILE.pdf or FILE.html.")
+@click.option("--batch", default=None, help="A name for this batch (default: unit and time).")
+def qr_tickets(unit_code, count, output: Path, batch) -> None:
+    """Print N single-use codes for queue tickets or receipts; each is accepted once."""
+    from survey import tickets
+
+    if output.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise click.BadParameter("write a .pdf or .html file", param_hint="-o")
+
+    def issue(session):
+        unit = unit_by_code(session, unit_code)
+        codes = tickets.issue_batch(session, unit, count, batch)
+        return tickets.tickets_for(codes, unit), codes[0].batch
+
+    printed, batch_name = commit_or_fail(issue)
+    tickets.write_sheet(printed, output)
+    click.echo(f"{len(printed)} kode sekali pakai (batch {batch_name}) ditulis ke {output}")
+
+
+machine_cli = AppGroup("machine", help="Queue machines that fetch single-use codes by API.")
+qr_cli.add_command(machine_cli)
+
+
+@machine_cli.command("add")
+@click.argument("unit_code")
+@click.option("--name", default="", help="Where it stands, e.g. 'Mesin antrean lobi'.")
+def machine_add(unit_code, name) -> None:
+    """Register a queue machine; prints its API key once (only a hash is stored)."""
+    from survey import tickets
+
+    machine, key = commit_or_fail(
+        lambda s: tickets.add_machine(s, unit_by_code(s, unit_code), name))
+    click.echo(f"Mesin antrean #{machine.id} untuk {unit_code}. Simpan kunci ini; "
+               f"tidak akan ditampilkan lagi:\n{key}")
+
+
+@machine_cli.command("revoke")
+@click.argument("machine_id", type=int)
+def machine_revoke(machine_id) -> None:
+    """Revoke a queue machine's key."""
+    from survey import tickets
+    from survey.models import QueueMachine
+
+    def revoke(session):
+        machine = session.get(QueueMachine, machine_id)
+        if machine is None:
+            raise click.ClickException(f"Mesin antrean #{machine_id} tidak ada.")
+        tickets.revoke_machine(session, machine)
+        return machine
+
+    commit_or_fail(revoke)
+    click.echo(f"Kunci mesin antrean #{machine_id} dicabut.")
+
+
+@machine_cli.command("list")
+@click.argument("unit_code", required=False)
+def machine_list(unit_code) -> None:
+    """List queue machines (of one unit, if given)."""
+    from survey import tickets
+
+    def found(session):
+        unit = unit_by_code(session, unit_code) if unit_code else None
+        return [(m.id, m.unit.code, m.name, m.last_used_at, m.revoked_at)
+                for m in tickets.machines(session, unit)]
+
+    for machine_id, code, name, last_used, revoked in commit_or_fail(found):
+        state = "dicabut" if revoked else (f"terakhir {last_used:%Y-%m-%d %H:%M}" if last_used
+                                           else "belum dipakai")
+        click.echo(f"#{machine_id}\t{code}\t{name}\t{state}")
+
+
 @click.command("demo-data")
 @with_appcontext
 def demo_data() -> None:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from core.db import begin_write
@@ -316,13 +317,26 @@ def record_rating(
     if data.comment is not None:
         session.add(_comment_for(session, rating, data, moment.astimezone(unit_zone).date()))
     if code is not None and code.kind == "single":
-        code.used_at = now
+        _claim_single_use(session, code, now)
     reasons = integrity.assess(session, rating, origin.unit)
     if reasons:
         rating.flags = ",".join(reasons)
     session.flush()
     aggregates.record(session, rating, [v for q, v in custom if q.about_officer])
     return rating, True
+
+
+def _claim_single_use(session: Session, code: QrCode, now: datetime) -> None:
+    """Mark a single-use code used, conditionally: of two citizens racing with one ticket,
+    the second finds it taken (PostgreSQL re-checks the row once the first commits)."""
+    with session.no_autoflush:
+        claimed = session.execute(
+            update(QrCode).where(QrCode.id == code.id, QrCode.used_at.is_(None))
+            .values(used_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+    if not claimed:
+        raise CodeAlreadyUsed()
+    set_committed_value(code, "used_at", now)
 
 
 def _custom_answers(
