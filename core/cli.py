@@ -4,11 +4,12 @@ scripts call them."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from core import db, services
 from core.services import OrganisationError
@@ -150,6 +151,124 @@ def shift_end(nip) -> None:
     click.echo(f"{shift.officer.name} selesai bertugas di {shift.counter.code}.")
 
 
+holiday_cli = AppGroup("holiday", help="Public holidays and cuti bersama (not working days).")
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"'{value}' bukan tanggal YYYY-MM-DD.") from None
+
+
+@holiday_cli.command("add")
+@click.argument("day")
+@click.argument("name")
+def holiday_add(day: str, name: str) -> None:
+    """Add (or rename) one holiday: DATE as YYYY-MM-DD."""
+    from core.models import Holiday
+
+    when = _parse_day(day)
+    session = db.session()
+    session.merge(Holiday(day=when, name=name.strip()[:200]))
+    session.commit()
+    click.echo(f"{when.isoformat()} {name.strip()}")
+
+
+@holiday_cli.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def holiday_load(file: Path) -> None:
+    """Load a year's holidays from a CSV with columns date,name (YYYY-MM-DD); all or nothing."""
+    import csv
+
+    from core.models import Holiday
+
+    rows, errors = [], []
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            header = row and row[0].strip().lower() in ("date", "tanggal")
+            if not row or not "".join(row).strip() or header:
+                continue
+            if len(row) < 2 or not row[1].strip():
+                errors.append(f"baris {number}: perlu dua kolom: tanggal,nama")
+                continue
+            try:
+                rows.append((date.fromisoformat(row[0].strip()), row[1].strip()[:200]))
+            except ValueError:
+                errors.append(f"baris {number}: '{row[0]}' bukan tanggal YYYY-MM-DD")
+    if errors:
+        for error in errors:
+            click.echo(error, err=True)
+        fail(f"{len(errors)} baris salah; tidak ada yang dimuat.")
+    session = db.session()
+    for when, name in rows:
+        session.merge(Holiday(day=when, name=name))
+    session.commit()
+    click.echo(f"{len(rows)} hari libur dimuat.")
+
+
+@holiday_cli.command("list")
+@click.option("--year", type=int, default=None, help="Only this year.")
+def holiday_list(year: int | None) -> None:
+    """List the loaded holidays."""
+    from sqlalchemy import select
+
+    from core.models import Holiday
+
+    query = select(Holiday).order_by(Holiday.day)
+    if year is not None:
+        query = query.where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
+    for holiday in db.session().scalars(query):
+        click.echo(f"{holiday.day.isoformat()}\t{holiday.name}")
+
+
+@holiday_cli.command("remove")
+@click.argument("day")
+def holiday_remove(day: str) -> None:
+    """Remove one holiday."""
+    from core.models import Holiday
+
+    session = db.session()
+    holiday = session.get(Holiday, _parse_day(day))
+    if holiday is None:
+        fail(f"Tidak ada hari libur pada {day}.")
+    session.delete(holiday)
+    session.commit()
+    click.echo(f"{day} dihapus.")
+
+
+@click.command("purge")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def purge_command(dry_run: bool) -> None:
+    """Remove contact details and address hashes older than RETENTION_MONTHS (and comment
+    text older than TEXT_RETENTION_MONTHS, if set). Run it daily."""
+    from core import audit, retention
+
+    config = current_app.config
+    session = db.session()
+    result = retention.purge(session, months=config["RETENTION_MONTHS"],
+                             text_months=config["TEXT_RETENTION_MONTHS"], dry_run=dry_run)
+    verb = "akan dihapus" if dry_run else "dihapus"
+    cutoff = result.contact_cutoff.date().isoformat() if result.contact_cutoff else "tidak pernah"
+    click.echo(f"Batas kontak dan hash alamat: sebelum {cutoff} "
+               f"(RETENTION_MONTHS={config['RETENTION_MONTHS']})")
+    if result.text_cutoff:
+        click.echo(f"Batas teks komentar: sebelum {result.text_cutoff.date().isoformat()} "
+                   f"(TEXT_RETENTION_MONTHS={config['TEXT_RETENTION_MONTHS']})")
+    click.echo(f"Kontak {verb}: {result.contacts}")
+    click.echo(f"Hash alamat {verb}: {result.client_hashes}")
+    click.echo(f"Teks komentar {verb}: {result.texts}")
+    if dry_run:
+        session.rollback()
+        return
+    audit.record(session, "cli", "privacy.purge", "", {
+        "contacts": result.contacts, "client_hashes": result.client_hashes, "texts": result.texts,
+        "retention_months": config["RETENTION_MONTHS"],
+        "text_retention_months": config["TEXT_RETENTION_MONTHS"]})
+    session.commit()
+
+
 def read_secret_from_stdin_or_prompt(prompt: str) -> str:
     if sys.stdin.isatty():
         return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
@@ -162,3 +281,5 @@ def register(app: Flask) -> None:
     for group in (db_cli, department_cli, unit_cli, counter_cli, officer_cli, shift_cli,
                   user_cli):
         app.cli.add_command(group)
+    app.cli.add_command(holiday_cli)
+    app.cli.add_command(purge_command)

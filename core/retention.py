@@ -1,0 +1,75 @@
+"""Keeping personal data no longer than needed: contact details and address hashes go after
+``RETENTION_MONTHS``; comment text after ``TEXT_RETENTION_MONTHS`` when an office sets it.
+Ratings, answers, comment kinds and categories stay, so the IKM and complaint trends do not
+change. ``flask --app wsgi purge [--dry-run]`` runs it (daily from cron, docs/privacy.md)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core.models import Base, utcnow
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the 31st becomes the last
+    day of a shorter month)."""
+    month_index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+@dataclass(frozen=True)
+class Purge:
+    contact_cutoff: datetime | None
+    text_cutoff: datetime | None
+    contacts: int
+    client_hashes: int
+    texts: int
+    dry_run: bool
+
+
+def purge(session: Session, *, months: int, text_months: int = 0, now: datetime | None = None,
+          dry_run: bool = False) -> Purge:
+    """Blank what is older than the cut-offs (``months`` ≤ 0 keeps contacts and hashes;
+    ``text_months`` ≤ 0 keeps text). With ``dry_run`` only count. Flushes; the caller commits."""
+    # By table, not by model: core does not import the survey area (the tables are the
+    # survey's, registered on the shared metadata when the app is built).
+    comment = Base.metadata.tables["comment"].c
+    rating = Base.metadata.tables["rating"].c
+    comment_table, rating_table = Base.metadata.tables["comment"], Base.metadata.tables["rating"]
+    session.flush()
+    now = now or utcnow()
+    contact_cutoff = months_before(now, months) if months > 0 else None
+    text_cutoff = months_before(now, text_months) if text_months > 0 else None
+
+    targets = []
+    if contact_cutoff is not None:
+        targets.append(("contacts", comment_table, [comment.contact.is_not(None),
+                                                    comment.created_at < contact_cutoff],
+                        {"contact": None}))
+        targets.append(("client_hashes", rating_table, [rating.client_hash.is_not(None),
+                                                        rating.received_at < contact_cutoff],
+                        {"client_hash": None}))
+    if text_cutoff is not None:
+        targets.append(("texts", comment_table, [comment.text != "",
+                                                 comment.created_at < text_cutoff],
+                        {"text": ""}))
+
+    counts = {"contacts": 0, "client_hashes": 0, "texts": 0}
+    for name, table, conditions, values in targets:
+        counts[name] = session.scalar(select(func.count()).select_from(table).where(*conditions))
+        if not dry_run and counts[name]:
+            session.execute(update(table).where(*conditions).values(**values))
+    if not dry_run:
+        session.expire_all()  # objects loaded before still hold the old values
+    return Purge(contact_cutoff=contact_cutoff, text_cutoff=text_cutoff, dry_run=dry_run,
+                 **counts)
+
+
+__all__ = ["Purge", "months_before", "purge"]

@@ -1,0 +1,97 @@
+"""Retention: contact details and address hashes go after RETENTION_MONTHS, free text only when
+TEXT_RETENTION_MONTHS is set; `flask purge --dry-run` only counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from core.models import AuditEntry
+from core.retention import months_before, purge
+from survey.models import Comment, Rating
+
+NOW = datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("months", "expected"),
+    [(1, datetime(2026, 2, 28, 12, 0, tzinfo=timezone.utc)),
+     (12, datetime(2025, 3, 31, 12, 0, tzinfo=timezone.utc)),
+     (15, datetime(2024, 12, 31, 12, 0, tzinfo=timezone.utc)),
+     (25, datetime(2024, 2, 29, 12, 0, tzinfo=timezone.utc))],
+)
+def test_months_before_counts_calendar_months(months, expected):
+    assert months_before(NOW, months) == expected
+
+
+@pytest.fixture
+def old_and_new(factory):
+    def make(moment, text):
+        rating = factory.rating(submitted_at=moment, client_hash="a" * 32)
+        return factory.comment(rating, kind="complaint", category="antrean", text=text,
+                               status="selesai", contact="0812-0000-1111", contact_consent=True,
+                               created_at=moment)
+
+    old = make(datetime(2025, 1, 10, 3, 0, tzinfo=timezone.utc), "Antrean lama tahun lalu")
+    new = make(datetime(2026, 3, 1, 3, 0, tzinfo=timezone.utc), "Antrean lama bulan ini")
+    return old, new
+
+
+def test_old_contacts_and_address_hashes_are_removed_and_recent_ones_kept(db_session, old_and_new):
+    old, new = old_and_new
+    result = purge(db_session, months=12, now=NOW)
+    assert (result.contacts, result.client_hashes, result.texts) == (1, 1, 0)
+    db_session.expire_all()
+    assert db_session.get(Comment, old.id).contact is None
+    assert db_session.get(Rating, old.rating_id).client_hash is None
+    assert db_session.get(Comment, old.id).text == "Antrean lama tahun lalu"  # text kept
+    assert db_session.get(Comment, old.id).category == "antrean"  # trends unchanged
+    assert db_session.get(Comment, new.id).contact == "0812-0000-1111"
+    assert db_session.get(Rating, new.rating_id).client_hash == "a" * 32
+
+
+def test_free_text_goes_only_when_its_own_retention_is_set(db_session, old_and_new):
+    old, new = old_and_new
+    result = purge(db_session, months=12, text_months=6, now=NOW)
+    assert result.texts == 1
+    db_session.expire_all()
+    assert db_session.get(Comment, old.id).text == ""
+    assert db_session.get(Comment, new.id).text == "Antrean lama bulan ini"
+
+
+def test_a_dry_run_counts_and_changes_nothing(db_session, old_and_new):
+    old, _ = old_and_new
+    result = purge(db_session, months=12, text_months=6, now=NOW, dry_run=True)
+    assert (result.contacts, result.client_hashes, result.texts) == (1, 1, 1)
+    db_session.expire_all()
+    assert db_session.get(Comment, old.id).contact == "0812-0000-1111"
+
+
+def test_purge_command_dry_run_prints_counts_and_keeps_data(runner, db_session, factory):
+    rating = factory.rating(submitted_at=datetime(2020, 1, 6, 3, 0, tzinfo=timezone.utc),
+                            client_hash="b" * 32)
+    comment = factory.comment(rating, kind="complaint", category="biaya", text="Diminta uang",
+                              status="baru", contact="warga@contoh.id", contact_consent=True,
+                              created_at=rating.received_at)
+    result = runner.invoke(args=["purge", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Kontak akan dihapus: 1" in result.output
+    assert "RETENTION_MONTHS=12" in result.output
+    db_session.expire_all()
+    assert db_session.get(Comment, comment.id).contact == "warga@contoh.id"
+
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "Kontak dihapus: 1" in result.output
+    db_session.expire_all()
+    assert db_session.get(Comment, comment.id).contact is None
+    assert db_session.get(Rating, rating.id).client_hash is None
+    entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.purge")).one()
+    assert entry.actor == "cli" and entry.detail["contacts"] == 1
+
+
+def test_purge_command_help(runner):
+    result = runner.invoke(args=["purge", "--help"])
+    assert result.exit_code == 0 and "--dry-run" in result.output
