@@ -60,6 +60,7 @@ class LiveServer:
             cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        log.close()  # gunicorn holds its own copy of the descriptor
         self.wait_until_healthy()
         return self
 

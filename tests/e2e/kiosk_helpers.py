@@ -1,0 +1,75 @@
+"""Driving the kiosk page in Chromium: pairing, officer sign-in and one rating."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from core.models import Counter
+from kiosk import services
+from survey.models import Rating
+
+QUESTIONS = 9
+
+
+def pairing_code(live_session, counter: Counter) -> str:
+    _row, code = services.create_pairing_code(live_session, counter)
+    live_session.commit()
+    return code
+
+
+def open_and_pair(page: Page, base_url: str, code: str) -> None:
+    page.goto(f"{base_url}/kiosk/")
+    expect(page.locator("#screen-pair")).to_be_visible()
+    page.fill("#pair-code", code)
+    page.fill("#pair-name", "Tablet uji")
+    page.click("#pair-form button[type=submit]")
+    expect(page.locator("#screen-question")).to_be_visible()
+
+
+def wait_for_question(page: Page, index: int) -> None:
+    page.locator(f'#screen-question[data-index="{index}"][data-ready="true"]').wait_for()
+
+
+def answer(page: Page, index: int, face: int) -> None:
+    wait_for_question(page, index)
+    page.click(f"#screen-question .face-{face}")
+
+
+def rate(page: Page, face: int = 4, kind: str | None = None, category: str | None = None) -> None:
+    """A whole rating, from the first question to the thank-you screen."""
+    for index in range(QUESTIONS):
+        answer(page, index, face)
+    expect(page.locator("#screen-comment")).to_be_visible()
+    if kind:
+        page.click(f'#kind-chips [data-value="{kind}"]')
+    if category:
+        page.click(f'#category-chips [data-value="{category}"]')
+    page.click("#send")
+    expect(page.locator("#screen-thanks")).to_be_visible()
+
+
+def expect_reset(page: Page) -> None:
+    expect(page.locator("#screen-question")).to_be_visible(timeout=10_000)
+    expect(page.locator("#screen-question")).to_have_attribute("data-index", "0")
+    expect(page.locator("#screen-question .face.chosen")).to_have_count(0)
+
+
+def sign_in(page: Page, nip: str, pin: str) -> None:
+    page.click("#officer-button")
+    page.fill("#officer-nip", nip)
+    page.fill("#officer-pin", pin)
+    page.click("#officer-submit")
+    expect(page.locator("#officer-panel")).to_be_hidden()
+
+
+def stored(live_session, counter: Counter) -> list[Rating]:
+    live_session.rollback()  # a fresh snapshot: the server wrote since our last read
+    return list(live_session.scalars(select(Rating).where(Rating.counter_id == counter.id)))
+
+
+def count(live_session, counter: Counter) -> int:
+    live_session.rollback()  # a fresh snapshot: the server wrote since our last read
+    return live_session.scalar(
+        select(func.count()).select_from(Rating).where(Rating.counter_id == counter.id)
+    )
