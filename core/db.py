@@ -55,10 +55,11 @@ def _tune_sqlite(engine: Engine) -> None:
     def on_begin(connection):
         # A deferred transaction that reads and then writes can fail at once with
         # SQLITE_BUSY when another worker wrote in between; IMMEDIATE waits its turn.
-        if connection.get_execution_options().get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        immediate = bool(connection.get_execution_options().get("sqlite_immediate"))
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # What begin_write needs to tell a reader it may end from a writer it must not.
+        connection.info["sqlite_writer"] = immediate
+        connection.info["sqlite_changes_at_begin"] = _total_changes(connection)
 
 
 def init_app(app: Flask) -> Database:
@@ -76,9 +77,47 @@ def session() -> Session:
 
 
 def begin_write(db_session: Session) -> None:
-    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite)."""
-    if not db_session.in_transaction():
+    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite).
+
+    On SQLite a transaction that has only read so far (a view looked up the QR code first)
+    is ended here and a writer begun: a deferred reader cannot safely become a writer, since
+    once another worker has committed SQLite refuses the upgrade at once with SQLITE_BUSY,
+    busy timeout or not — under load that was a 503 for every other rating."""
+    connection = db_session.info.get(_CONNECTION)
+    if connection is not None and _sqlite_reader_only(db_session, connection):
+        db_session.commit()  # writes nothing: ends the read snapshot
+        connection = None
+    if connection is None:
         db_session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _sqlite_reader_only(db_session: Session, connection) -> bool:
+    if connection.dialect.name != "sqlite" or connection.info.get("sqlite_writer", True):
+        return False
+    if db_session.new or db_session.dirty or db_session.deleted:
+        return False
+    return connection.info.get("sqlite_changes_at_begin") == _total_changes(connection)
+
+
+# A session's transaction may be under way with no connection yet (adding or merging an
+# object begins it): begin_write needs to know whether BEGIN has been sent.
+_CONNECTION = "core.db.connection"
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(db_session, _transaction, connection) -> None:
+    db_session.info[_CONNECTION] = connection
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connection(db_session, transaction) -> None:
+    if transaction.parent is None:
+        db_session.info.pop(_CONNECTION, None)
+
+
+def _total_changes(connection) -> int:
+    """Rows this SQLite connection has written since it opened."""
+    return connection.connection.driver_connection.total_changes
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -13,6 +13,7 @@ from core.limits import rate_limited
 from core.models import Department, Unit
 from core.privacy import client_hash
 from core.security import csrf
+from survey import code_cache
 from survey.elements import AGE_BANDS, COMMENT_KINDS, COMPLAINT_CATEGORIES, EDUCATION, GENDERS, OCCUPATIONS
 from survey.schema import InvalidRating, parse_rating
 from survey.services import SurveyError, origin_from_code, resolve_code
@@ -44,7 +45,8 @@ def create_rating():
     try:
         data = parse_rating(body, comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
         session = db.session()
-        code = resolve_code(session, data.token, current_app.config["SECRET_KEY"])
+        code = resolve_code(session, data.token, current_app.config["SECRET_KEY"],
+                            cache_for=code_cache.SECONDS)
         rating, created = save_rating(session, data, origin_from_code(code, "api", client_hash()))
     except InvalidRating as exc:
         return invalid(exc.errors)

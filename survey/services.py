@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.db import begin_write
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
-from survey import aggregates, integrity, tokens
+from survey import aggregates, code_cache, integrity, tokens
 from survey.complaints import due_working_days
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
 from survey.models import Comment, CustomAnswer, QrCode, Question, Questionnaire, Rating
@@ -104,6 +104,7 @@ def current_code(
 
 def revoke_code(session: Session, code: QrCode, now: datetime | None = None) -> None:
     code.revoked_at = now or utcnow()
+    code_cache.forget(code.public_id)
 
 
 def reissue_code(session: Session, code: QrCode) -> QrCode:
@@ -124,17 +125,27 @@ def survey_url(code: QrCode, secret_key: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token_for(code, secret_key)}"
 
 
-def resolve_code(session: Session, token: str, secret_key: str) -> QrCode:
-    """The code behind a token, or the reason it cannot be used."""
+def resolve_code(session: Session, token: str, secret_key: str, *,
+                 cache_for: float = 0.0) -> QrCode:
+    """The code behind a token (its unit loaded), or the reason it cannot be used.
+
+    With ``cache_for`` seconds, a standing code this worker found that recently is used
+    without a query (see ``survey.code_cache`` for how soon a revocation then bites)."""
     try:
         public_id = tokens.unsign(secret_key, token)
     except tokens.TamperedToken as exc:
         raise CodeTampered() from exc
-    code = session.scalars(select(QrCode).where(QrCode.public_id == public_id)).first()
+    if cache_for and (cached := code_cache.get(session, public_id)) is not None:
+        return cached
+    code = session.scalars(
+        select(QrCode).options(joinedload(QrCode.unit)).where(QrCode.public_id == public_id)
+    ).first()
     if code is None:
         raise CodeNotFound()
     if code.revoked_at is not None:
         raise CodeRevoked()
+    if cache_for:
+        code_cache.remember(session, code, cache_for)
     return code
 
 
