@@ -102,6 +102,10 @@ def reclassify(session: Session, rating: Rating, was_flagged: bool | None = None
     old["flagged"] = int(was_flagged)
     session.execute(_upsert(session, [old]))
     session.execute(_upsert(session, [row_for(rating, custom)]))
+    # A bucket the rating was alone in is now all zeros: drop it.
+    session.execute(delete(DailyAggregate).where(
+        *(getattr(DailyAggregate, key) == old[key] for key in KEY_COLUMNS),
+        DailyAggregate.ratings == 0))
 
 
 def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) -> dict:

@@ -4,7 +4,7 @@ at once or later, office questions about the officer, any period."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,7 +59,7 @@ def check(session, factory, specs, period):
     raw = []
     for spec in specs:
         moment = datetime.combine(FIRST_DAY + timedelta(days=spec["day"]), time(3),
-                                  tzinfo=timezone.utc)
+                                  tzinfo=UTC)
         officer = None if spec["officer"] is None else officers[spec["officer"]]
         rating = factory.rating(
             {c: v for c, v in spec["answers"].items() if v is not None}, unit=unit,
