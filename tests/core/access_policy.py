@@ -25,9 +25,9 @@ without one fails the matrix. To declare a new route, add a line such as::
 - ``ok`` lists other statuses that mean "allowed" for that route (an API answering an
   empty POST with 422, a form re-rendered with 400); ``refused`` other statuses that mean
   "denied" (a form refusing a choice outside the scope with 400).
-- ``lists=("officer",)`` (kinds) checks a page's content: names of those objects outside the
-  role's scope must not appear; on a route without ``kind`` (a listing of everything in
-  scope) those inside must appear too.
+- ``lists=("officer", "comment")`` (kinds) checks what a page shows: names of those objects
+  outside the role's scope must not appear (for the public: none at all). ``shows=`` names
+  kinds a listing must show in full: every one inside the role's scope must appear.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ class Rule:
     ok: tuple[int, ...] = ()
     refused: tuple[int, ...] = ()
     lists: tuple[str, ...] = ()
+    shows: tuple[str, ...] = ()
     # Signing out lands on the login page: for that route it is success, not refusal.
     login_redirect_is_success: bool = False
     notes: str = field(default="", compare=False)
@@ -100,8 +101,13 @@ def admin_only(**kwargs) -> Rule:
     return Rule(**{"read": ADMIN, "write": ADMIN, "scoped": False, **kwargs})
 
 
+# What only signed-in staff may read: the public pages show unit-level results, never these.
+PRIVATE = ("comment", "officer")
+
 # Routes a kiosk tablet calls with its device credential; without one, nobody passes.
 DEVICE_ONLY = Rule()
+# Routes a queue machine calls with its key (Authorization: Bearer); a session is no key.
+MACHINE_ONLY = Rule()
 
 
 POLICY: dict[str, Rule] = {
@@ -114,13 +120,13 @@ POLICY: dict[str, Rule] = {
     "accounts.password": rule(read=SIGNED_IN, write=SIGNED_IN),
     "accounts.home": rule(read=SIGNED_IN),
     # --- administration -------------------------------------------------------------
-    "admin.index": staff(lists=("unit",)),
-    "admin.departments": staff(lists=("department",)),
-    "admin.units": staff(lists=("unit",)),
+    "admin.index": staff(lists=("unit",), shows=("unit",)),
+    "admin.departments": staff(lists=("department",), shows=("department",)),
+    "admin.units": staff(lists=("unit",), shows=("unit",)),
     "admin.unit": staff(kind="unit"),
     "admin.add_counter": staff(kind="unit"),
     "admin.counter_active": staff(kind="counter"),
-    "admin.officers": staff(lists=("officer",)),
+    "admin.officers": staff(lists=("officer",), shows=("officer",)),
     "admin.officer_active": staff(kind="officer"),
     "admin.import_officers": admin_only(),
     "admin.users": admin_only(),
@@ -143,6 +149,7 @@ POLICY: dict[str, Rule] = {
     "survey_api.create_rating": public(ok=(400, 415, 422)),
     "survey_api.list_units": public(),
     "survey_api.openapi_document": public(),
+    "survey_api.create_single_use_code": MACHINE_ONLY,
     # --- complaint follow-up and integrity flags ----------------------------------------
     "complaints.complaint_list": rule(read=STAFF, lists=("comment",)),
     "complaints.complaint_detail": rule(read=STAFF, kind="comment"),
@@ -155,12 +162,21 @@ POLICY: dict[str, Rule] = {
     "complaints.flagged_clear": rule(write=HEADS, kind="rating",
                                      form=lambda world, rating: {"rating_id": str(rating.id)}),
     # --- analytics ------------------------------------------------------------------
-    "analytics_api.unit_ikm": public(kind="unit"),  # published units' results are public
+    "analytics_api.unit_ikm": public(kind="unit", lists=PRIVATE),
+    "analytics.public_index": public(lists=PRIVATE, shows=("unit",)),
+    "analytics.public_unit": public(kind="unit", lists=PRIVATE),
+    "analytics.dashboard": rule(read=STAFF, kind="unit", query=lambda world, unit: {
+        "unit": unit.id}, lists=("comment", "officer")),
+    "analytics.comments": rule(read=STAFF, kind="unit", query=lambda world, unit: {
+        "unit": unit.id}, lists=("comment",)),
+    "analytics.my_component": rule(read=SIGNED_IN, lists=("comment",)),
+    "analytics.officer_page": rule(read=SIGNED_IN, kind="officer", lists=("comment",)),
     "analytics_api.officer_component": rule(read=SIGNED_IN, kind="officer"),
     # --- kiosk ----------------------------------------------------------------------
     "kiosk.page": public(),
     "kiosk.service_worker": public(),
-    "kiosk.operations": rule(read=STAFF, write=STAFF, lists=("kiosk", "counter")),
+    "kiosk.operations": rule(read=STAFF, write=STAFF, lists=("kiosk", "counter"),
+                             shows=("kiosk",)),
     "kiosk.create_pairing_code": rule(read=STAFF, write=STAFF, kind="counter", refused=(400,),
                                       form=lambda world, counter: {"counter_id": counter.id}),
     "kiosk.revoke": rule(read=STAFF, write=STAFF, kind="kiosk"),

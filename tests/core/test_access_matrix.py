@@ -219,18 +219,20 @@ def test_each_role_gets_exactly_what_the_policy_allows(endpoint, app, connection
                     wrong.append(f"{where}: expected {expected}, got {got} "
                                  f"[{response.status_code} {response.headers.get('Location', '')}]")
                 elif got == "allowed" and method == "GET":
-                    wrong.extend(_leaks(rule, world, role, body, where, listing=kind is None))
+                    wrong.extend(_leaks(rule, world, role, body, where))
     assert not wrong, "\n".join(wrong)
 
 
-def _leaks(rule: Rule, world: World, role: str, body: str, where: str, listing: bool):
-    """Names of objects outside the role's scope must not appear in a listing; on a page
-    that lists everything in scope (no kind), those inside must."""
+def _leaks(rule: Rule, world: World, role: str, body: str, where: str):
+    """Names of objects outside the role's scope must not appear; a listing (``shows``)
+    must show every one inside it."""
     found = []
     for kind in rule.lists:
         for level, marker in world.markers.get(kind, {}).items():
             if level not in SEES[role] and marker in body:
                 found.append(f"{where}: shows {kind} at {level} ({marker}), outside the scope")
-            if listing and level in SEES[role] and marker not in body:
+    for kind in rule.shows:
+        for level, marker in world.markers.get(kind, {}).items():
+            if level in SEES[role] and marker not in body:
                 found.append(f"{where}: leaves out {kind} at {level} ({marker}), in scope")
     return found
