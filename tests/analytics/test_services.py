@@ -1,0 +1,195 @@
+"""Session-level analytics: unit, department and series IKM, officer tables and evidence,
+complaint trends and whether an element moved after follow-up."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from analytics import services
+from analytics.services import Period, PeriodError, parse_period
+from tests.support.factories import at
+
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_a_unit_ikm_reports_the_sample_against_its_minimum(db_session, factory, rate):
+    unit = factory.unit(annual_population=100)
+    rate(unit, 4, times=79)
+    result = services.unit_ikm(db_session, unit, MARCH)
+    assert result.result.ikm_converted == Decimal("100.00")
+    assert (result.sample.minimum, result.sample.reached) == (80, False)
+    rate(unit, 3)
+    assert services.unit_ikm(db_session, unit, MARCH).sample.reached is True
+    shown = services.unit_ikm(db_session, unit, MARCH).as_dict()
+    assert shown["unit"]["code"] == unit.code and shown["period"] == {
+        "from": "2026-03-01", "to": "2026-03-31"}
+
+
+def test_only_the_days_of_the_period_count(db_session, factory, rate):
+    unit = factory.unit()
+    rate(unit, 4, day=(2026, 2, 28))
+    rate(unit, 2, day=(2026, 3, 1))
+    rate(unit, 1, day=(2026, 4, 1))
+    result = services.unit_ikm(db_session, unit, MARCH).result
+    assert (result.respondents, result.ikm_converted) == (1, Decimal("50.00"))
+
+
+def test_an_empty_period_is_a_result_not_an_error(db_session, factory):
+    result = services.unit_ikm(db_session, factory.unit(), MARCH)
+    assert result.result.empty and result.result.respondents == 0
+    assert result.as_dict()["ikm"] is None
+
+
+def test_a_department_pools_its_units_and_many_units_come_from_one_query(
+    db_session, factory, rate
+):
+    department = factory.department()
+    first, second = factory.unit(department=department), factory.unit(department=department)
+    elsewhere = factory.unit()
+    rate(first, 4, times=3)
+    rate(second, 2)
+    rate(elsewhere, 1)
+    pooled = services.department_ikm(db_session, department, MARCH)
+    assert (pooled.respondents, pooled.ikm_converted) == (4, Decimal("87.50"))
+    results = services.units_ikm(db_session, [second, first, elsewhere], MARCH)
+    assert [r.unit_code for r in results] == [second.code, first.code, elsewhere.code]
+    assert [r.result.ikm_converted for r in results] == [
+        Decimal("50.00"), Decimal("100.00"), Decimal("25.00")]
+
+
+def test_the_ikm_series_buckets_weeks_from_monday_and_months(db_session, factory, rate):
+    unit = factory.unit()
+    rate(unit, 4, day=(2026, 3, 2))   # Monday
+    rate(unit, 2, day=(2026, 3, 8))   # Sunday, same week
+    rate(unit, 3, day=(2026, 3, 9))   # next Monday
+    weekly = services.ikm_series(db_session, [unit.id], MARCH, "W")
+    assert list(weekly["period_start"]) == [date(2026, 3, 2), date(2026, 3, 9)]
+    assert list(weekly["respondents"]) == [2, 1]
+    assert list(weekly["ikm_converted"]) == [75.0, 75.0]
+    assert list(weekly["category"]) == ["C", "C"]
+    monthly = services.ikm_series(db_session, [unit.id], MARCH, "M")
+    assert list(monthly["period_start"]) == [date(2026, 3, 1)]
+    assert services.ikm_series(db_session, [], MARCH).empty
+
+
+def test_the_element_frame_ranks_each_units_elements_weakest_first(db_session, factory, rate):
+    unit = factory.unit()
+    rate(unit, {"U1": 4, "U3": 1, "U9": 2})
+    frame = services.element_frame(db_session, [unit.id], MARCH)
+    assert list(frame["code"]) == ["U3", "U9", "U1"]
+    assert list(frame["rank"]) == [1, 2, 3]
+    assert list(frame["converted"]) == [25.0, 50.0, 100.0]
+
+
+def test_officers_are_ranked_by_adjusted_score_and_those_below_the_minimum_are_not(
+    db_session, factory, rate
+):
+    unit = factory.unit()
+    strong = factory.officer(unit=unit, name="Ani")
+    steady = factory.officer(unit=unit, name="Budi")
+    new = factory.officer(unit=unit, name="Citra")
+    rate(unit, 4, officer=strong, times=30)
+    rate(unit, 3, officer=steady, times=30)
+    rate(unit, 1, officer=new, times=3)
+    table = services.officer_components(db_session, [unit.id], MARCH)
+    assert [(c.name, c.enough) for c in table] == [("Ani", True), ("Budi", True),
+                                                    ("Citra", False)]
+    assert table[2].as_dict()["raw"] is None
+    assert table[2].score.band_label == "belum cukup penilaian"
+    assert table[0].settings.k == 10
+    assert services.officer_components(db_session, [], MARCH) == []
+
+
+def test_an_officers_trend_compares_with_the_previous_period_of_equal_length(
+    db_session, factory, rate
+):
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    rate(unit, 3, officer=officer, times=30, day=(2026, 2, 10))
+    rate(unit, 4, officer=officer, times=30, day=(2026, 3, 10))
+    result = services.officer_component(db_session, officer, MARCH)
+    assert result.previous.n == 30
+    assert result.trend == Decimal("25.00")
+    assert MARCH.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
+
+
+def test_an_officers_evidence_has_the_weakest_elements_comments_and_praise_without_contact(
+    db_session, factory, rate
+):
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    slow = rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer)
+    kind = rate(unit, {"U3": 2, "U6": 4, "U7": 4}, officer=officer)
+    rude = rate(unit, {"U3": 2, "U6": 4, "U7": 3}, officer=officer)
+    factory.comment(slow, kind="complaint", category="antrean", element="U3",
+                    text="Antrean lama sekali", contact="0812-555", contact_consent=True,
+                    created_at=slow.submitted_at)
+    factory.comment(kind, kind="praise", text="Petugas ramah dan sabar",
+                    created_at=kind.submitted_at)
+    factory.comment(rude, kind="complaint", category="perilaku", element="U7",
+                    text="Kurang ramah", created_at=rude.submitted_at)
+    result = services.officer_component(db_session, officer, MARCH)
+    assert result.score.weakest_element == "U3"
+    assert [c.text for c in result.weakest_comments] == ["Antrean lama sekali"]
+    assert [c.text for c in result.praise] == ["Petugas ramah dan sabar"]
+    shown = result.as_dict()
+    assert "0812-555" not in str(shown)
+    assert "contact" not in shown["weakest_element_comments"][0]
+
+
+def test_complaints_are_counted_per_unit_category_and_week_with_open_and_overdue(
+    db_session, factory, rate
+):
+    unit = factory.unit()
+    for day, category, status, due in [
+        ((2026, 3, 2), "antrean", "baru", date(2026, 3, 9)),
+        ((2026, 3, 3), "antrean", "selesai", date(2026, 3, 10)),
+        ((2026, 3, 10), "sarana", "diproses", date(2026, 3, 31)),
+    ]:
+        rating = rate(unit, 3, day=day)
+        factory.comment(rating, kind="complaint", category=category, status=status,
+                        due_on=due, created_at=rating.submitted_at)
+    factory.comment(rate(unit, 4), kind="praise", created_at=at(2026, 3, 2))
+    counts = services.complaint_counts(db_session, [unit.id], MARCH, "W")
+    assert [tuple(r) for r in counts[["category", "period_start", "count"]].itertuples(
+        index=False)] == [("antrean", date(2026, 3, 2), 2), ("sarana", date(2026, 3, 9), 1)]
+    backlog = services.complaint_backlog(db_session, [unit.id], today=date(2026, 3, 20))
+    assert [tuple(r) for r in backlog[["category", "open", "overdue"]].itertuples(
+        index=False)] == [("antrean", 1, 1), ("sarana", 1, 0)]
+
+
+def test_the_element_score_before_and_after_complaints_were_resolved(db_session, factory, rate):
+    unit = factory.unit()
+    rate(unit, {"U3": 2}, day=(2026, 3, 2), times=2)
+    rate(unit, {"U3": 4}, day=(2026, 3, 20), times=2)
+    complaint = rate(unit, {"U3": 1}, day=(2026, 3, 3))
+    factory.comment(complaint, kind="complaint", category="antrean", element="U3",
+                    status="selesai", created_at=complaint.submitted_at,
+                    resolved_at=at(2026, 3, 16, hour=14))
+    (effect,) = services.follow_up_effects(db_session, [unit.id], MARCH, weeks=2)
+    assert (effect.category, effect.element, effect.resolved_on) == (
+        "antrean", "U3", date(2026, 3, 16))
+    # Before: 2, 2, 1 → 5/3 · 25 = 41.67; after: 4, 4 → 100.
+    assert (effect.before, effect.after, effect.change) == (
+        Decimal("41.67"), Decimal("100.00"), Decimal("58.33"))
+    assert (effect.before_answers, effect.after_answers) == (3, 2)
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    ("2026-13-01", "2026-12-31", "YYYY-MM-DD"),
+    ("kemarin", None, "YYYY-MM-DD"),
+    ("2026-03-31", "2026-03-01", "tidak boleh sebelum"),
+    ("2020-01-01", "2026-01-01", "paling panjang"),
+])
+def test_bad_periods_are_refused_with_a_clear_message(start, end, message):
+    with pytest.raises(PeriodError, match=message):
+        parse_period(start, end, today=date(2026, 3, 31))
+
+
+def test_a_period_defaults_to_the_last_ninety_days():
+    period = parse_period(None, None, today=date(2026, 3, 31))
+    assert period == Period(date(2026, 3, 31) - timedelta(days=89), date(2026, 3, 31))
+    assert period.days == 90
