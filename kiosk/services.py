@@ -150,8 +150,10 @@ def pair_device(
     code = normalise_pairing_code(typed_code)
     row = None
     if len(code) == PAIRING_LENGTH:
+        # FOR UPDATE: two tablets typing the same code at once get one device between them.
         row = session.scalars(
             select(KioskPairingCode).where(KioskPairingCode.code_hash == digest(code))
+            .with_for_update()
         ).first()
     if row is None:
         for live in _live_codes(session, now):

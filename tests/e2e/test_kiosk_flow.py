@@ -3,6 +3,8 @@ reset, and the offline queue (no tap lost, none counted twice)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -52,7 +54,9 @@ def test_a_paired_tablet_rates_for_the_signed_in_officer_and_resets(
     sign_in(page, officer.nip, PIN)
     expect(page.locator("#served-by")).to_have_text("Anda dilayani oleh Rina Wulandari")
 
+    started = time.monotonic()
     rate(page, face=4, kind="complaint", category="antrean")
+    assert time.monotonic() - started < 30  # nine answers, a complaint, sent
     expect_reset(page)
     expect(page.locator("#status")).to_have_attribute("data-queued", "0")
 
