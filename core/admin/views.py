@@ -546,40 +546,31 @@ def codes(unit_code: str):
                            action=forms.ActionForm())
 
 
-def _code_in_scope(code_id: int) -> QrCode:
-    return in_scope_or_404(db.session(), _me(), QrCode, code_id)
+def _code_action(code_id: int, change, message: str):
+    session = db.session()
+    code = in_scope_or_404(session, _me(), QrCode, code_id)
+    _require_admin()
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        change(session, _me(), code)
+    except AdminError as exc:
+        return _failed(exc, "admin.codes", unit_code=code.unit.code)
+    return _done(message, "admin.codes", unit_code=code.unit.code)
 
 
 @blueprint.post("/codes/<int:code_id>/revoke")
 @staff_only
 def code_revoke(code_id: int):
-    session = db.session()
-    code = _code_in_scope(code_id)
-    _require_admin()
-    if not forms.ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.revoke_qr(session, _me(), code)
-    except AdminError as exc:
-        return _failed(exc, "admin.codes", unit_code=code.unit.code)
-    return _done(_("Kode dicabut. Poster lamanya tidak berlaku lagi."),
-                 "admin.codes", unit_code=code.unit.code)
+    return _code_action(code_id, services.revoke_qr,
+                        _("Kode dicabut. Poster lamanya tidak berlaku lagi."))
 
 
 @blueprint.post("/codes/<int:code_id>/reissue")
 @staff_only
 def code_reissue(code_id: int):
-    session = db.session()
-    code = _code_in_scope(code_id)
-    _require_admin()
-    if not forms.ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.reissue_qr(session, _me(), code)
-    except AdminError as exc:
-        return _failed(exc, "admin.codes", unit_code=code.unit.code)
-    return _done(_("Kode lama dicabut dan kode baru diterbitkan; cetak poster barunya."),
-                 "admin.codes", unit_code=code.unit.code)
+    return _code_action(code_id, services.reissue_qr,
+                        _("Kode lama dicabut dan kode baru diterbitkan; cetak poster barunya."))
 
 
 @blueprint.post("/counters/<int:counter_id>/code")
