@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth import hash_password
@@ -703,10 +703,13 @@ class _Builder:
     def _insert(self, ratings: list[dict], comments: list[dict]) -> None:
         session = self.session
         steps = self._follow_up(comments)
+        # Core executemany on the session's connection: the ORM's bulk path compiles one
+        # multi-row VALUES per batch, several times slower on PostgreSQL for 20,000 rows.
+        connection = session.connection()
         for start in range(0, len(ratings), 5000):
-            session.execute(insert(Rating), ratings[start:start + 5000])
+            connection.execute(Rating.__table__.insert(), ratings[start:start + 5000])
         for start in range(0, len(comments), 5000):
-            session.execute(insert(Comment), comments[start:start + 5000])
+            connection.execute(Comment.__table__.insert(), comments[start:start + 5000])
         if steps:
             ids = dict(session.execute(
                 select(Comment.rating_id, Comment.id).where(
@@ -719,7 +722,7 @@ class _Builder:
                 for comment, path in steps
                 for old, new, at, note in path
             ]
-            session.execute(insert(ComplaintEvent), events)
+            connection.execute(ComplaintEvent.__table__.insert(), events)
 
     # accounts -----------------------------------------------------------------------------
 
