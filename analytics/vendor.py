@@ -88,7 +88,8 @@ def plotly_css(source: str) -> str:
     while position < len(body):
         match = _PAIR.match(body, position)
         if match is None:
-            raise ValueError(f"unexpected text in plotly.js's rules at {body[position:position + 40]!r}")
+            near = body[position:position + 40]
+            raise ValueError(f"unexpected text in plotly.js's rules at {near!r}")
         key = _unescape(match["qkey"] if match["qkey"] is not None else match["key"])
         value = _unescape(match["single"] if match["single"] is not None else match["double"])
         # The same rewriting plotly.js does before calling addStyleRule.

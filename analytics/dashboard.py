@@ -1,0 +1,350 @@
+"""What each dashboard page shows, assembled from ``analytics.services`` (which owns every
+number) for a user's scope: the head's dashboard, an officer's component with its evidence,
+the comments drill-down and the public results. No IKM or component math lives here.
+
+Scope is applied in the queries: every service call gets the unit ids the user may see
+(``core.auth.visible_unit_ids``), never the whole table filtered afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics import charts, services
+from analytics.ikm import IkmResult
+from analytics.officers import CUSTOM
+from analytics.services import NotFound, OfficerComponent, Period, UnitIkm
+from core.auth import visible_unit_ids
+from core.models import Department, Officer, Unit, User
+from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
+from survey.models import Comment
+
+# --- periods ----------------------------------------------------------------------------
+
+PRESETS = {
+    "bulan": _l("Bulan ini"),
+    "kuartal": _l("Kuartal ini"),
+    "tahun": _l("Tahun ini"),
+    "90-hari": _l("90 hari terakhir"),
+}
+PUBLIC_PRESETS = {
+    "tahun": _l("Tahun ini"),
+    "kuartal": _l("Kuartal ini"),
+    "tahun-lalu": _l("Tahun lalu"),
+}
+
+
+def preset_period(preset: str, today: date) -> Period:
+    if preset == "bulan":
+        return Period(today.replace(day=1), today)
+    if preset == "kuartal":
+        return Period(today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1), today)
+    if preset == "tahun":
+        return Period(today.replace(month=1, day=1), today)
+    if preset == "tahun-lalu":
+        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+    return Period(today - timedelta(days=89), today)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    period: Period
+    preset: str | None  # None: dates chosen by hand
+
+    @property
+    def args(self) -> dict[str, str]:
+        """Query arguments that ask for this period again (for links between pages)."""
+        if self.preset:
+            return {"periode": self.preset}
+        return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
+
+
+def choose_period(args: Mapping[str, str], today: date, default: str = "90-hari",
+                  presets: Iterable[str] = PRESETS) -> PeriodChoice:
+    """The period a page asked for: ``from``/``to`` if given (checked by the services'
+    rules: malformed or reversed → ``PeriodError``), else a preset, else ``default``."""
+    if args.get("from") or args.get("to"):
+        return PeriodChoice(services.parse_period(args.get("from"), args.get("to"), today=today),
+                            None)
+    preset = args.get("periode")
+    preset = preset if preset in set(presets) else default
+    return PeriodChoice(preset_period(preset, today), preset)
+
+
+def frequency(period: Period) -> str:
+    """Days for a month, weeks up to half a year, months beyond: enough points, each with
+    enough ratings to mean something."""
+    if period.days <= 31:
+        return "D"
+    return "W" if period.days <= 183 else "M"
+
+
+# --- scope ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a user may see (by name), and the one picked in the filter, if any."""
+
+    units: tuple[Unit, ...]
+    selected: Unit | None
+
+    @property
+    def unit_ids(self) -> list[int]:
+        """What every service call is limited to (the picked unit, else all visible)."""
+        return [self.selected.id] if self.selected else [u.id for u in self.units]
+
+    @property
+    def names(self) -> dict[int, str]:
+        return {u.id: u.name for u in self.units}
+
+
+def scope_for(session: Session, user: User, unit_id: int | None = None) -> Scope:
+    """The user's units; a ``unit_id`` outside them is ``NotFound`` (its existence is not
+    confirmed to someone who may not see it)."""
+    visible = visible_unit_ids(session, user)
+    query = select(Unit).order_by(Unit.name)
+    if visible is not None:
+        query = query.where(Unit.id.in_(visible or {-1}))
+    units = tuple(session.scalars(query))
+    selected = None
+    if unit_id is not None:
+        selected = next((u for u in units if u.id == unit_id), None)
+        if selected is None:
+            raise NotFound("Unit tidak ditemukan.")
+    return Scope(units, selected)
+
+
+# --- labels -----------------------------------------------------------------------------
+
+# The SKM perception scale (nilai persepsi 1–4), common to every element.
+ANSWER_SCALE = (_l("tidak baik"), _l("kurang baik"), _l("baik"), _l("sangat baik"))
+
+CUSTOM_NAME = _l("Pertanyaan kantor tentang petugas")
+
+# A weak element points to a development action (evaluation.md): development first.
+DEVELOPMENT_ACTIONS = {
+    "U1": _l("Biasakan menjelaskan persyaratan secara lengkap sejak awal (gunakan daftar "
+             "periksa persyaratan), agar warga tidak perlu bolak-balik."),
+    "U2": _l("Pendampingan alur prosedur: pandu warga langkah demi langkah dan pastikan "
+             "mereka tahu langkah berikutnya."),
+    "U3": _l("Pelatihan manajemen waktu layanan dan penguasaan aplikasi; tinjau pembagian "
+             "antrean loket bersama atasan."),
+    "U4": _l("Tegaskan standar biaya/tarif resmi (termasuk layanan yang gratis) kepada warga; "
+             "pembinaan integritas pelayanan."),
+    "U5": _l("Periksa ulang hasil layanan sebelum diserahkan (kendali mutu produk layanan)."),
+    "U6": _l("Pelatihan teknis dan pengetahuan produk layanan, dengan pendampingan oleh "
+             "petugas senior."),
+    "U7": _l("Pelatihan komunikasi pelayanan dan etika pelayanan publik (keramahan, "
+             "kesopanan, empati)."),
+    "U8": _l("Pelatihan penanganan pengaduan: menerima, mencatat dan menindaklanjuti "
+             "keluhan warga."),
+    "U9": _l("Sampaikan kebutuhan perbaikan sarana dan prasarana kepada atasan; jaga kerapian "
+             "dan kenyamanan loket."),
+    CUSTOM: _l("Bahas hasil pertanyaan kantor tentang petugas bersama atasan langsung."),
+}
+
+
+def element_name(code: str | None) -> str:
+    if code == CUSTOM:
+        return str(CUSTOM_NAME)
+    element = ELEMENTS_BY_CODE.get(code or "")
+    return element.name if element else (code or "")
+
+
+def category_labels(locale: str = "id") -> dict[str, str]:
+    return {code: (label_en if locale == "en" else label_id)
+            for code, (_element, label_id, label_en) in COMPLAINT_CATEGORIES.items()}
+
+
+def kind_labels(locale: str = "id") -> dict[str, str]:
+    return {code: (en if locale == "en" else id_) for code, (id_, en) in COMMENT_KINDS.items()}
+
+
+def elements_frame(result: IkmResult) -> pd.DataFrame:
+    """An IKM result's elements as the frame ``charts.element_bars`` draws (weakest first)."""
+    return pd.DataFrame.from_records(
+        [{"code": e.code, "name": e.name, "converted": float(e.converted),
+          "category": e.category, "answers": e.answers} for e in result.elements],
+        columns=["code", "name", "converted", "category", "answers"])
+
+
+# --- the head's dashboard ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backlog:
+    open: int
+    overdue: int
+    complaints: list[Comment]  # open ones, overdue first (at most ``limit``)
+
+
+@dataclass(frozen=True)
+class HeadDashboard:
+    scope: Scope
+    period: Period
+    overall: IkmResult
+    units: list[UnitIkm]
+    officers: list[OfficerComponent]
+    backlog: Backlog
+    complaint_totals: list[tuple[str, int]]  # category, count in the period
+    effects: list[services.FollowUpEffect]
+    figures: dict[str, str] = field(default_factory=dict)
+
+
+def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int) -> Backlog:
+    from survey.complaints import Filters, is_overdue, list_complaints
+
+    counts = services.complaint_backlog(session, scope.unit_ids, today=today)
+    rows, _total = list_complaints(
+        session, user, Filters(unit_id=scope.selected.id if scope.selected else None),
+        today=today, limit=limit)
+    open_rows = [c for c in rows if c.status != "selesai"]
+    # Overdue first (the follow-up pages' order puts open ones first, by due day).
+    open_rows.sort(key=lambda c: (not is_overdue(c, today), c.due_on or date.max, c.id))
+    return Backlog(int(counts["open"].sum()) if not counts.empty else 0,
+                   int(counts["overdue"].sum()) if not counts.empty else 0, open_rows)
+
+
+def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *,
+                   today: date, words: charts.Words, locale: str = "id",
+                   complaint_limit: int = 15) -> HeadDashboard:
+    ids = scope.unit_ids
+    units = list(scope.units if scope.selected is None else (scope.selected,))
+    overall = services.ikm_of_units(session, ids, period)
+    per_unit = services.units_ikm(session, units, period)
+    series = services.ikm_series(session, ids, period, freq=frequency(period))
+    counts = services.complaint_counts(session, ids, period,
+                                       freq="W" if period.days <= 183 else "M")
+    labels = category_labels(locale)
+    totals: list[tuple[str, int]] = []
+    if not counts.empty:
+        summed = counts.groupby("category")["count"].sum().sort_values(ascending=False)
+        totals = [(str(c), int(n)) for c, n in summed.items()]
+    figures = {
+        "ikm_trend": charts.figure_json(charts.ikm_trend(series, words)),
+        "elements": charts.figure_json(charts.element_bars(elements_frame(overall), words)),
+        "complaint_trend": charts.figure_json(charts.complaint_trend(counts, labels, words)),
+        "complaints_by_unit": charts.figure_json(
+            charts.complaints_by_unit(counts, scope.names, labels, words)),
+    }
+    return HeadDashboard(
+        scope=scope,
+        period=period,
+        overall=overall,
+        units=per_unit,
+        officers=services.officer_components(session, ids, period),
+        backlog=_backlog(session, user, scope, today, complaint_limit),
+        complaint_totals=totals,
+        effects=services.follow_up_effects(session, ids, period),
+        figures=figures,
+    )
+
+
+# --- comments drill-down ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    comment: services.CommentView
+    unit_name: str
+    officer_name: str | None
+    contact: str | None  # only when the citizen consented (and the viewer is in scope)
+
+
+def comment_rows(session: Session, scope: Scope, period: Period, *,
+                 element: str | None = None, category: str | None = None,
+                 kind: str | None = None, limit: int = 200) -> list[CommentRow]:
+    """Comments of the scope's units in the period. Contact details come only with the
+    citizen's consent; the scope already limits them to units the viewer may see."""
+    found = services.comments(session, scope.unit_ids, period, element=element,
+                              category=category, kind=kind, limit=limit)
+    ids = [c.id for c in found]
+    contacts: dict[int, str] = {}
+    officer_ids = {c.officer_id for c in found if c.officer_id is not None}
+    if ids:
+        contacts = dict(session.execute(
+            select(Comment.id, Comment.contact).where(
+                Comment.id.in_(ids), Comment.contact_consent.is_(True),
+                Comment.contact.is_not(None), Comment.contact != "")).all())
+    officers = dict(session.execute(
+        select(Officer.id, Officer.name).where(Officer.id.in_(officer_ids or {-1}))).all())
+    names = scope.names
+    return [CommentRow(c, names.get(c.unit_id, ""), officers.get(c.officer_id),
+                       contacts.get(c.id)) for c in found]
+
+
+# --- an officer's page ------------------------------------------------------------------
+
+
+def officer_in_scope(session: Session, user: User, officer_id: int) -> Officer:
+    """The officer if the user may see them (themself, or an officer of a unit in scope)."""
+    from core.auth import can_see_officer
+
+    officer = session.get(Officer, officer_id)
+    if officer is None or not can_see_officer(session, user, officer):
+        raise NotFound("Petugas tidak ditemukan.")
+    return officer
+
+
+@dataclass(frozen=True)
+class OfficerPage:
+    officer: Officer
+    component: OfficerComponent
+    weakest_name: str | None
+    development_action: str | None
+    figures: dict[str, str]
+
+
+def officer_page(session: Session, officer: Officer, period: Period, *,
+                 words: charts.Words) -> OfficerPage:
+    component = services.officer_component(session, officer, period)
+    score = component.score
+    names = {code: element_name(code) for code in score.distribution}
+    figures = {"distribution": charts.figure_json(charts.answer_distribution(
+        score.distribution, names, [str(label) for label in ANSWER_SCALE], words))}
+    weakest = score.weakest_element if score.enough else None
+    return OfficerPage(officer, component, element_name(weakest) if weakest else None,
+                       str(DEVELOPMENT_ACTIONS[weakest]) if weakest in DEVELOPMENT_ACTIONS
+                       else None, figures)
+
+
+# --- public results ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicDepartment:
+    name: str
+    units: list[UnitIkm]
+
+
+def public_index(session: Session, period: Period) -> list[PublicDepartment]:
+    """Every published unit's IKM for the period, by department: unit-level numbers only."""
+    units = list(session.scalars(
+        select(Unit).join(Department, Department.id == Unit.department_id)
+        .where(Unit.published.is_(True)).order_by(Department.name, Unit.name)))
+    results = services.units_ikm(session, units, period)
+    departments: dict[str, list[UnitIkm]] = {}
+    for unit, result in zip(units, results, strict=True):
+        departments.setdefault(unit.department.name, []).append(result)
+    return [PublicDepartment(name, rows) for name, rows in departments.items()]
+
+
+def public_unit(session: Session, unit: Unit, period: Period) -> UnitIkm:
+    return services.unit_ikm(session, unit, period)
+
+
+__all__ = [
+    "Backlog", "CommentRow", "DEVELOPMENT_ACTIONS", "HeadDashboard", "OfficerPage",
+    "PRESETS", "PUBLIC_PRESETS", "PeriodChoice", "PublicDepartment", "Scope",
+    "category_labels", "choose_period", "comment_rows", "element_name", "elements_frame",
+    "frequency", "head_dashboard", "kind_labels", "officer_in_scope", "officer_page",
+    "preset_period", "public_index", "public_unit", "scope_for",
+]
