@@ -1,11 +1,114 @@
 """Downloads for signed-in users in scope: ratings (CSV, XLSX), the unit's SKM report and
-the officers' evaluation sheet."""
+the officers' evaluation sheet (XLSX, CSV). ``unit`` picks one unit (else every unit the user
+may see); ``from``/``to`` the period (default: the last 90 days)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+import io
+from datetime import date
+
+from flask import Blueprint, Flask, Response, request
+from sqlalchemy import select
+
+from analytics import exports, services
+from analytics.services import AnalyticsError, NotFound, Period
+from core import auth, db
+from core.errors import error_response
+from core.models import Unit
 
 blueprint = Blueprint("analytics_exports", __name__, url_prefix="/analytics/export")
+
+
+@blueprint.errorhandler(AnalyticsError)
+def analytics_error(error: AnalyticsError):
+    return error_response(error.status, error.message, error.code)
+
+
+def _scope() -> tuple[list[int] | None, Unit | None, Period]:
+    """(unit ids, the one unit asked for, period) for the signed-in user; 403/404 otherwise."""
+    user = auth.signed_in_user()
+    if user is None:
+        raise _Unauthorised()
+    session = db.session()
+    visible = auth.visible_unit_ids(session, user)
+    if visible is not None and not visible:
+        raise AnalyticsError("Unduhan ini untuk pimpinan dan pengelola unit.", "forbidden", 403)
+    unit = None
+    code = request.args.get("unit")
+    if code:
+        unit = session.scalars(select(Unit).where(Unit.code == code)).first()
+        if unit is None or (visible is not None and unit.id not in visible):
+            raise NotFound(f"Unit '{code}' tidak ditemukan.")
+    period = services.parse_period(request.args.get("from"), request.args.get("to"),
+                                   today=date.today())
+    unit_ids = [unit.id] if unit else (None if visible is None else sorted(visible))
+    return unit_ids, unit, period
+
+
+class _Unauthorised(Exception):
+    pass
+
+
+@blueprint.errorhandler(_Unauthorised)
+def unauthorised(_error):
+    return auth.login_manager.unauthorized()
+
+
+def _name(kind: str, unit: Unit | None, period: Period, extension: str) -> str:
+    return f"{kind}-{unit.code if unit else 'semua'}-{period.start}-{period.end}.{extension}"
+
+
+def _download(body: bytes | str, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv(write) -> bytes:
+    buffer = io.StringIO()
+    write(buffer)
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8
+
+
+@blueprint.get("/ratings.csv")
+def ratings_csv():
+    unit_ids, unit, period = _scope()
+    body = _csv(lambda out: exports.ratings_csv(db.session(), unit_ids, period, out))
+    return _download(body, _name("penilaian", unit, period, "csv"), "text/csv")
+
+
+@blueprint.get("/ratings.xlsx")
+def ratings_xlsx():
+    unit_ids, unit, period = _scope()
+    return _download(exports.ratings_xlsx(db.session(), unit_ids, period),
+                     _name("penilaian", unit, period, "xlsx"), exports.XLSX_MIMETYPE)
+
+
+@blueprint.get("/skm-report.xlsx")
+def skm_report():
+    _unit_ids, unit, period = _scope()
+    if unit is None:
+        raise AnalyticsError("Pilih satu unit (parameter 'unit') untuk laporan SKM.",
+                             "unit_required")
+    return _download(exports.skm_report_xlsx(db.session(), unit, period),
+                     _name("laporan-skm", unit, period, "xlsx"), exports.XLSX_MIMETYPE)
+
+
+@blueprint.get("/officers.xlsx")
+def officers_xlsx():
+    unit_ids, unit, period = _scope()
+    components = services.officer_components(db.session(), unit_ids, period)
+    return _download(exports.officers_xlsx(components, period),
+                     _name("komponen-petugas", unit, period, "xlsx"), exports.XLSX_MIMETYPE)
+
+
+@blueprint.get("/officers.csv")
+def officers_csv():
+    unit_ids, unit, period = _scope()
+    components = services.officer_components(db.session(), unit_ids, period)
+    body = _csv(lambda out: exports.officers_csv(components, period, out))
+    return _download(body, _name("komponen-petugas", unit, period, "csv"), "text/csv")
 
 
 def register(app: Flask) -> None:

@@ -1,0 +1,259 @@
+"""Files an office hands on: ratings (CSV, XLSX) without personal data, the unit's SKM
+report laid out as offices report it (XLSX), and the officers' evaluation sheet (XLSX, CSV)
+where officers below the minimum appear as "belum cukup penilaian", never as a number."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics import services
+from analytics.ikm import ROUNDING_RULE, SampleInfo
+from analytics.officers import BAND_LABELS, INSUFFICIENT
+from analytics.services import OfficerComponent, Period
+from analytics.settings import ComponentSettings
+from analytics.settings import current as current_settings
+from core.models import Counter, Officer, Unit
+from survey.elements import (
+    AGE_BANDS,
+    EDUCATION,
+    ELEMENT_CODES,
+    ELEMENTS_BY_CODE,
+    GENDERS,
+    OCCUPATIONS,
+)
+from survey.models import Comment, Rating
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOT_ENOUGH = BAND_LABELS[INSUFFICIENT][0]
+BOLD = Font(bold=True)
+
+
+def safe_text(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (citizens write the comments)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return safe_text(value)
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+# Deliberately absent: the comment's contact and consent, the client hash, the body digest.
+RATING_HEADER = [
+    "rating_id", "unit", "counter", "officer", "channel", "service_day", "submitted_at_local",
+    *ELEMENT_CODES, "gender", "age_band", "education", "occupation", "service_type",
+    "flags", "flags_cleared", "comment_kind", "comment_category", "comment_element",
+    "comment_status", "comment_text",
+]
+
+
+def rating_rows(session: Session, unit_ids: Iterable[int] | None, period: Period,
+                batch_size: int = 1000) -> Iterator[list[Any]]:
+    """One row per rating of these units in the period, oldest first, streamed."""
+    query = (
+        select(Rating, Unit.code, Unit.timezone, Counter.code, Officer.nip, Officer.employee_id,
+               Comment.kind, Comment.category, Comment.element, Comment.status, Comment.text)
+        .join(Unit, Unit.id == Rating.unit_id)
+        .outerjoin(Counter, Counter.id == Rating.counter_id)
+        .outerjoin(Officer, Officer.id == Rating.officer_id)
+        .outerjoin(Comment, Comment.rating_id == Rating.id)
+        .where(Rating.service_day.between(period.start, period.end))
+        .order_by(Rating.service_day, Rating.submitted_at, Rating.id)
+        .execution_options(yield_per=batch_size)
+    )
+    if unit_ids is not None:
+        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    for (rating, unit_code, zone, counter_code, nip, employee_id, kind, category, element,
+         status, text) in session.execute(query):
+        yield [
+            str(rating.id), unit_code, counter_code, nip or employee_id, rating.channel,
+            rating.service_day.isoformat(),
+            rating.submitted_at.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds"),
+            *(getattr(rating, code.lower()) for code in ELEMENT_CODES),
+            rating.gender, rating.age_band, rating.education, rating.occupation,
+            rating.service_type, rating.flags, rating.flags_cleared_at is not None,
+            kind, category, element, status, text,
+        ]
+
+
+def ratings_csv(session: Session, unit_ids: Iterable[int] | None, period: Period,
+                out: TextIO) -> int:
+    """Write the ratings as CSV to ``out``; returns the number of ratings."""
+    writer = csv.writer(out)
+    writer.writerow(RATING_HEADER)
+    count = 0
+    for row in rating_rows(session, unit_ids, period):
+        writer.writerow([safe_text(v) for v in row])
+        count += 1
+    return count
+
+
+def ratings_xlsx(session: Session, unit_ids: Iterable[int] | None, period: Period) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Penilaian")
+    sheet.append(RATING_HEADER)
+    for row in rating_rows(session, unit_ids, period):
+        sheet.append([_cell(v) for v in row])
+    return _save(book)
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- the unit's SKM report ---------------------------------------------------------------------
+
+
+def _sample_line(sample: SampleInfo) -> str:
+    if sample.minimum is None:
+        return "Populasi tahunan belum diisi: sampel minimum tidak dapat dihitung."
+    reached = "tercapai" if sample.reached else "BELUM tercapai"
+    return (f"Populasi {sample.population}; sampel minimum (Krejcie–Morgan) "
+            f"{sample.minimum}; {reached}.")
+
+
+PROFILE_LABELS = {
+    "gender": ("Jenis kelamin", GENDERS),
+    "age_band": ("Usia", AGE_BANDS),
+    "education": ("Pendidikan", EDUCATION),
+    "occupation": ("Pekerjaan", OCCUPATIONS),
+    "channel": ("Saluran", {"qr": ("Kode QR",), "kiosk": ("Tablet loket",), "api": ("API",)}),
+}
+
+
+def skm_report_xlsx(session: Session, unit: Unit, period: Period) -> bytes:
+    """The unit's SKM report for the period (sheet "Laporan SKM") and its respondent profile
+    (sheet "Profil Responden")."""
+    result = services.unit_ikm(session, unit, period)
+    ikm = result.result
+    profile = services.respondent_profile(session, unit, period)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Laporan SKM"
+    sheet.append(["Laporan Survei Kepuasan Masyarakat (Permenpan RB 14/2017)"])
+    sheet["A1"].font = BOLD
+    sheet.append(["Unit layanan", f"{unit.code} — {unit.name}"])
+    sheet.append(["Dinas", unit.department.name])
+    sheet.append(["Periode", period.label()])
+    sheet.append([])
+    sheet.append(["Unsur", "Nama unsur", "Jumlah jawaban", "Jumlah nilai", "NRR",
+                  "NRR tertimbang", "Nilai konversi (NRR × 25)", "Mutu"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+    by_code = {e.code: e for e in ikm.elements}
+    for code in ELEMENT_CODES:
+        element = by_code.get(code)
+        if element is None:
+            sheet.append([code, ELEMENTS_BY_CODE[code].name, 0, 0, "tidak ada jawaban"])
+            continue
+        sheet.append([code, element.name, element.answers, element.total, float(element.nrr),
+                      float(element.weighted), float(element.converted), element.category])
+    sheet.append([])
+    rows: list[tuple[str, Any]] = [
+        ("Jumlah NRR tertimbang (IKM)", None if ikm.empty else float(ikm.ikm)),
+        ("Nilai IKM konversi (IKM × 25)", None if ikm.empty else float(ikm.ikm_converted)),
+        ("Mutu pelayanan", ikm.category or "—"),
+        ("Kinerja unit pelayanan", ikm.label or "—"),
+        ("Bobot per unsur", "—" if ikm.weight is None else f"1/{ikm.weight.denominator}"),
+        ("Unsur tanpa jawaban (tidak dihitung)", ", ".join(ikm.unanswered) or "—"),
+        ("Jumlah responden (sampel)", ikm.respondents),
+        ("Populasi penerima layanan per tahun", result.sample.population or "—"),
+        ("Sampel minimum (Krejcie–Morgan)", result.sample.minimum or "—"),
+        ("Sampel minimum tercapai", {True: "ya", False: "tidak", None: "—"}[result.sample.reached]),
+        ("Penilaian melalui kode sekali pakai", profile.single_use_code_ratings),
+        ("Aturan pembulatan", ROUNDING_RULE),
+    ]
+    if ikm.empty:
+        rows.insert(0, ("Catatan", "Tidak ada penilaian pada periode ini."))
+    for label, value in rows:
+        sheet.append([label, value])
+        sheet.cell(row=sheet.max_row, column=1).font = BOLD
+    sheet.column_dimensions["A"].width = 38
+    sheet.column_dimensions["B"].width = 40
+
+    profile_sheet = book.create_sheet("Profil Responden")
+    profile_sheet.append(["Profil", "Jawaban", "Jumlah"])
+    for name, (title, labels) in PROFILE_LABELS.items():
+        for value, count in sorted(getattr(profile, name).items()):
+            profile_sheet.append([title, labels.get(value, (value,))[0], count])
+    return _save(book)
+
+
+# --- officers' evaluation sheet ----------------------------------------------------------------
+
+OFFICER_HEADER = [
+    "NIP / ID", "Nama", "Unit", "Jumlah penilaian", "Skor mentah", "Skor disesuaikan",
+    "Interval 95% bawah", "Interval 95% atas", "Skor unit (unsur sama)", "Kategori",
+    "Unsur terlemah", "Perubahan dari periode sebelumnya",
+]
+
+
+def officer_rows(components: Sequence[OfficerComponent]) -> list[list[Any]]:
+    """Rows of the evaluation sheet; below the minimum, words instead of numbers."""
+    rows = []
+    for item in components:
+        score = item.score
+        if score.enough:
+            numbers = [score.raw, score.adjusted, score.lower, score.upper]
+        else:
+            numbers = [NOT_ENOUGH, NOT_ENOUGH, "", ""]
+        rows.append([
+            item.identifier, item.name, item.unit_code, score.n, *numbers, score.unit_score,
+            score.band_label, score.weakest_element if score.enough else "",
+            "" if item.trend is None else item.trend,
+        ])
+    return rows
+
+
+def settings_rows(settings: ComponentSettings, period: Period) -> list[list[str]]:
+    return [["Periode", period.label()], *([label, value] for label, value in settings.describe())]
+
+
+def officers_csv(components: Sequence[OfficerComponent], period: Period, out: TextIO,
+                 settings: ComponentSettings | None = None) -> None:
+    settings = settings or (components[0].settings if components else current_settings())
+    writer = csv.writer(out)
+    writer.writerow(OFFICER_HEADER)
+    for row in officer_rows(components):
+        writer.writerow([safe_text(v) for v in row])
+    writer.writerow([])
+    writer.writerow(["Pengaturan"])
+    writer.writerows(settings_rows(settings, period))
+
+
+def officers_xlsx(components: Sequence[OfficerComponent], period: Period,
+                  settings: ComponentSettings | None = None) -> bytes:
+    settings = settings or (components[0].settings if components else current_settings())
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Komponen Petugas"
+    sheet.append(OFFICER_HEADER)
+    for cell in sheet[1]:
+        cell.font = BOLD
+    for row in officer_rows(components):
+        sheet.append([_cell(v) for v in row])
+    settings_sheet = book.create_sheet("Pengaturan")
+    for row in settings_rows(settings, period):
+        settings_sheet.append(row)
+    settings_sheet.append([])
+    settings_sheet.append([
+        "Catatan", "Komponen ini adalah ringkasan masukan warga sebagai bahan umpan balik "
+        "atasan (Berorientasi Pelayanan), bukan penilaian kinerja dengan sendirinya."])
+    return _save(book)
