@@ -359,8 +359,8 @@ class _Builder:
         shifts = self._shifts()
         self.echo(f"  {self.result.shifts} sif petugas")
         ratings, comments = self._ratings(shifts)
-        self._insert(ratings, comments)
         self._users()
+        self._insert(ratings, comments)
         rebuild = getattr(aggregates, "rebuild", None)
         if rebuild is not None:
             self.echo("  agregat harian…")
@@ -700,9 +700,26 @@ class _Builder:
             steps.append((comment, events))
         return steps
 
+    def _handler(self, unit_id: int) -> int | None:
+        """Who follows a unit's complaints up: its supervisor, else the department's head,
+        else the administrator (whichever demo accounts exist)."""
+        users = self.session.scalars(select(User).where(User.username.in_(
+            [username for username, *_ in USERS]))).all()
+        unit = next(u for u in self.units.values() if u.id == unit_id)
+        for user in users:
+            if user.role == Role.SUPERVISOR.value and user.unit_id == unit_id:
+                return user.id
+        for user in users:
+            if user.role == Role.HEAD.value and user.department_id == unit.department_id:
+                return user.id
+        return next((user.id for user in users if user.role == Role.ADMIN.value), None)
+
     def _insert(self, ratings: list[dict], comments: list[dict]) -> None:
         session = self.session
         steps = self._follow_up(comments)
+        handlers = {unit.id: self._handler(unit.id) for unit in self.units.values()}
+        for comment, _path in steps:
+            comment["assignee_id"] = handlers[comment["unit_id"]]
         # Core executemany on the session's connection: the ORM's bulk path compiles one
         # multi-row VALUES per batch, several times slower on PostgreSQL for 20,000 rows.
         connection = session.connection()
@@ -717,7 +734,8 @@ class _Builder:
                     Comment.status.is_not(None))
             ).all())
             events = [
-                {"comment_id": ids[comment["rating_id"]], "at": at, "user_id": None,
+                {"comment_id": ids[comment["rating_id"]], "at": at,
+                 "user_id": handlers[comment["unit_id"]],
                  "action": "status", "from_status": old, "to_status": new, "note": note}
                 for comment, path in steps
                 for old, new, at, note in path

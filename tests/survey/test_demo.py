@@ -150,6 +150,10 @@ def test_one_unit_improved_after_its_complaint_was_followed_up(session):
                                                    Comment.category == "sarana")
     ).first()
     assert followed is not None and followed.note
+    # Followed up by someone who may: the health department's head (no supervisor account
+    # exists for this puskesmas).
+    assert followed.user_id == session.scalars(
+        select(User.id).where(User.username == "kadis.kesehatan")).one()
 
 
 def test_a_few_officers_have_fewer_than_thirty_ratings(session):
