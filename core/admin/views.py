@@ -54,8 +54,11 @@ def admin_context():
 
 @blueprint.app_context_processor
 def admin_links():
-    # Tablets are managed on the kiosk area's own operations page, when that area is installed.
-    return {"kiosk_operations": "kiosk.operations" in current_app.view_functions}
+    # Tablets are managed on the kiosk area's own operations page, and results read on the
+    # analytics dashboard, when those areas are installed.
+    views = current_app.view_functions
+    return {"kiosk_operations": "kiosk.operations" in views,
+            "analytics_dashboard": "analytics.dashboard" in views}
 
 
 def _me() -> User:
