@@ -92,6 +92,13 @@ def test_the_page_shows_the_unit_the_counter_and_the_officer_on_shift(client, fa
     assert re.search(r"Anda dilayani oleh\s*<strong>Siti Rahmawati</strong>", html)
 
 
+def test_an_officers_own_code_names_the_officer(client, factory, db_session):
+    officer = factory.officer(name="Ahmad Fauzi, S.H.")
+    page = client.get(url(token_for(current_code(db_session, officer=officer), TEST_SECRET)))
+    assert re.search(r"Anda dilayani oleh\s*<strong>Ahmad Fauzi, S.H.</strong>",
+                     page.get_data(as_text=True))
+
+
 def test_without_an_officer_on_shift_the_page_names_nobody(client, token):
     html = client.get(url(token)).get_data(as_text=True)
     assert "Anda dilayani oleh" not in html
