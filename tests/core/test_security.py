@@ -1,0 +1,157 @@
+"""Hardening: CSRF on every form, security headers on every page, addresses kept only as keyed
+hashes."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
+
+from core import create_app
+from core.privacy import keyed_hash
+from survey.models import Rating
+from survey.services import current_code, token_for
+from tests.conftest import TEST_SECRET
+
+# Token-free JSON APIs: authority comes from a header or the QR token, never a cookie, so a
+# forged cross-site request carries nothing. Everything else that accepts POST needs a token.
+TOKEN_FREE_PREFIXES = ("/api/", "/kiosk/api/")
+# Forms exempt from the global check because they check their own token later (to keep a
+# citizen's answers, or after raising the upload limit): without a token they must still
+# change nothing. Any other exemption fails the walk below.
+SELF_CHECKING = {"survey.survey": {400}, "admin.import_officers": {200, 400}}
+
+
+def client_for(app, user):
+    """A test client signed in as ``user`` on ``app`` (as the ``signed_in`` fixture does)."""
+    from flask_login import FlaskLoginClient
+    from flask_login.utils import _create_identifier
+
+    from core.auth import Account
+
+    previous = app.test_client_class
+    app.test_client_class = FlaskLoginClient
+    try:
+        client = app.test_client(user=Account(user))
+    finally:
+        app.test_client_class = previous
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_id"] = identifier
+    return client
+
+
+def _routes():
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": TEST_SECRET, "TESTING": True})
+    return sorted(
+        (rule.rule, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and not rule.rule.startswith(TOKEN_FREE_PREFIXES)
+    )
+
+
+FORM_ROUTES = _routes()
+
+
+def test_the_walk_below_found_the_forms_it_should_guard():
+    endpoints = {endpoint for _rule, endpoint in FORM_ROUTES}
+    assert {"survey.survey", "complaints.complaint_status", "complaints.flagged_clear"} <= endpoints
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def token(db_session, factory):
+    return token_for(current_code(db_session, counter=factory.counter()), TEST_SECRET)
+
+
+@pytest.mark.parametrize(("rule", "endpoint"), FORM_ROUTES, ids=[r for r, _ in FORM_ROUTES])
+def test_every_form_post_without_a_csrf_token_is_refused_with_400(
+    csrf_app, factory, token, rule, endpoint
+):
+    admin = factory.user(role="admin")
+    with csrf_app.test_request_context():
+        converters = csrf_app.url_map._rules_by_endpoint[endpoint][0]._converters
+        values = {name: 1 if isinstance(conv, IntegerConverter) else "x"
+                  for name, conv in converters.items()}
+        if "token" in values:
+            values["token"] = token
+        path = url_for(endpoint, **values)
+    client = client_for(csrf_app, admin)
+    response = client.post(path, data={"rating_id": str(uuid.uuid4()), "U1": "4", "x": "y"})
+    expected = SELF_CHECKING.get(endpoint, {400})
+    assert response.status_code in expected, f"{rule} accepted a POST without a CSRF token"
+
+
+def test_a_form_post_with_a_valid_token_passes_the_check(csrf_app, factory, db_session):
+    unit = factory.unit()
+    head = factory.user(role="head", department_id=unit.department_id)
+    rating = factory.rating(unit=unit, flags="off-hours")
+    client = client_for(csrf_app, head)
+    page = client.get("/integritas/").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/integritas/bersihkan",
+                           data={"csrf_token": csrf, "rating_id": str(rating.id)})
+    assert response.status_code == 303
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/healthz", "/api/v1/units", "/s/not.valid-x",
+                                  "/pengaduan/", "/no-such-page"])
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookies_are_httponly_and_samesite_and_secure_in_production(make_app):
+    app = make_app(ENV_NAME="production")
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+# --- addresses ------------------------------------------------------------------------------
+
+
+def test_a_citizens_address_is_stored_only_as_a_keyed_hash(app, client, db_session, token):
+    rating_id = str(uuid.uuid4())
+    response = client.post("/api/v1/ratings", json={"id": rating_id, "token": token,
+                                                    "answers": {"U1": 4}},
+                           environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    assert response.status_code == 201
+    rating = db_session.get(Rating, uuid.UUID(rating_id))
+    with app.test_request_context():
+        expected = keyed_hash("203.0.113.77")
+    assert rating.client_hash == expected
+    assert "203.0.113" not in rating.client_hash
+    # Every text column of the rating, not just the hash, is free of the address.
+    row = db_session.execute(select(Rating.__table__).where(Rating.id == rating.id)).one()
+    assert not any("203.0.113" in str(value) for value in row)
+
+
+def test_the_hash_is_keyed_so_it_cannot_be_looked_up_without_the_secret(make_app):
+    one, other = make_app(SECRET_KEY="a" * 40), make_app(SECRET_KEY="b" * 40)
+    with one.test_request_context():
+        first = keyed_hash("203.0.113.77")
+    with other.test_request_context():
+        second = keyed_hash("203.0.113.77")
+    import hashlib
+
+    assert first != second
+    assert first not in hashlib.sha256(b"203.0.113.77").hexdigest()
