@@ -41,6 +41,7 @@ from core.settings import ROOT
 from kiosk import services
 from kiosk.forms import PairingCodeForm, RevokeForm
 from kiosk.services import KioskError
+from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
 from survey.services import SurveyError, questions_for_unit
@@ -164,6 +165,19 @@ def service_worker():
     return response
 
 
+@blueprint.get("/manifest.webmanifest")
+def manifest():
+    """Lets Chrome install the kiosk as a full-screen app (Add to Home screen)."""
+    icons = [{"src": url_for("static", filename=f"img/kiosk-icon-{size}.png"),
+              "sizes": f"{size}x{size}", "type": "image/png"} for size in (192, 512)]
+    response = jsonify(name="Suara Layanan — Kiosk", short_name="Kiosk",
+                       start_url=url_for("kiosk.page"), scope=url_for("kiosk.page"),
+                       display="fullscreen", orientation="landscape",
+                       background_color="#f4f6f9", theme_color="#0b5cab", icons=icons)
+    response.headers["Content-Type"] = "application/manifest+json"
+    return response
+
+
 # --- the device API ---------------------------------------------------------------------
 
 
@@ -281,14 +295,6 @@ def sign_out():
     return _state_response(session, device)
 
 
-def _invalid(errors: dict) -> tuple[dict, int]:
-    return {
-        "error": "invalid",
-        "message": _("Data tidak valid."),
-        "errors": {path: str(message) for path, message in errors.items()},
-    }, 422
-
-
 @api.post("/ratings")
 def create_rating():
     """The API's rating body minus the token: the tablet rates for its own counter only.
@@ -301,7 +307,7 @@ def create_rating():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         session.commit()
-        return _invalid({"body": _("Kirim JSON dengan Content-Type: application/json.")})
+        return invalid({"body": _("Kirim JSON dengan Content-Type: application/json.")})
     body = dict(body)
     made_at = body.pop("counter", None)
     if body.get("token") or (made_at is not None and made_at != device.counter.code):
@@ -320,7 +326,7 @@ def create_rating():
         rating, created = save_rating(session, data, origin)
     except InvalidRating as exc:
         session.rollback()
-        return _invalid(exc.errors)
+        return invalid(exc.errors)
     except SurveyError:
         session.rollback()
         raise

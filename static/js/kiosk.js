@@ -361,6 +361,16 @@
     idleTimer = setTimeout(idleReset, seconds * 1000);
   }
 
+  /* Full screen needs a user gesture: the first touch asks for it (screen pinning or
+   * Chrome's --kiosk keeps it there; see docs/kiosk.md). */
+  function goFullScreen() {
+    var el = document.documentElement;
+    if (!document.fullscreenElement && el.requestFullscreen) {
+      el.requestFullscreen().catch(function () {});
+    }
+  }
+  document.addEventListener("pointerup", goFullScreen, { passive: true });
+
   ["pointerdown", "keydown", "input"].forEach(function (name) {
     document.addEventListener(name, touch, { passive: true, capture: true });
   });

@@ -192,3 +192,14 @@ def test_pairing_codes_expire_unused_pairing_keeps_no_plain_code(db_session, fac
     _row, code = services.create_pairing_code(db_session, factory.counter())
     stored = db_session.scalars(select(KioskPairingCode.code_hash)).all()
     assert all(services.normalise_pairing_code(code) not in h for h in stored)
+
+
+def test_the_kiosk_installs_as_a_full_screen_app(client):
+    page = client.get("/kiosk/").get_data(as_text=True)
+    assert 'rel="manifest" href="/kiosk/manifest.webmanifest"' in page
+    manifest = client.get("/kiosk/manifest.webmanifest").get_json()
+    assert (manifest["display"], manifest["start_url"], manifest["scope"]) == (
+        "fullscreen", "/kiosk/", "/kiosk/")
+    for icon in manifest["icons"]:
+        with client.get(icon["src"]) as response:  # closes the static file
+            assert response.status_code == 200
