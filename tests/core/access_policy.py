@@ -104,6 +104,10 @@ def admin_only(**kwargs) -> Rule:
 # What only signed-in staff may read: the public pages show unit-level results, never these.
 PRIVATE = ("comment", "officer")
 
+def UNIT_CODE(world, unit):  # noqa: N802 - reads as a constant in the table
+    return {"unit": unit.code}
+
+
 # Routes a kiosk tablet calls with its device credential; without one, nobody passes.
 DEVICE_ONLY = Rule()
 # Routes a queue machine calls with its key (Authorization: Bearer); a session is no key.
@@ -169,12 +173,20 @@ POLICY: dict[str, Rule] = {
         "unit": unit.id}, lists=("comment", "officer")),
     "analytics.comments": rule(read=STAFF, kind="unit", query=lambda world, unit: {
         "unit": unit.id}, lists=("comment",)),
+    "analytics_exports.ratings_csv": rule(read=STAFF, kind="unit", query=UNIT_CODE,
+                                          lists=("comment",)),
+    "analytics_exports.ratings_xlsx": rule(read=STAFF, kind="unit", query=UNIT_CODE),
+    "analytics_exports.skm_report": rule(read=STAFF, kind="unit", query=UNIT_CODE),
+    "analytics_exports.officers_csv": rule(read=STAFF, kind="unit", query=UNIT_CODE,
+                                           lists=("officer",)),
+    "analytics_exports.officers_xlsx": rule(read=STAFF, kind="unit", query=UNIT_CODE),
     "analytics.my_component": rule(read=SIGNED_IN, lists=("comment",)),
     "analytics.officer_page": rule(read=SIGNED_IN, kind="officer", lists=("comment",)),
     "analytics_api.officer_component": rule(read=SIGNED_IN, kind="officer"),
     # --- kiosk ----------------------------------------------------------------------
     "kiosk.page": public(),
     "kiosk.service_worker": public(),
+    "kiosk.manifest": public(),
     "kiosk.operations": rule(read=STAFF, write=STAFF, lists=("kiosk", "counter"),
                              shows=("kiosk",)),
     "kiosk.create_pairing_code": rule(read=STAFF, write=STAFF, kind="counter", refused=(400,),
