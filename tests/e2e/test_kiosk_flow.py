@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.models import Shift
 from kiosk import services
 from tests.e2e.kiosk_helpers import (
+    answer,
     count,
     expect_reset,
     open_and_pair,
@@ -19,6 +20,7 @@ from tests.e2e.kiosk_helpers import (
     rate,
     sign_in,
     stored,
+    wait_for_question,
 )
 from tests.support.browser import TABLET
 
@@ -143,3 +145,42 @@ def test_a_revoked_tablet_shows_no_counter(tablet, live_server, live_session, co
     expect(page.locator("#pair-reason")).to_contain_text("tidak lagi terhubung")
     expect(page.locator(".kiosk-counter")).to_have_text("")
     expect(page.locator("#screen-question")).to_be_hidden()
+
+
+def test_a_double_tap_answers_one_question_only(tablet, live_server, live_session, counter):
+    _context, page = tablet
+    open_and_pair(page, live_server.url, pairing_code(live_session, counter))
+    wait_for_question(page, 0)
+
+    face = page.locator("#screen-question .face-2")
+    face.click()
+    face.click()
+
+    wait_for_question(page, 1)
+    expect(page.locator("#screen-question")).to_have_attribute("data-index", "1")
+    for index in range(1, 9):
+        answer(page, index, 4)
+    page.click("#send")
+    expect(page.locator("#status")).to_have_attribute("data-queued", "0", timeout=10_000)
+    [rating] = stored(live_session, counter)
+    assert (rating.u1, rating.u2) == (2, 4)
+
+
+def test_a_rating_the_server_refuses_for_good_is_set_aside_and_shown(tablet, live_server,
+                                                                      live_session, counter):
+    _context, page = tablet
+    open_and_pair(page, live_server.url, pairing_code(live_session, counter))
+    page.evaluate("""() => localStorage.setItem('kiosk.queue', JSON.stringify([
+        {rating: {id: crypto.randomUUID(), answers: {U1: 9}}, attempts: 0, nextAt: 0}]))""")
+
+    page.reload()
+
+    status = page.locator("#status")
+    expect(status).to_have_attribute("data-failed", "1")
+    expect(status).to_have_attribute("data-queued", "0")
+    expect(status).to_contain_text("1 gagal")
+    failed = page.evaluate("JSON.parse(localStorage.getItem('kiosk.failed'))")
+    assert [item["status"] for item in failed] == [422]
+    rate(page, face=3)
+    expect(status).to_have_attribute("data-queued", "0", timeout=10_000)
+    assert count(live_session, counter) == 1
