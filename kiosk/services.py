@@ -202,7 +202,7 @@ def record_contact(
 ) -> None:
     device.last_seen_at = now or utcnow()
     if queued is not None:
-        device.queued_ratings = max(0, queued)
+        device.queued_ratings = min(max(0, queued), 1_000_000)  # a tablet's word, bounded
     session.flush()
 
 

@@ -44,7 +44,7 @@ from kiosk.services import KioskError
 from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
-from survey.services import SurveyError, questions_for_unit
+from survey.services import Origin, SurveyError, questions_for_unit
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -268,7 +268,8 @@ def pair():
 def heartbeat():
     session = db.session()
     queued = _body().get("queued")
-    device = authenticated_device(session, queued if isinstance(queued, int) else None)
+    counted = isinstance(queued, int) and not isinstance(queued, bool)
+    device = authenticated_device(session, queued if counted else None)
     return _state_response(session, device)
 
 
@@ -300,8 +301,6 @@ def create_rating():
     """The API's rating body minus the token: the tablet rates for its own counter only.
     ``counter`` (optional) names the counter the rating was made at; a rating queued before
     the tablet was paired elsewhere is refused rather than counted for the wrong counter."""
-    from survey.services import Origin
-
     session = db.session()
     device = authenticated_device(session)
     body = request.get_json(silent=True)
