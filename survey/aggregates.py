@@ -12,7 +12,7 @@ administrator configures anything else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -69,14 +69,23 @@ def row_for(rating: Rating, officer_custom: Iterable[int] = (), sign: int = 1) -
     return row
 
 
-def _upsert(session: Session, rows: Sequence[dict]):
+_upserts: dict[str, object] = {}
+
+
+def _upsert(session: Session):
+    """INSERT … ON CONFLICT DO UPDATE adding to the counts; executed with one row's
+    parameters (or a list of them, as one executemany) it compiles once and is cached.
+    Built once per dialect too: building its 68 additions cost more than running it."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_table).values(list(rows))
-    return statement.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={column: _table.c[column] + statement.excluded[column] for column in COUNT_COLUMNS},
-    )
+    if dialect not in _upserts:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(_table)
+        _upserts[dialect] = statement.on_conflict_do_update(
+            index_elements=list(KEY_COLUMNS),
+            set_={column: _table.c[column] + statement.excluded[column]
+                  for column in COUNT_COLUMNS},
+        )
+    return _upserts[dialect]
 
 
 def record(session: Session, rating: Rating, officer_custom: Iterable[int] | None = None) -> None:
@@ -86,7 +95,7 @@ def record(session: Session, rating: Rating, officer_custom: Iterable[int] | Non
     officer (``record_rating`` passes them; looked up only when not given)."""
     if officer_custom is None:
         officer_custom = _officer_custom_answers(session, [rating.id]).get(rating.id, [])
-    session.execute(_upsert(session, [row_for(rating, officer_custom)]))
+    session.execute(_upsert(session), row_for(rating, officer_custom))
 
 
 def reclassify(session: Session, rating: Rating, was_flagged: bool | None = None) -> None:
@@ -100,8 +109,8 @@ def reclassify(session: Session, rating: Rating, was_flagged: bool | None = None
     custom = _officer_custom_answers(session, [rating.id]).get(rating.id, [])
     old = row_for(rating, custom, sign=-1)
     old["flagged"] = int(was_flagged)
-    session.execute(_upsert(session, [old]))
-    session.execute(_upsert(session, [row_for(rating, custom)]))
+    session.execute(_upsert(session), old)
+    session.execute(_upsert(session), row_for(rating, custom))
     # A bucket the rating was alone in is now all zeros: drop it.
     session.execute(delete(DailyAggregate).where(
         *(getattr(DailyAggregate, key) == old[key] for key in KEY_COLUMNS),
@@ -156,9 +165,7 @@ def rebuild(
             progress(batch_size)
     if progress and read % batch_size:
         progress(read % batch_size)
-    values = list(rows.values())
-    # 300 rows × 68 columns stays under SQLite's limit of 32,766 bound parameters.
-    for start in range(0, len(values), 300):
-        session.execute(_upsert(session, values[start:start + 300]))
+    if rows:
+        session.execute(_upsert(session), list(rows.values()))
     session.flush()
     return read
