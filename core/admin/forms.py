@@ -27,6 +27,7 @@ ROLE_CHOICES = [
 
 TIMEZONE_CHOICES = [
     ("Asia/Jakarta", "WIB — Asia/Jakarta"),
+    ("Asia/Pontianak", "WIB — Asia/Pontianak"),
     ("Asia/Makassar", "WITA — Asia/Makassar"),
     ("Asia/Jayapura", "WIT — Asia/Jayapura"),
 ]
@@ -134,8 +135,8 @@ class PasswordResetForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=16)],
-                       description=_l("Mis. K1; tidak boleh U1–U9."))
+    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=8)],
+                       description=_l("Huruf dan angka, mis. K1; bukan U1–U9."))
     text_id = TextAreaField(_l("Pertanyaan (Bahasa Indonesia)"),
                             validators=[DataRequired(), Length(max=500)])
     text_en = TextAreaField(_l("Pertanyaan (English)"), validators=[Length(max=500)])

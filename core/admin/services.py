@@ -19,7 +19,9 @@ from survey.models import QrCode, Question
 from survey.services import ensure_questionnaire, issue_code, reissue_code, revoke_code
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,80}$")
-QUESTION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+# Upper case: the survey form's own fields (gender, contact…) are lower case, so a question
+# code can never take one of their names.
+QUESTION_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 WEEKDAY_LINE = re.compile(r"^\s*([1-7])\s*:\s*(.*)$")
 
 
@@ -290,10 +292,10 @@ def add_question(
 ) -> Question:
     """An office's own question, asked after the nine SKM elements. It never enters the
     IKM (the regulation fixes those nine); its answers are reported on their own."""
-    code = (code or "").strip()
+    code = (code or "").strip().upper()
     if not QUESTION_CODE.match(code):
-        raise AdminError("Kode pertanyaan 1–16 karakter: huruf, angka, '-' atau '_'.")
-    if code.upper() in ELEMENT_CODES:
+        raise AdminError("Kode pertanyaan 1–8 huruf atau angka, diawali huruf (mis. K1).")
+    if code in ELEMENT_CODES:
         raise AdminError(f"Kode {code} dipakai unsur SKM; pilih kode lain (mis. K1).")
     questionnaire = ensure_questionnaire(session)
     mine = list(session.scalars(select(Question).where(

@@ -184,6 +184,8 @@ def unit(unit_code: str):
     session = db.session()
     found = unit_in_scope(session, _me(), unit_code)
     form = forms.UnitEditForm(obj=found if request.method == "GET" else None)
+    if found.timezone not in dict(form.timezone.choices):  # set from the command line
+        form.timezone.choices = [*form.timezone.choices, (found.timezone, found.timezone)]
     if request.method == "GET":
         form.service_hours.data = services.format_service_hours(found.service_hours)
     counter_form = forms.CounterForm()

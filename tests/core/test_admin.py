@@ -384,3 +384,46 @@ def test_the_audit_log_shows_who_did_what_newest_first(signed_in, factory, db_se
     assert admin.username in page
     filtered = client.get("/admin/audit?action=user.").get_data(as_text=True)
     assert "department:D-AUD1" not in filtered
+
+
+def test_question_codes_are_upper_case_so_they_never_take_a_survey_field_name(signed_in,
+                                                                             factory,
+                                                                             db_session):
+    unit = factory.unit()
+    client = signed_in(factory.user())
+    page = client.post(f"/admin/units/{unit.code}/questions",
+                       data={**QUESTION, "code": "con-1"}).get_data(as_text=True)
+    assert "diawali huruf" in page
+    client.post(f"/admin/units/{unit.code}/questions", data={**QUESTION, "code": "k2"})
+    assert only(db_session, Question, unit_id=unit.id).code == "K2"
+
+
+def test_a_unit_in_another_zone_set_from_the_command_line_can_still_be_saved(signed_in,
+                                                                              factory,
+                                                                              db_session):
+    unit = factory.unit(timezone="Asia/Dili")
+    response = signed_in(factory.user()).post(f"/admin/units/{unit.code}", data={
+        "name": "Unit Perbatasan", "timezone": "Asia/Dili"})
+    assert response.status_code == 303
+    db_session.refresh(unit)
+    assert (unit.name, unit.timezone) == ("Unit Perbatasan", "Asia/Dili")
+
+
+def test_the_import_form_checks_its_csrf_token_itself(make_app, factory, db_session):
+    from flask_login import FlaskLoginClient
+    from flask_login.utils import _create_identifier
+
+    from core.auth import Account
+
+    factory.unit(code="UPT-CSRF")
+    guarded = make_app(WTF_CSRF_ENABLED=True)
+    guarded.test_client_class = FlaskLoginClient
+    client = guarded.test_client(user=Account(factory.user()))
+    with guarded.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_id"] = identifier
+    response = upload(client, "nip,name,unit\n198503142010011001,Budi,UPT-CSRF\n")
+    assert response.status_code == 200  # the form again, nothing done
+    assert db_session.scalars(select(Officer).where(Officer.nip == "198503142010011001")
+                              ).first() is None
