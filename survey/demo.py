@@ -10,8 +10,10 @@ The numbers are drawn from a seeded generator, so every machine gets the same ci
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +25,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth import hash_password
-from core.models import Counter, Department, Officer, Role, Shift, Unit, User, utcnow
+from core.models import (
+    Counter,
+    Department,
+    KioskDevice,
+    Officer,
+    Role,
+    Shift,
+    Unit,
+    User,
+    utcnow,
+)
 from core.nip import validate_nip
 from core.workdays import holidays_between
 from survey import aggregates
@@ -201,6 +213,11 @@ UNITS = (
     ),
 )
 
+# Tablets at the two busiest Disdukcapil counters: most citizens there rate on the tablet,
+# some still scan the code.
+KIOSKS = {"DKC-L1": "Tablet Loket 1 (KTP-el)", "DKC-L2": "Tablet Loket 2 (KK)"}
+KIOSK_SHARE = 0.7
+
 IMPROVING_UNIT = "PKM-MEKARSARI"
 FOLLOW_UP_DAYS_AGO = 50  # when the waiting-room complaint was followed up
 BURST_COUNTER = "KEC-SMU-UMUM"
@@ -351,6 +368,7 @@ class _Builder:
         self.counters: dict[str, Counter] = {}
         self.officers: dict[str, Officer] = {}
         self.codes: dict[int, int] = {}  # counter id → QR code id
+        self.kiosks: dict[int, KioskDevice] = {}  # counter id → its tablet
 
     def run(self) -> DemoResult:
         self.echo(f"Membangun {CITY}…")
@@ -395,6 +413,16 @@ class _Builder:
         session.flush()
         for counter in self.counters.values():
             self.codes[counter.id] = current_code(session, counter=counter).id
+        for code, name in KIOSKS.items():
+            counter = self.counters[code]
+            # The hash of a credential nobody holds: the demo's tablets are history only, and
+            # a real tablet is paired afresh (kiosk pairing) before it can send anything.
+            unused = hashlib.sha256(secrets.token_urlsafe(32).encode()).hexdigest()
+            self.kiosks[counter.id] = KioskDevice(
+                counter_id=counter.id, name=name, credential_hash=unused,
+                created_at=self.now - timedelta(days=self.days + 7), last_seen_at=self.now)
+            session.add(self.kiosks[counter.id])
+        session.flush()
         self.result.units = len(self.units)
         self.result.officers = len(self.officers)
 
@@ -449,10 +477,13 @@ class _Builder:
                         ended = self._local(spec, day, closes + rng.randint(0, 20))
                         if started > self.now:
                             continue
+                        # Where a tablet stands, officers sign in on it.
+                        kiosk = self.kiosks.get(counter.id)
                         shift = Shift(officer=self.officers[officer_spec.name], counter=counter,
                                       started_at=started,
                                       ended_at=ended if ended <= self.now else None,
-                                      end_reason="sign-out" if ended <= self.now else None)
+                                      end_reason="sign-out" if ended <= self.now else None,
+                                      kiosk_device_id=kiosk.id if kiosk else None)
                         self.session.add(shift)
                     plan.append((spec, day, counter, shift, officer_spec.skill))
         self.session.flush()
@@ -573,6 +604,12 @@ class _Builder:
                     break
                 answers = self._answers(quality, extra, skill, rng.gauss(0, 0.3))
                 comment = self._comment(answers, officer)
+                kiosk = self.kiosks.get(counter.id)
+                if kiosk is not None and rng.random() < KIOSK_SHARE:
+                    # The tablet asks no profile and sends the moment it was tapped.
+                    self._add(ratings, comments, unit, counter, shift, moment, zone, answers,
+                              comment, RespondentInput(), client=None, kiosk=kiosk)
+                    continue
                 self._add(ratings, comments, unit, counter, shift, moment, zone, answers,
                           comment, self._respondent(spec), client=f"{rng.getrandbits(128):032x}")
             if counter is burst_counter and shift is not None and day == self._burst_day(spec):
@@ -602,10 +639,10 @@ class _Builder:
                       client=client, flags="burst,repeat")
 
     def _add(self, ratings, comments, unit, counter, shift, moment, zone, answers, comment,
-             respondent, *, client, flags=None) -> None:
+             respondent, *, client, flags=None, kiosk: KioskDevice | None = None) -> None:
         rating_id = uuid.UUID(int=self.rng.getrandbits(128), version=4)
         data = RatingInput(id=rating_id, token=None, answers=answers, comment=comment,
-                           respondent=respondent)
+                           respondent=respondent, submitted_at=moment if kiosk else None)
         received = moment + timedelta(seconds=self.rng.randint(1, 20))
         local_day = moment.astimezone(zone).date()
         row = {
@@ -614,10 +651,10 @@ class _Builder:
             "counter_id": counter.id,
             "officer_id": shift.officer_id if shift is not None else None,
             "shift_id": shift.id if shift is not None else None,
-            "qr_code_id": self.codes[counter.id],
-            "kiosk_device_id": None,
+            "qr_code_id": None if kiosk else self.codes[counter.id],
+            "kiosk_device_id": kiosk.id if kiosk else None,
             "questionnaire_id": self.questionnaire.id,
-            "channel": "qr",
+            "channel": "kiosk" if kiosk else "qr",
             "submitted_at": moment,
             "received_at": received,
             "service_day": local_day,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from core.auth import verify_password
-from core.models import Counter, Department, Officer, Shift, Unit, User
+from core.models import Counter, Department, KioskDevice, Officer, Shift, Unit, User
 from core.nip import validate_nip
 from core.workdays import due_date
 from survey import demo
@@ -83,7 +83,8 @@ def test_the_survey_link_it_prints_opens_the_survey(loaded):
 
 def test_running_it_again_changes_nothing(loaded):
     _output, session, app = loaded
-    models = (Department, Unit, Counter, Officer, Shift, Rating, Comment, ComplaintEvent, User)
+    models = (Department, Unit, Counter, Officer, Shift, Rating, Comment, ComplaintEvent, User,
+              KioskDevice)
     before = {model: count(session, model) for model in models}
     again = app.test_cli_runner().invoke(args=["demo-data"])
     assert again.exit_code == 0, again.output
@@ -218,6 +219,25 @@ def test_comments_speak_indonesian_and_complaints_have_categories_and_due_dates(
     statuses = {c.status for c in complaints}
     assert {"baru", "selesai"} <= statuses
     assert all(c.resolved_at for c in complaints if c.status == "selesai")
+
+
+def test_the_busiest_counters_have_a_tablet_beside_the_qr_code(session):
+    channels = dict(session.execute(select(Rating.channel, func.count()).group_by(Rating.channel))
+                    .all())
+    assert set(channels) == {"qr", "kiosk"} and channels["qr"] > channels["kiosk"]
+    kiosk_ratings = session.scalars(select(Rating).where(Rating.channel == "kiosk")).all()
+    assert {r.counter.code for r in kiosk_ratings} == set(demo.KIOSKS)
+    assert all(r.kiosk_device_id and r.qr_code_id is None for r in kiosk_ratings)
+    devices = {d.counter_id: d.id for d in session.scalars(select(KioskDevice))}
+    assert all(devices[r.counter_id] == r.kiosk_device_id for r in kiosk_ratings)
+    # The tablet sends the moment it was tapped; its digest covers it.
+    rating = kiosk_ratings[0]
+    sent = RatingInput(id=rating.id, token=None, answers=rating.answers(),
+                       comment=(CommentInput(rating.comment.kind, rating.comment.text,
+                                             rating.comment.category)
+                                if rating.comment else None),
+                       submitted_at=rating.submitted_at)
+    assert rating.body_digest == sent.digest()
 
 
 def test_some_ratings_carry_a_respondent_profile(session):
