@@ -3,7 +3,7 @@ TEXT_RETENTION_MONTHS is set; `flask purge --dry-run` only counts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,15 +12,15 @@ from core.models import AuditEntry
 from core.retention import months_before, purge
 from survey.models import Comment, Rating
 
-NOW = datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     ("months", "expected"),
-    [(1, datetime(2026, 2, 28, 12, 0, tzinfo=timezone.utc)),
-     (12, datetime(2025, 3, 31, 12, 0, tzinfo=timezone.utc)),
-     (15, datetime(2024, 12, 31, 12, 0, tzinfo=timezone.utc)),
-     (25, datetime(2024, 2, 29, 12, 0, tzinfo=timezone.utc))],
+    [(1, datetime(2026, 2, 28, 12, 0, tzinfo=UTC)),
+     (12, datetime(2025, 3, 31, 12, 0, tzinfo=UTC)),
+     (15, datetime(2024, 12, 31, 12, 0, tzinfo=UTC)),
+     (25, datetime(2024, 2, 29, 12, 0, tzinfo=UTC))],
 )
 def test_months_before_counts_calendar_months(months, expected):
     assert months_before(NOW, months) == expected
@@ -34,8 +34,8 @@ def old_and_new(factory):
                                status="selesai", contact="0812-0000-1111", contact_consent=True,
                                created_at=moment)
 
-    old = make(datetime(2025, 1, 10, 3, 0, tzinfo=timezone.utc), "Antrean lama tahun lalu")
-    new = make(datetime(2026, 3, 1, 3, 0, tzinfo=timezone.utc), "Antrean lama bulan ini")
+    old = make(datetime(2025, 1, 10, 3, 0, tzinfo=UTC), "Antrean lama tahun lalu")
+    new = make(datetime(2026, 3, 1, 3, 0, tzinfo=UTC), "Antrean lama bulan ini")
     return old, new
 
 
@@ -70,7 +70,7 @@ def test_a_dry_run_counts_and_changes_nothing(db_session, old_and_new):
 
 
 def test_purge_command_dry_run_prints_counts_and_keeps_data(runner, db_session, factory):
-    rating = factory.rating(submitted_at=datetime(2020, 1, 6, 3, 0, tzinfo=timezone.utc),
+    rating = factory.rating(submitted_at=datetime(2020, 1, 6, 3, 0, tzinfo=UTC),
                             client_hash="b" * 32)
     comment = factory.comment(rating, kind="complaint", category="biaya", text="Diminta uang",
                               status="baru", contact="warga@contoh.id", contact_consent=True,

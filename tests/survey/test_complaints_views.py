@@ -103,7 +103,7 @@ def test_the_detail_page_shows_the_contact_history_and_actions_to_someone_in_sco
     complaint = make_complaint(factory, unit, contact="0812-3456-7890")
     html = signed_in(supervisor).get(f"/pengaduan/{complaint.id}").get_data(as_text=True)
     assert "0812-3456-7890" in html
-    assert 'action="/pengaduan/%d/status"' % complaint.id in html
+    assert f'action="/pengaduan/{complaint.id}/status"' in html
     assert "pesan-warga" in html  # the citizen consented: a note to them can be recorded
     assert "buka-kembali" not in html  # only a head reopens, and only a finished complaint
 
