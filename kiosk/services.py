@@ -259,15 +259,30 @@ def counter_shift(session: Session, counter_id: int) -> Shift | None:
     ).first()
 
 
+class NotAnOfficerCard(KioskError):
+    status, code = 403, "not_officer_card"
+    message = _l("Kode QR ini bukan kartu petugas. Pindai kode QR pada kartu Anda sendiri, "
+                 "atau ketik NIP.")
+
+
 def sign_in(
-    session: Session, device: KioskDevice, identifier: str, pin: str, now: datetime | None = None
+    session: Session,
+    device: KioskDevice,
+    identifier: str,
+    pin: str,
+    now: datetime | None = None,
+    *,
+    officer: Officer | None = None,
 ) -> Shift:
-    """Start the officer's shift at the tablet's counter."""
+    """Start the officer's shift at the tablet's counter. The officer is named by NIP (or
+    employee id), or already known (``officer``: read from their own QR card); the PIN is
+    asked either way, because a card is printed for citizens to scan."""
     now = now or utcnow()
-    try:
-        officer = officer_by_identifier(session, identifier or "")
-    except OrganisationError:
-        raise WrongPin() from None
+    if officer is None:
+        try:
+            officer = officer_by_identifier(session, identifier or "")
+        except OrganisationError:
+            raise WrongPin() from None
     if officer.unit_id != device.counter.unit_id or not officer.active:
         # The same answer as a wrong PIN: a tablet does not tell who works elsewhere.
         raise WrongPin()

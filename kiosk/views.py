@@ -35,7 +35,7 @@ from core import audit, db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
 from core.db import begin_write
 from core.errors import error_response
-from core.models import Counter, KioskDevice, Role, Unit, utcnow
+from core.models import Counter, KioskDevice, Officer, Role, Unit, utcnow
 from core.security import csrf
 from core.settings import ROOT
 from kiosk import services
@@ -44,7 +44,7 @@ from kiosk.services import KioskError
 from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
-from survey.services import Origin, SurveyError, questions_for_unit
+from survey.services import Origin, SurveyError, questions_for_unit, resolve_code
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -121,6 +121,8 @@ def ui_strings() -> dict[str, str]:
         "cancel": _("Batal"),
         "needNetwork": _("Perlu jaringan. Coba lagi saat tablet tersambung."),
         "triesLeft": _("Sisa percobaan"),
+        "scanCard": _("Pindai kartu petugas"),
+        "cardRead": _("Kartu terbaca. Ketik PIN Anda."),
         "language": "English",
     }
 
@@ -273,13 +275,26 @@ def heartbeat():
     return _state_response(session, device)
 
 
+def _officer_of_card(session: Session, token) -> Officer | None:
+    """The officer whose own QR code the tablet scanned (the token of its /s/<token> URL)."""
+    if not token:
+        return None
+    if not isinstance(token, str) or len(token) > 80:
+        raise services.NotAnOfficerCard()
+    code = resolve_code(session, token, current_app.config["SECRET_KEY"])
+    if code.kind != "officer" or code.officer is None:
+        raise services.NotAnOfficerCard()
+    return code.officer
+
+
 @api.post("/sign-in")
 def sign_in():
     session = db.session()
     device = authenticated_device(session)
     body = _body()
     try:
-        services.sign_in(session, device, str(body.get("nip") or ""), str(body.get("pin") or ""))
+        services.sign_in(session, device, str(body.get("nip") or ""), str(body.get("pin") or ""),
+                         officer=_officer_of_card(session, body.get("token")))
     except KioskError as error:
         _commit_and_raise(session, error)
     return _state_response(session, device)

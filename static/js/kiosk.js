@@ -377,8 +377,57 @@
 
   // --- the officer panel ---------------------------------------------------------------
 
+  /* An officer may scan their own QR card instead of typing an 18-digit NIP, where the
+   * browser can read QR codes (BarcodeDetector: Chrome on Android). The PIN is still asked:
+   * the card is printed for citizens to scan. */
+  var cardToken = null;
+  var scanning = null;
+  var canScan = "BarcodeDetector" in window && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+
+  function stopScan() {
+    if (scanning) {
+      clearInterval(scanning.timer);
+      scanning.stream.getTracks().forEach(function (track) { track.stop(); });
+      scanning = null;
+    }
+    $("scan-video").hidden = true;
+  }
+
+  function tokenOf(text) {
+    var match = /\/s\/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)/.exec(text || "");
+    return match ? match[1] : null;
+  }
+
+  function startScan() {
+    var video = $("scan-video");
+    var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" } }).then(function (stream) {
+      video.srcObject = stream;
+      video.hidden = false;
+      video.play();
+      scanning = { stream: stream, timer: setInterval(function () {
+        detector.detect(video).then(function (codes) {
+          var token = codes.length ? tokenOf(codes[0].rawValue) : null;
+          if (!token) return;
+          cardToken = token;
+          stopScan();
+          $("nip-row").hidden = true;
+          $("card-read").hidden = false;
+          $("officer-pin").focus();
+        }).catch(function () {});
+      }, 300) };
+    }).catch(function () { video.hidden = true; });
+  }
+
+  $("scan-card").addEventListener("click", function () {
+    if (scanning) stopScan(); else startScan();
+  });
+
   function openOfficerPanel() {
     var signedIn = !!(state && state.officer);
+    cardToken = null;
+    $("card-read").hidden = true;
+    $("scan-card").hidden = !canScan;
     $("officer-title").textContent = t(signedIn ? "signOut" : "signInTitle");
     $("officer-submit").textContent = t(signedIn ? "signOut" : "signIn");
     $("nip-row").hidden = signedIn;
@@ -389,6 +438,8 @@
   }
 
   function closeOfficerPanel() {
+    stopScan();
+    cardToken = null;
     $("officer-panel").hidden = true;
     $("officer-nip").value = "";
     $("officer-pin").value = "";
@@ -402,6 +453,7 @@
     var signingOut = !!(state && state.officer);
     var body = signingOut ? { pin: $("officer-pin").value }
                           : { nip: $("officer-nip").value, pin: $("officer-pin").value };
+    if (!signingOut && cardToken) body = { token: cardToken, pin: $("officer-pin").value };
     $("officer-submit").disabled = true;
     post(signingOut ? "sign-out" : "sign-in", body).then(function (result) {
       $("officer-submit").disabled = false;

@@ -184,3 +184,38 @@ def test_a_rating_the_server_refuses_for_good_is_set_aside_and_shown(tablet, liv
     rate(page, face=3)
     expect(status).to_have_attribute("data-queued", "0", timeout=10_000)
     assert count(live_session, counter) == 1
+
+
+def test_an_officer_signs_in_by_scanning_their_card(browser, live_server, live_factory,
+                                                    live_session, counter):
+    from survey.services import issue_code, survey_url
+    from tests.conftest import TEST_SECRET
+
+    officer = live_factory.officer(unit=counter.unit, name="Budi Santoso")
+    services.set_officer_pin(live_session, officer, PIN)
+    card = survey_url(issue_code(live_session, officer=officer), TEST_SECRET, live_server.url)
+    live_session.commit()
+    context = browser.new_context(**TABLET)
+    # Headless Chromium on Linux has neither a camera nor a QR reader: stand-ins that "see"
+    # the officer's card, so the page's own scanning code runs.
+    context.add_init_script(f"""
+        window.BarcodeDetector = class {{
+            detect() {{ return Promise.resolve([{{rawValue: {card!r}}}]); }}
+        }};
+        navigator.mediaDevices.getUserMedia = () => Promise.resolve(new MediaStream());
+    """)
+    page = context.new_page()
+    try:
+        open_and_pair(page, live_server.url, pairing_code(live_session, counter))
+        page.click("#officer-button")
+        page.click("#scan-card")
+        expect(page.locator("#card-read")).to_be_visible()
+        expect(page.locator("#officer-nip")).to_be_hidden()
+        page.fill("#officer-pin", PIN)
+        page.click("#officer-submit")
+
+        expect(page.locator("#served-by")).to_have_text("Anda dilayani oleh Budi Santoso")
+        shift = live_session.scalars(select(Shift).where(Shift.officer_id == officer.id)).one()
+        assert shift.counter_id == counter.id
+    finally:
+        context.close()

@@ -186,3 +186,47 @@ def test_setting_a_pin_lifts_a_lock(db_session, factory):
     officer = factory.officer(pin_failures=3, pin_locked_until=utcnow() + timedelta(minutes=10))
     services.set_officer_pin(db_session, officer, "1234")
     assert officer.pin_failures == 0 and officer.pin_locked_until is None
+
+
+def card_token(db_session, **owner) -> str:
+    from survey.services import issue_code, token_for
+    from tests.conftest import TEST_SECRET
+
+    return token_for(issue_code(db_session, **owner), TEST_SECRET)
+
+
+def test_an_officer_signs_in_by_scanning_their_own_card_and_typing_the_pin(
+    client, tablet, officer_with_pin, db_session
+):
+    officer = officer_with_pin(tablet.counter.unit)
+    token = card_token(db_session, officer=officer)
+
+    without_pin = client.post("/kiosk/api/sign-in", json={"token": token, "pin": ""},
+                              headers=tablet.headers)
+    response = client.post("/kiosk/api/sign-in", json={"token": token, "pin": PIN},
+                           headers=tablet.headers)
+
+    assert without_pin.status_code == 403
+    assert response.status_code == 200
+    assert response.get_json()["officer"]["name"] == officer.name
+
+
+def test_a_counters_card_or_a_revoked_card_signs_nobody_in(client, tablet, officer_with_pin,
+                                                           db_session):
+    from survey.services import issue_code, revoke_code, token_for
+    from tests.conftest import TEST_SECRET
+
+    officer = officer_with_pin(tablet.counter.unit)
+    counter_card = card_token(db_session, counter=tablet.counter)
+    revoked = issue_code(db_session, officer=officer)
+    revoke_code(db_session, revoked)
+    db_session.flush()
+
+    for token, error in ((counter_card, "not_officer_card"),
+                         (token_for(revoked, TEST_SECRET), "code_revoked"),
+                         ("forged.tokenvalue123", "code_tampered")):
+        response = client.post("/kiosk/api/sign-in", json={"token": token, "pin": PIN},
+                               headers=tablet.headers)
+        assert response.status_code == 403
+        assert response.get_json()["error"] == error
+    assert db_session.scalars(select(Shift)).first() is None
