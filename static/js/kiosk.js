@@ -128,6 +128,7 @@
           adoptState(result.body);
           startRating();
           outbox.retryNow();
+          heartbeat(); // reports the queue at once
         } else {
           error.textContent = result.body.message || t("needNetwork");
           error.hidden = false;

@@ -108,3 +108,13 @@ def test_the_last_contact_is_shown_in_the_units_own_time(signed_in, factory, pai
     html = signed_in(admin).get("/kiosk/operations").get_data(as_text=True)
 
     assert "26-11-2026 09:30" in html
+
+
+def test_each_counter_says_whether_a_tablet_serves_it(signed_in, factory, tablet):
+    bare = factory.counter(unit=tablet.counter.unit)
+    supervisor = factory.user(role="supervisor", unit=tablet.counter.unit)
+
+    html = signed_in(supervisor).get("/kiosk/operations").get_data(as_text=True)
+
+    assert re.search(rf"{tablet.counter.code} · [^<]*:\s*1 tablet aktif", html)
+    assert re.search(rf"{bare.code} · [^<]*:\s*tanpa tablet", html)
