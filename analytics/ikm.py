@@ -53,18 +53,16 @@ CATEGORIES_BY_LETTER = {c.letter: c for c in CATEGORIES}
 
 
 def round_half_up(value: Fraction | int, places: int = 2) -> Decimal:
-    """``value`` rounded half up (away from zero for the positive values used here), exactly."""
+    """``value`` rounded half up (away from zero), exactly: integer arithmetic only."""
     value = Fraction(value)
-    scale = 10**places
-    scaled = value * scale
-    sign = -1 if scaled < 0 else 1
-    whole = (abs(scaled) + Fraction(1, 2)).__floor__()
-    return Decimal(sign * whole).scaleb(-places)
+    numerator, denominator = abs(value.numerator) * 10**places, value.denominator
+    whole = (2 * numerator + denominator) // (2 * denominator)
+    return Decimal(-whole if value < 0 else whole).scaleb(-places)
 
 
 def convert(nrr: Fraction) -> Decimal:
     """An index or an element's NRR on the 25–100 scale, rounded to two decimals."""
-    return round_half_up(Fraction(nrr) * SCALE)
+    return round_half_up(nrr * SCALE)
 
 
 def category_of(converted: Decimal) -> Category:

@@ -628,9 +628,10 @@ class FollowUpEffect:
 
 def _element_score(session: Session, unit_id: int, code: str, start: date, end: date
                    ) -> tuple[Decimal | None, int]:
-    rows = agg.summed(session, start, end, unit_ids=[unit_id])
+    columns = (f"{code.lower()}_sum", f"{code.lower()}_n")
+    rows = agg.summed(session, start, end, unit_ids=[unit_id], columns=columns)
     row = rows[0] if rows else agg.empty_row()
-    total, count = int(row[f"{code.lower()}_sum"]), int(row[f"{code.lower()}_n"])
+    total, count = (int(row[c] or 0) for c in columns)
     return (convert(Fraction(total, count)) if count else None), count
 
 
