@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Holiday, Unit, User, utcnow
 from core.settings import DEFAULT_SERVICE_HOURS
+from survey import aggregates
 from survey.elements import ELEMENT_CODES
 from survey.models import Rating
 
@@ -234,11 +235,7 @@ def clear_flags(session: Session, rating, user: User, note: str = "") -> None:
 
 
 def _reclassify(session: Session, rating) -> None:
-    from survey import aggregates
-
-    reclassify = getattr(aggregates, "reclassify", None)
-    if reclassify is not None:
-        reclassify(session, rating)
+    aggregates.reclassify(session, rating, was_flagged=True)
 
 
 def flagged_ratings(session: Session, unit_ids: set[int] | None, *, cleared: bool = False,

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import event, select
 
 from core.models import AuditEntry, Holiday, KioskDevice
-from survey import aggregates, integrity
-from survey.models import Rating
+from survey import integrity
+from survey.models import DailyAggregate, Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
 from tests.support.factories import at
@@ -261,14 +261,19 @@ def test_a_flagged_rating_stays_out_of_the_officers_component_until_a_head_clear
 
 
 def test_clearing_moves_the_rating_between_aggregate_buckets(
-    db_session, factory, counter, app_context, monkeypatch
+    db_session, factory, counter, app_context
 ):
-    moved = []
-    monkeypatch.setattr(aggregates, "reclassify", lambda s, r: moved.append(r.id), raising=False)
     origin = Origin(channel="qr", unit=counter.unit, counter_id=counter.id)
     rating = rate(db_session, origin, at(2026, 3, 7, 10, 0))
+
+    def buckets():
+        return {(row.flagged, row.ratings) for row in db_session.scalars(
+            select(DailyAggregate).where(DailyAggregate.unit_id == counter.unit_id))}
+
+    assert buckets() == {(1, 1)}
     integrity.clear_flags(db_session, rating, factory.user(role="admin"))
-    assert moved == [rating.id]
+    db_session.expire_all()
+    assert buckets() == {(0, 1)}
 
 
 def test_flagged_ratings_lists_only_uncleared_ones_in_scope(
