@@ -135,6 +135,7 @@ PROFILE_LABELS = {
     "education": ("Pendidikan", EDUCATION),
     "occupation": ("Pekerjaan", OCCUPATIONS),
     "channel": ("Saluran", {"qr": ("Kode QR",), "kiosk": ("Tablet loket",), "api": ("API",)}),
+    "service_type": ("Jenis layanan", {}),
 }
 
 

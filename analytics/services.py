@@ -9,6 +9,7 @@ of one officer (comments) and the exports read individual rows.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,10 +44,12 @@ from analytics.officers import (
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Department, Officer, Unit
-from survey.elements import ELEMENTS_BY_CODE, OFFICER_ELEMENTS
+from survey.elements import ELEMENT_CODES, ELEMENTS_BY_CODE, OFFICER_ELEMENTS
 from survey.models import Comment, CustomAnswer, QrCode, Question, Rating
 
 MAX_PERIOD_DAYS = 731  # two years (one leap day included)
+# Dates outside this range are typing mistakes, and far ones would overflow date arithmetic.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 # --- errors and periods -----------------------------------------------------------------
@@ -99,13 +102,21 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        if not ISO_DAY.fullmatch(value.strip()):
+            raise ValueError(value)
+        day = date.fromisoformat(value.strip())
     except (ValueError, AttributeError, TypeError):
         raise PeriodError(
             f"Tanggal '{name}' harus berformat YYYY-MM-DD (contoh 2026-01-31)."
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise PeriodError(f"Tanggal '{name}' harus antara {EARLIEST} dan {LATEST}.")
+    return day
 
 
 def parse_period(
@@ -185,6 +196,38 @@ def ikm_of_units(session: Session, unit_ids: Iterable[int], period: Period) -> I
 def department_ikm(session: Session, department: Department, period: Period) -> IkmResult:
     unit_ids = session.scalars(select(Unit.id).where(Unit.department_id == department.id))
     return ikm_of_units(session, list(unit_ids), period)
+
+
+@dataclass(frozen=True)
+class ServiceIkm:
+    """The IKM of one jenis layanan (the service type the citizen chose; ``None``: not given)."""
+
+    service_type: str | None
+    result: IkmResult
+
+
+def service_ikm(session: Session, unit_ids: Iterable[int] | None, period: Period
+                ) -> list[ServiceIkm]:
+    """The IKM per service type, most rated first. Service types are not in the daily
+    aggregates, so this sums in SQL over the units' ratings of the period (one indexed,
+    grouped query): for drill-downs, not for overview pages."""
+    from sqlalchemy import func
+
+    columns = []
+    for code in ELEMENT_CODES:
+        column = getattr(Rating, code.lower())
+        columns += [func.coalesce(func.sum(column), 0), func.count(column)]
+    query = (select(Rating.service_type, func.count(), *columns)
+             .where(Rating.service_day.between(period.start, period.end))
+             .group_by(Rating.service_type))
+    if unit_ids is not None:
+        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    results = []
+    for service_type, respondents, *sums in session.execute(query):
+        totals = {code: (int(sums[2 * i]), int(sums[2 * i + 1]))
+                  for i, code in enumerate(ELEMENT_CODES)}
+        results.append(ServiceIkm(service_type, compute_ikm(int(respondents), totals)))
+    return sorted(results, key=lambda r: (-r.result.respondents, r.service_type or ""))
 
 
 def _bucket_start(day: date, freq: str) -> date:
@@ -679,6 +722,7 @@ class RespondentProfile:
     education: dict[str, int] = field(default_factory=dict)
     occupation: dict[str, int] = field(default_factory=dict)
     channel: dict[str, int] = field(default_factory=dict)
+    service_type: dict[str, int] = field(default_factory=dict)
     single_use_code_ratings: int = 0
 
 
@@ -687,7 +731,7 @@ def respondent_profile(session: Session, unit: Unit, period: Period) -> Responde
 
     profile = RespondentProfile()
     base = [Rating.unit_id == unit.id, Rating.service_day.between(period.start, period.end)]
-    for name in ("gender", "age_band", "education", "occupation", "channel"):
+    for name in ("gender", "age_band", "education", "occupation", "channel", "service_type"):
         column = getattr(Rating, name)
         counts = getattr(profile, name)
         for value, n in session.execute(select(column, func.count()).where(*base)
@@ -697,7 +741,8 @@ def respondent_profile(session: Session, unit: Unit, period: Period) -> Responde
                             .join(QrCode, QrCode.id == Rating.qr_code_id)
                             .where(*base, QrCode.kind == "single")) or 0
     return RespondentProfile(profile.gender, profile.age_band, profile.education,
-                             profile.occupation, profile.channel, int(single))
+                             profile.occupation, profile.channel, profile.service_type,
+                             int(single))
 
 
 def category_for(value: Decimal):
@@ -707,9 +752,9 @@ def category_for(value: Decimal):
 
 __all__ = [
     "AnalyticsError", "CommentView", "FollowUpEffect", "NotFound", "OfficerComponent",
-    "Period", "PeriodError", "RespondentProfile", "UnitIkm", "category_for", "comments",
-    "complaint_backlog", "complaint_counts", "department_ikm", "element_frame",
-    "follow_up_effects", "ikm_of_units", "ikm_series", "officer_component",
+    "Period", "PeriodError", "RespondentProfile", "SCALE", "ServiceIkm", "UnitIkm",
+    "category_for", "comments", "complaint_backlog", "complaint_counts", "department_ikm",
+    "element_frame", "follow_up_effects", "ikm_of_units", "ikm_series", "officer_component",
     "officer_components", "parse_date", "parse_period", "respondent_profile", "round_half_up",
-    "unit_ikm", "units_ikm", "SCALE",
+    "service_ikm", "unit_ikm", "units_ikm",
 ]

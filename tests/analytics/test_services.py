@@ -183,6 +183,9 @@ def test_the_element_score_before_and_after_complaints_were_resolved(db_session,
     ("kemarin", None, "YYYY-MM-DD"),
     ("2026-03-31", "2026-03-01", "tidak boleh sebelum"),
     ("2020-01-01", "2026-01-01", "paling panjang"),
+    ("0001-01-01", "0001-01-31", "harus antara"),
+    ("9999-12-01", "9999-12-31", "harus antara"),
+    ("20260301", None, "YYYY-MM-DD"),
 ])
 def test_bad_periods_are_refused_with_a_clear_message(start, end, message):
     with pytest.raises(PeriodError, match=message):
@@ -193,3 +196,17 @@ def test_a_period_defaults_to_the_last_ninety_days():
     period = parse_period(None, None, today=date(2026, 3, 31))
     assert period == Period(date(2026, 3, 31) - timedelta(days=89), date(2026, 3, 31))
     assert period.days == 90
+
+
+def test_the_ikm_per_service_type_sums_each_jenis_layanan(db_session, factory, rate):
+    unit = factory.unit()
+    rate(unit, 4, times=2, service_type="KTP-el")
+    rate(unit, {"U1": 2, "U2": 3}, service_type="Akta kelahiran")
+    rate(unit, 1)
+    found = {s.service_type: s.result for s in services.service_ikm(db_session, [unit.id], MARCH)}
+    assert list(found) == ["KTP-el", None, "Akta kelahiran"]
+    assert found["KTP-el"].ikm_converted == Decimal("100.00")
+    assert found["Akta kelahiran"].ikm_converted == Decimal("62.50")
+    assert found["Akta kelahiran"].unanswered == ("U3", "U4", "U5", "U6", "U7", "U8", "U9")
+    profile = services.respondent_profile(db_session, unit, MARCH)
+    assert profile.service_type == {"KTP-el": 2, "Akta kelahiran": 1, "(tidak diisi)": 1}
