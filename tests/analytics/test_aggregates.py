@@ -107,3 +107,32 @@ def test_a_rating_through_the_api_lands_in_the_aggregates(client, db_session, fa
     (row,) = rows(db_session, counter.unit)
     assert (row.officer_id, row.ratings, row.u3_sum, row.u7_sum, row.officer_ratings) == (
         officer.id, 1, 2, 4, 1)
+
+
+def test_overview_reads_touch_the_aggregates_and_never_the_ratings_table(db_session, factory,
+                                                                          rate):
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    rate(unit, 3, officer=officer, times=3)
+    complaint = rate(unit, {"U3": 1})
+    factory.comment(complaint, kind="complaint", category="antrean", element="U3",
+                    status="selesai", resolved_at=at(2026, 3, 5))
+    statements = []
+    connection = db_session.connection()
+
+    def capture(_conn, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        services.units_ikm(db_session, [unit], MARCH)
+        services.ikm_series(db_session, [unit.id], MARCH, "W")
+        services.element_frame(db_session, [unit.id], MARCH)
+        services.officer_components(db_session, [unit.id], MARCH)
+        services.officer_component(db_session, officer, MARCH)
+        services.follow_up_effects(db_session, [unit.id], MARCH)
+        services.complaint_counts(db_session, [unit.id], MARCH)
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+    assert any("from daily_aggregate" in s for s in statements)
+    assert not [s for s in statements if "from rating" in s or "join rating" in s]
