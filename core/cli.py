@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from core import db, services
+from core import audit, db, services
 from core.services import OrganisationError
 
 
@@ -19,11 +19,14 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-def commit_or_fail(action):
-    """Run ``action(session)``, commit once, and turn domain errors into a clear message."""
+def commit_or_fail(action, audit_as=None):
+    """Run ``action(session)``, commit once, and turn domain errors into a clear message.
+    ``audit_as(result)`` gives ``(action, target, detail)`` for the audit log (actor "cli")."""
     session = db.session()
     try:
         result = action(session)
+        if audit_as is not None:
+            audit.record(session, "cli", *audit_as(result))
         session.commit()
         return result
     except OrganisationError as exc:
@@ -52,7 +55,9 @@ department_cli = AppGroup("department", help="Departments (dinas/badan, OPD).")
 @click.argument("name")
 def department_add(code: str, name: str) -> None:
     """Add a department."""
-    department = commit_or_fail(lambda s: services.add_department(s, code, name))
+    department = commit_or_fail(
+        lambda s: services.add_department(s, code, name),
+        audit_as=lambda d: ("department.create", f"department:{d.code}", {"name": d.name}))
     click.echo(f"Dinas {department.code}: {department.name}")
 
 
@@ -70,7 +75,9 @@ unit_cli = AppGroup("unit", help="Service units.")
 def unit_add(code, name, department_code, timezone, population) -> None:
     """Add a service unit to a department."""
     unit = commit_or_fail(
-        lambda s: services.add_unit(s, code, name, department_code, timezone, population)
+        lambda s: services.add_unit(s, code, name, department_code, timezone, population),
+        audit_as=lambda u: ("unit.create", f"unit:{u.code}", {"name": u.name,
+                            "department": department_code, "timezone": u.timezone}),
     )
     click.echo(f"Unit {unit.code}: {unit.name}")
 
@@ -84,7 +91,10 @@ counter_cli = AppGroup("counter", help="Counters (loket).")
 @click.option("--unit", "unit_code", required=True, help="The unit's code.")
 def counter_add(code, label, unit_code) -> None:
     """Add a counter to a unit."""
-    counter = commit_or_fail(lambda s: services.add_counter(s, code, label, unit_code))
+    counter = commit_or_fail(
+        lambda s: services.add_counter(s, code, label, unit_code),
+        audit_as=lambda c: ("counter.create", f"counter:{c.code}", {"label": c.label,
+                            "unit": unit_code}))
     click.echo(f"Loket {counter.code}: {counter.label}")
 
 
@@ -101,7 +111,9 @@ def officer_add(nip, name, unit_code, no_nip, position) -> None:
     """Add an officer by NIP (18 digits) or, with --no-nip, another id."""
     officer = commit_or_fail(
         lambda s: services.add_officer(s, nip, name, unit_code, has_nip=not no_nip,
-                                       position=position)
+                                       position=position),
+        audit_as=lambda o: ("officer.create", f"officer:{o.identifier}", {"name": o.name,
+                            "unit": unit_code}),
     )
     click.echo(f"Petugas {officer.identifier}: {officer.name}")
 
@@ -121,6 +133,8 @@ def officer_import(file: Path) -> None:
         for error in result.errors:
             click.echo(error, err=True)
         fail(f"{len(result.errors)} baris salah; tidak ada yang diimpor.")
+    audit.record(session, "cli", "officer.import", file.name,
+                 {"created": len(result.created), "updated": len(result.updated)})
     session.commit()
     click.echo(f"{len(result.created)} petugas baru, {len(result.updated)} diperbarui.")
 

@@ -44,7 +44,10 @@ def qr_link(counter_code, officer_nip) -> None:
 @click.option("--officer", "officer_nip", help="An officer's NIP instead of a counter.")
 def qr_reissue(counter_code, officer_nip) -> None:
     """Revoke the current code and issue a new one; prints the new URL as the last line."""
-    code = commit_or_fail(lambda s: reissue_code(s, _code_for(s, counter_code, officer_nip)))
+    code = commit_or_fail(
+        lambda s: reissue_code(s, _code_for(s, counter_code, officer_nip)),
+        audit_as=lambda c: ("code.reissue", f"officer:{officer_nip}" if officer_nip
+                            else f"counter:{counter_code}", {"issued": c.public_id}))
     click.echo(f"Kode lama dicabut. Kode baru:\n{_url(code)}")
 
 

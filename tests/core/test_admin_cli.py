@@ -81,3 +81,25 @@ def test_every_user_command_has_help(runner):
     for command in ("create-admin", "add", "reset-password", "deactivate", "list"):
         result = runner.invoke(args=["user", command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_organisation_commands_are_audited_as_cli(runner, db_session):
+    runner.invoke(args=["department", "add", "DCLI", "Dinas Baris Perintah"])
+    runner.invoke(args=["unit", "add", "UCLI", "Unit CLI", "--department", "DCLI"])
+    runner.invoke(args=["counter", "add", "LCLI", "Loket CLI", "--unit", "UCLI"])
+    runner.invoke(args=["officer", "add", "HON-CLI", "Petugas CLI", "--unit", "UCLI",
+                        "--no-nip"])
+    result = runner.invoke(args=["qr", "reissue", "LCLI"])
+    assert result.exit_code == 0, result.output
+    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.actor == "cli")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.target) for e in entries] == [
+        ("department.create", "department:DCLI"), ("unit.create", "unit:UCLI"),
+        ("counter.create", "counter:LCLI"), ("officer.create", "officer:HON-CLI"),
+        ("code.reissue", "counter:LCLI")]
+
+
+def test_a_failed_command_leaves_no_audit_entry(runner, db_session):
+    result = runner.invoke(args=["unit", "add", "UX", "Unit", "--department", "NO-SUCH"])
+    assert result.exit_code != 0
+    assert db_session.scalars(select(AuditEntry)).all() == []
