@@ -220,13 +220,15 @@ def answer_distribution(distribution: Mapping[str, Sequence[int]],
             name=_plain(f"{answer + 1} · {answer_labels[answer]}"),
             marker={"color": ANSWER_COLOURS[answer]},
             customdata=counts,
-            text=[str(n) if n else "" for n in counts],
+            # A count printed only where its bar is wide enough to hold it upright.
+            text=[str(n) if share >= 6 else "" for n, share in zip(counts, shares, strict=True)],
             textposition="inside",
             insidetextanchor="middle",
+            textangle=0,
             hovertemplate=f"%{{y}}<br>%{{customdata}} {words.answers} (%{{x:.0f}}%)"
                           f"<extra>{answer + 1}</extra>",
         ))
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", legend_traceorder="normal")
     figure.update_xaxes(range=[0, 100], ticksuffix="%")
     figure.update_yaxes(autorange="reversed")
     return _layout(figure, words, height=150 + 44 * len(codes))

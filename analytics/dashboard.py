@@ -105,6 +105,10 @@ class Scope:
     def names(self) -> dict[int, str]:
         return {u.id: u.name for u in self.units}
 
+    @property
+    def zones(self) -> dict[int, str]:
+        return {u.id: u.timezone for u in self.units}
+
 
 def scope_for(session: Session, user: User, unit_id: int | None = None) -> Scope:
     """The user's units; a ``unit_id`` outside them is ``NotFound`` (its existence is not

@@ -54,11 +54,17 @@ def page_helpers():
             value = Decimal(value.numerator) / Decimal(value.denominator)
         return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")
 
+    def local_date(moment, zone: str | None = None) -> str:
+        """A stored UTC moment as the day it was in the unit's zone."""
+        zone = zone or current_app.config["TIMEZONE"]
+        return moment.astimezone(ZoneInfo(zone)).strftime("%d-%m-%Y") if moment else ""
+
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
     return {
         "number": number,
+        "local_date": local_date,
         "has_endpoint": has_endpoint,
         "plotly_placeholder_ids": vendor.PLACEHOLDER_IDS,
         "band_labels": {band: labels[1 if locale == "en" else 0]

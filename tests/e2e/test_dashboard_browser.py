@@ -1,7 +1,8 @@
 """The dashboards in real Chromium against gunicorn, on the demo city loaded by the real
 ``flask demo-data`` command: the head signs in through the login page and finds every chart
 drawn by plotly.js with no console error and nothing refused by the Content-Security-Policy;
-the officer sees their own component; the public page shows the units' IKM.
+the officer sees their own component; the public page shows the units' IKM. No serious
+WCAG 2.1 AA violation on any of them (axe).
 
 ``DASHBOARD_SCREENSHOT=docs/img/dashboard.png`` saves the head's dashboard (the README's
 picture)."""
@@ -24,6 +25,7 @@ from analytics.dashboard import preset_period
 from core.models import Unit
 from core.settings import ROOT
 from survey import demo
+from tests.e2e.test_admin_browser import serious_violations
 
 FLASK = Path(sys.executable).with_name("flask")
 # What analytics.js records before any page script runs (init scripts are not subject to
@@ -104,6 +106,7 @@ def test_the_head_signs_in_and_finds_every_chart_drawn_without_errors(page, live
     assert page.locator(".main-svg").first.evaluate(
         "e => getComputedStyle(e).position") == "absolute"
     assert problems(page) == []
+    assert serious_violations(page) == []
     target = os.environ.get("DASHBOARD_SCREENSHOT")
     if target:
         page.screenshot(path=target, full_page=True,
@@ -127,6 +130,7 @@ def test_the_officer_sees_their_own_component_with_its_chart(page, live_server, 
     assert page.locator("#chart-distribution svg.main-svg").count() >= 1
     assert page.get_by_text("Pengaturan yang dipakai").is_visible()
     assert problems(page) == []
+    assert serious_violations(page) == []
 
 
 def test_the_public_page_shows_the_units_ikm_on_a_phone(browser, live_server, live_session,
@@ -155,6 +159,7 @@ def test_the_public_page_shows_the_units_ikm_on_a_phone(browser, live_server, li
         # Fits the phone: nothing wider than the screen.
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
         assert phone.evaluate("window.__refused") == []
+        assert serious_violations(phone) == []
     finally:
         context.close()
 
