@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from core.db import begin_write
 from core.models import Counter
 from kiosk import services
 from survey.models import Rating
@@ -12,7 +13,15 @@ from survey.models import Rating
 QUESTIONS = 9
 
 
+def begin_writing(live_session) -> None:
+    """Write beside the live server: a fresh transaction that takes SQLite's write lock up
+    front (a read transaction that later writes fails at once if the server wrote between)."""
+    live_session.rollback()
+    begin_write(live_session)
+
+
 def pairing_code(live_session, counter: Counter) -> str:
+    begin_writing(live_session)
     _row, code = services.create_pairing_code(live_session, counter)
     live_session.commit()
     return code

@@ -13,6 +13,7 @@ from core.models import Shift
 from kiosk import services
 from tests.e2e.kiosk_helpers import (
     answer,
+    begin_writing,
     count,
     expect_reset,
     open_and_pair,
@@ -136,6 +137,7 @@ def test_a_reload_while_offline_keeps_the_kiosk_and_its_queue(
 def test_a_revoked_tablet_shows_no_counter(tablet, live_server, live_session, counter):
     _context, page = tablet
     open_and_pair(page, live_server.url, pairing_code(live_session, counter))
+    begin_writing(live_session)
     [device] = services.devices(live_session, {counter.unit_id})
     services.revoke_device(live_session, device)
     live_session.commit()
