@@ -272,9 +272,14 @@ def record_rating(
 ) -> tuple[Rating, bool]:
     """Store a rating once. Returns ``(rating, created)``: a retry of the same rating returns
     the stored one with ``created=False``; the same id with another body raises
-    ``RatingConflict``. Flushes; the caller commits."""
+    ``RatingConflict``. Flushes; the caller commits.
+
+    Everything that only reads comes first; the write transaction (BEGIN IMMEDIATE on SQLite,
+    which every worker's writes queue for) begins just before the inserts, so it is held for
+    the inserts and the commit, not for the look-ups. A copy of this rating stored meanwhile
+    by another request then fails on the primary key, and ``save_rating`` answers it as the
+    retry it is."""
     now = now or utcnow()
-    begin_write(session)
     digest = data.digest()
 
     existing = session.get(Rating, data.id)
@@ -322,16 +327,21 @@ def record_rating(
         client_hash=origin.client_hash,
         **{code_.lower(): value for code_, value in answers.items()},
     )
-    session.add(rating)
-    for question, value in custom:
-        session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
+    comment = None
     if data.comment is not None:
-        session.add(_comment_for(session, rating, data, moment.astimezone(unit_zone).date()))
-    if code is not None and code.kind == "single":
-        _claim_single_use(session, code, now)
+        comment = _comment_for(session, rating, data, moment.astimezone(unit_zone).date())
     reasons = integrity.assess(session, rating, origin.unit)
     if reasons:
         rating.flags = ",".join(reasons)
+
+    begin_write(session)
+    session.add(rating)
+    for question, value in custom:
+        session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
+    if comment is not None:
+        session.add(comment)
+    if code is not None and code.kind == "single":
+        _claim_single_use(session, code, now)
     session.flush()
     aggregates.record(session, rating, [v for q, v in custom if q.about_officer])
     return rating, True
