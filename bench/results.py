@@ -1,0 +1,154 @@
+"""bench/results/latest.json (every section's last outcome, with the machine it ran on) and
+latest.md (the same, for people)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+JSON = HERE / "results" / "latest.json"
+MARKDOWN = HERE / "results" / "latest.md"
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return ((done.stdout or done.stderr).strip().splitlines() or ["unknown"])[0]
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "gunicorn": version("gunicorn"),
+        "flask": version("flask"),
+        "sqlalchemy": version("sqlalchemy"),
+        "wrk": _first_line([shutil.which("wrk") or "wrk", "--version"])[:40],
+        "postgresql": _first_line(["psql", "--version"]),
+    }
+
+
+def load() -> dict:
+    try:
+        return json.loads(JSON.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def record(section: str, outcome: dict) -> None:
+    """Store ``outcome`` as the latest result of ``section`` and rewrite both files."""
+    data = load()
+    data.setdefault("sections", {})[section] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "outcome": outcome,
+    }
+    JSON.parent.mkdir(parents=True, exist_ok=True)
+    JSON.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+    MARKDOWN.write_text(render(data))
+
+
+def _verdict(passed: bool) -> str:
+    return "**PASS**" if passed else "**FAIL**"
+
+
+def render(data: dict) -> str:
+    lines = ["# Latest benchmark results", "",
+             "Written by `python -m bench` (`make bench`); ratios are against a baseline "
+             "measured in the same run. See bench/README.md for what each number means.", ""]
+    sections = data.get("sections", {})
+    for name in sorted(sections):
+        entry = sections[name]
+        outcome = entry["outcome"]
+        lines += [f"## {name}", "", f"{entry['date']} on {_machine_line(entry['machine'])}", ""]
+        if name.startswith("submit-"):
+            lines += _render_submit(outcome)
+        elif name.startswith("dashboards"):
+            lines += _render_dashboards(outcome)
+        elif name == "drills":
+            lines += _render_drills(outcome)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _machine_line(m: dict) -> str:
+    return (f"{m['cores']} cores ({m['cpu']}), load {m['load_average']}, Python {m['python']}, "
+            f"SQLite {m['sqlite']}, gunicorn {m['gunicorn']}, {m['postgresql']}")
+
+
+def _render_submit(o: dict) -> list[str]:
+    s = o["settings"]
+    lines = [
+        f"{s['workers']} gunicorn {s['worker_class']} workers (× {s['threads']} threads) for "
+        f"both, wrk with {s['connections']} connections, {s['rounds']} interleaved rounds of "
+        f"{s['duration']:.0f} s each.", "",
+        "| | req/s | p50 ms | p90 ms | p99 ms | max ms | ratings |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for target in ("baseline", "app"):
+        t = o[target]
+        lines.append(f"| {target} | {t['rate']:.0f} | {t['p50_ms']} | {t['p90_ms']} | "
+                     f"{t['p99_ms']} | {t['max_ms']} | {t['created']} |")
+    lines += [
+        "",
+        f"- ratio app ÷ baseline: **{o['ratio']:.2f}** (per round: "
+        f"{', '.join(f'{r:.2f}' for r in o['ratio_per_round'])}); bar ≥ 0.60 → "
+        f"{_verdict(o['ratio_ok'])}",
+        f"- app p99: **{o['app']['p99_ms']} ms**; bar < 100 ms → {_verdict(o['p99_ok'])}",
+        f"- stored ratings = 201 answers, nothing else answered → {_verdict(o['counts_ok'])}",
+        f"- overall: {_verdict(o['passed'])}",
+    ]
+    lines += [f"  - {failure}" for failure in o.get("failures", [])]
+    lines += ["", "| round | target | req/s | p50 ms | p99 ms | 201s | stored |",
+              "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in o["runs"]:
+        lines.append(f"| {r['round']} | {r['target']} | {r['rate']:.0f} | {r['p50_ms']} | "
+                     f"{r['p99_ms']} | {r['created']} | {r['stored']} |")
+    return lines
+
+
+def _render_dashboards(o: dict) -> list[str]:
+    lines = [f"Small table: {o['small']:,} ratings; large: {o['large']:,} "
+             f"(generated in {o['generate_seconds']:.0f} s). Median of {o['repeat']} calls.", "",
+             "| query | small ms | large ms | large ÷ small | verdict |",
+             "|---|---:|---:|---:|---|"]
+    for q in o["queries"]:
+        lines.append(f"| {q['name']} | {q['small_ms']:.2f} | {q['large_ms']:.2f} | "
+                     f"{q['ratio']:.2f} | {'ok' if q['ok'] else '**scans ratings**'} |")
+    lines += ["", f"Overall: {_verdict(o['passed'])} (each ratio ≤ {o['max_ratio']})"]
+    for q in o["queries"]:
+        if q.get("scans"):
+            lines.append(f"- {q['name']}: {q['scans']}")
+    return lines
+
+
+def _render_drills(o: dict) -> list[str]:
+    lines = ["| drill | verdict | detail |", "|---|---|---|"]
+    for d in o["drills"]:
+        lines.append(f"| {d['name']} | {_verdict(d['passed'])} | {d['detail']} |")
+    return lines

@@ -1,0 +1,205 @@
+"""What every benchmark and drill needs: a throwaway database, a seeded organisation with a
+QR token, and gunicorn serving an app on a free loopback port.
+
+Mirrors tests/support (live.py, databases.py) so bench never imports from tests/."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from core.db import make_engine
+from core.migrate import upgrade
+from core.settings import ROOT, normalise_database_url
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+SECRET_KEY = "bench-secret-key-long-enough-for-production-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_server_url() -> str | None:
+    """The PostgreSQL server to make throwaway databases on, if one is configured."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else None
+
+
+@contextmanager
+def temporary_database(folder: Path, server_url: str | None = None,
+                       prefix: str = "bench") -> Iterator[str]:
+    """A new database migrated to head: a SQLite file in ``folder``, or (``server_url``) a
+    PostgreSQL database created for the occasion and dropped afterwards."""
+    if server_url is None:
+        url = f"sqlite:///{folder / f'{prefix}-{secrets.token_hex(4)}.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"suara_{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+            ), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The organisation a benchmark posts ratings to."""
+
+    unit_id: int
+    counter_id: int
+    officer_id: int
+    qr_code_id: int
+    token: str
+
+
+def seed(database_url: str, secret_key: str = SECRET_KEY) -> Seeded:
+    """A department, a unit, a counter with an officer on shift, and the counter's QR token."""
+    from core import services as organisation
+    from core.models import utcnow
+    from survey.services import current_code, ensure_questionnaire, token_for
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            organisation.add_department(session, "BENCH", "Dinas Uji Beban")
+            unit = organisation.add_unit(session, "BENCH-U", "Unit Uji Beban", "BENCH")
+            counter = organisation.add_counter(session, "BENCH-L1", "Loket 1", "BENCH-U")
+            officer = organisation.add_officer(session, "BENCH-P1", "Petugas Uji", "BENCH-U",
+                                               has_nip=False)
+            organisation.start_shift(session, officer, counter, now=utcnow() - timedelta(hours=1))
+            ensure_questionnaire(session)
+            code = current_code(session, counter=counter)
+            session.commit()
+            return Seeded(unit.id, counter.id, officer.id, code.id,
+                          token_for(code, secret_key))
+    finally:
+        engine.dispose()
+
+
+def count_ratings(database_url: str) -> int:
+    from survey.models import Rating
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(Rating)) or 0
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Server:
+    """gunicorn serving ``app`` (``module:variable``) on a free loopback port."""
+
+    database_url: str
+    app: str = "wsgi:app"
+    workers: int = 2
+    worker_class: str = "sync"
+    threads: int = 1
+    secret_key: str = SECRET_KEY
+    port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(self.workers), "--worker-class", self.worker_class,
+                "--threads", str(self.threads), "--backlog", "2048",
+                "--graceful-timeout", "5", "--timeout", "30", self.app]
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TEST_", "BENCH_", "DATABASE_URL"))}
+        env.update(
+            DATABASE_URL=self.database_url,
+            SECRET_KEY=self.secret_key,
+            BASE_URL=self.url,
+            RATELIMIT_ENABLED="false",
+            PYTHONUNBUFFERED="1",
+            **self.extra_env,
+        )
+        return env
+
+    def start(self, log_dir: Path) -> Server:
+        self.log_path = log_dir / f"gunicorn-{self.port}.log"
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            self.command(), cwd=ROOT, env=self.environment(), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.wait_until_healthy()
+        return self
+
+    def wait_until_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not become healthy:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path and self.log_path.exists() else ""
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
+                             text=True)
+        return [int(pid) for pid in out.stdout.split()]
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()

@@ -1,0 +1,226 @@
+"""Submitting a rating through the full app, against a bare Flask view doing one INSERT.
+
+Both run under gunicorn with the same worker settings, each on its own fresh database of
+the same engine, and wrk drives them in turns (A B B A …, so a drift in the machine's load
+hits both alike). Every request is a new rating; afterwards the ratings stored must equal
+the 201s counted, and nothing but 201 may have come back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench.servers import Server, count_ratings, seed, temporary_database
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+SCRIPT = Path(__file__).with_name("wrk") / "post_rating.lua"
+DRAIN_SECONDS = 2.0  # after the last POST is sent: time for the ones in flight to finish
+
+# The bar (founders' guide): at least 60% of the bare view's rate, p99 under 100 ms at 50 clients.
+MIN_RATIO = 0.60
+MAX_P99_MS = 100.0
+
+
+@dataclass
+class Settings:
+    duration: float = 12.0
+    warmup: float = 3.0
+    rounds: int = 2
+    connections: int = 50
+    wrk_threads: int = 2
+    workers: int = 2
+    worker_class: str = "sync"
+    threads: int = 1
+
+
+@dataclass
+class Run:
+    """One wrk run against one server."""
+
+    target: str
+    round: int
+    created: int  # 201s
+    sent: int  # rating POSTs sent
+    seconds: float  # from the first POST sent to the last answer
+    statuses: dict[str, int]
+    unanswered: int  # POSTs without a matching answer (errors, or still in flight at the end)
+    other_statuses: dict[str, int]  # answers that carried no rating id (200 = the drain probes)
+    socket_errors: dict[str, int]
+    stored: int  # rows the database gained during the run
+    latencies_ms: list[float] = field(repr=False, default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.created / self.seconds if self.seconds else 0.0
+
+    @property
+    def failures(self) -> list[str]:
+        problems = []
+        bad = {s: n for s, n in self.statuses.items() if s != "201"}
+        bad.update({s: n for s, n in self.other_statuses.items() if s != "200"})
+        if bad:
+            problems.append(f"non-201 answers: {bad}")
+        if self.unanswered:
+            problems.append(f"{self.unanswered} POSTs unanswered")
+        if any(self.socket_errors.values()):
+            problems.append(f"socket errors: {self.socket_errors}")
+        if self.stored != self.created:
+            problems.append(f"stored {self.stored} ratings for {self.created} 201s")
+        return problems
+
+    def summary(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k != "latencies_ms"}
+        data.update(rate=round(self.rate, 1), **percentiles(self.latencies_ms),
+                    failures=self.failures)
+        return data
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def percentiles(latencies_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies_ms)
+    return {"p50_ms": round(percentile(ordered, 0.50), 2),
+            "p90_ms": round(percentile(ordered, 0.90), 2),
+            "p99_ms": round(percentile(ordered, 0.99), 2),
+            "max_ms": round(ordered[-1], 2) if ordered else float("nan")}
+
+
+def drive(server: Server, token: str, seconds: float, settings: Settings, workdir: Path) -> dict:
+    """wrk against ``server`` for ``seconds`` of POSTs (plus the drain); wrk's report."""
+    output = workdir / f"wrk-{server.port}-{time.monotonic_ns()}.json"
+    stop_us = time.monotonic_ns() // 1000 + int(seconds * 1_000_000)
+    total = seconds + DRAIN_SECONDS
+    command = [WRK, "-t", str(settings.wrk_threads), "-c", str(settings.connections),
+               "-d", f"{total:.0f}s", "--timeout", "10s", "-s", str(SCRIPT), server.url,
+               "--", token, str(stop_us)]
+    finished = subprocess.run(command, capture_output=True, text=True,
+                              env={**os.environ, "BENCH_WRK_OUTPUT": str(output)},
+                              timeout=total + 60)
+    if finished.returncode != 0 or not output.exists():
+        raise RuntimeError(f"wrk failed ({finished.returncode}):\n{finished.stdout}\n"
+                           f"{finished.stderr}")
+    report = json.loads(output.read_text())
+    output.unlink()
+    return report
+
+
+def measure(name: str, round_: int, server: Server, database_url: str, token: str,
+            settings: Settings, workdir: Path) -> Run:
+    before = count_ratings(database_url)
+    report = drive(server, token, settings.duration, settings, workdir)
+    stored = count_ratings(database_url) - before
+    threads = report["threads"]
+    statuses: dict[str, int] = {}
+    others: dict[str, int] = {}
+    for thread in threads:
+        for status, n in thread["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+        for status, n in thread["others"].items():
+            others[status] = others.get(status, 0) + n
+    started = [t["first_us"] for t in threads if t["first_us"]]
+    ended = [t["last_us"] for t in threads if t["last_us"]]
+    seconds = (max(ended) - min(started)) / 1e6 if started and ended else 0.0
+    return Run(
+        target=name, round=round_, created=statuses.get("201", 0),
+        sent=sum(t["posts"] for t in threads), seconds=round(seconds, 3),
+        statuses=statuses, unanswered=sum(t["pending"] for t in threads),
+        other_statuses=others, socket_errors=report["errors"], stored=stored,
+        latencies_ms=[us / 1000 for t in threads for us in t["latencies_us"]],
+    )
+
+
+def compare(runs: list[Run]) -> dict:
+    """Pool each target's rounds; the ratio is app rate ÷ baseline rate."""
+    result: dict = {}
+    for target in ("baseline", "app"):
+        mine = [r for r in runs if r.target == target]
+        created = sum(r.created for r in mine)
+        seconds = sum(r.seconds for r in mine)
+        result[target] = {
+            "rate": round(created / seconds, 1) if seconds else 0.0,
+            "created": created,
+            **percentiles([ms for r in mine for ms in r.latencies_ms]),
+        }
+    base, app = result["baseline"]["rate"], result["app"]["rate"]
+    ratio = app / base if base else 0.0
+    pairs = [
+        a.rate / b.rate
+        for a in runs if a.target == "app"
+        for b in runs if b.target == "baseline" and b.round == a.round and b.rate
+    ]
+    failures = [f"{r.target} round {r.round}: {p}" for r in runs for p in r.failures]
+    result.update(
+        ratio=round(ratio, 3),
+        ratio_per_round=[round(p, 3) for p in pairs],
+        ratio_spread=round(max(pairs) - min(pairs), 3) if pairs else None,
+        ratio_ok=ratio >= MIN_RATIO,
+        p99_ok=result["app"]["p99_ms"] < MAX_P99_MS,
+        counts_ok=not failures,
+        failures=failures,
+    )
+    result["passed"] = result["ratio_ok"] and result["p99_ok"] and result["counts_ok"]
+    return result
+
+
+def run(engine: str, server_url: str | None, settings: Settings,
+        log=print, workdir: Path | None = None) -> dict:
+    """The whole benchmark on one engine ("sqlite" or "postgresql")."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="suara-bench-"))
+    log(f"[submit/{engine}] {settings.workers} {settings.worker_class} workers × "
+        f"{settings.threads} threads, {settings.connections} connections, "
+        f"{settings.rounds} rounds of {settings.duration:.0f}s")
+    with temporary_database(workdir, server_url, "base") as base_url, \
+            temporary_database(workdir, server_url, "app") as app_url:
+        base_seed, app_seed = seed(base_url), seed(app_url)
+        common = dict(workers=settings.workers, worker_class=settings.worker_class,
+                      threads=settings.threads)
+        baseline = Server(base_url, app="bench.baseline_app:app",
+                          extra_env={"BENCH_UNIT_ID": str(base_seed.unit_id)}, **common)
+        app = Server(app_url, **common)
+        targets = {"baseline": (baseline, base_url, base_seed.token),
+                   "app": (app, app_url, app_seed.token)}
+        runs: list[Run] = []
+        with baseline.start(workdir), app.start(workdir):
+            for server, _url, token in targets.values():
+                drive(server, token, settings.warmup, settings, workdir)
+            for round_ in range(1, settings.rounds + 1):
+                # A B, then B A: a steady drift in the machine's load costs both the same.
+                order = ["baseline", "app"] if round_ % 2 else ["app", "baseline"]
+                for name in order:
+                    server, url, token = targets[name]
+                    current = measure(name, round_, server, url, token, settings, workdir)
+                    runs.append(current)
+                    log(f"  round {round_} {name:8s} {current.rate:7.0f} req/s  "
+                        f"p50 {percentile(sorted(current.latencies_ms), .5):6.1f} ms  "
+                        f"p99 {percentile(sorted(current.latencies_ms), .99):6.1f} ms  "
+                        f"stored {current.stored}/{current.created}"
+                        + (f"  FAIL: {'; '.join(current.failures)}" if current.failures else ""))
+            app_log = app.log()
+    result = compare(runs)
+    result.update(engine=engine, settings=asdict(settings),
+                  runs=[r.summary() for r in runs],
+                  server_errors=_errors_in(app_log))
+    log(f"[submit/{engine}] app {result['app']['rate']:.0f} req/s vs baseline "
+        f"{result['baseline']['rate']:.0f} req/s: ratio {result['ratio']:.2f} "
+        f"(≥ {MIN_RATIO}: {'ok' if result['ratio_ok'] else 'NO'}), app p99 "
+        f"{result['app']['p99_ms']:.1f} ms (< {MAX_P99_MS:.0f}: "
+        f"{'ok' if result['p99_ok'] else 'NO'}), counts {'ok' if result['counts_ok'] else 'NO'}"
+        f" → {'PASS' if result['passed'] else 'FAIL'}")
+    return result
+
+
+def _errors_in(log_text: str, limit: int = 5) -> list[str]:
+    lines = [line for line in log_text.splitlines()
+             if "Traceback" in line or "ERROR" in line or "WARNING" in line]
+    return lines[:limit]
