@@ -76,19 +76,30 @@ def _empty(words: Words, height: int = 220) -> go.Figure:
 
 
 def _category_lines(figure: go.Figure, words: Words, axis: str) -> None:
-    """The SKM thresholds (88.31 A, 76.61 B, 65.00 C) as dotted reference lines."""
+    """The SKM thresholds (88.31 A, 76.61 B, 65.00 C) as dotted reference lines.
+
+    Plain shapes and annotations set in one update: ``add_hline`` validates so much that
+    three lines cost more than the rest of a chart."""
+    shapes, notes = [], []
     for category in CATEGORIES[:-1]:
         value = float(category.lower)
+        colour = CATEGORY_COLOURS[category.letter]
         text = f"{category.letter} ≥ {category.lower}".replace(".", words.decimal)
-        line = {"color": CATEGORY_COLOURS[category.letter], "width": 1, "dash": "dot"}
+        line = {"color": colour, "width": 1, "dash": "dot"}
+        font = {"size": 11, "color": colour}
         if axis == "y":
-            figure.add_hline(y=value, line=line, annotation_text=text,
-                             annotation_position="top left",
-                             annotation_font={"size": 11, "color": line["color"]})
+            shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                           "y0": value, "y1": value, "line": line})
+            notes.append({"xref": "paper", "x": 0, "yref": "y", "y": value, "text": text,
+                          "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+                          "font": font})
         else:
-            figure.add_vline(x=value, line=line, annotation_text=text,
-                             annotation_position="top",
-                             annotation_font={"size": 11, "color": line["color"]})
+            shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
+                           "x0": value, "x1": value, "line": line})
+            notes.append({"yref": "paper", "y": 1, "xref": "x", "x": value, "text": text,
+                          "showarrow": False, "xanchor": "center", "yanchor": "bottom",
+                          "font": font})
+    figure.update_layout(shapes=shapes, annotations=notes)
 
 
 def ikm_trend(series: pd.DataFrame, words: Words = Words()) -> go.Figure:
