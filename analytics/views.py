@@ -38,6 +38,11 @@ def register(app: Flask) -> None:
     register_api(app)
 
 
+def nav_links() -> list[tuple[str, str]]:
+    """What the home page may link to: the public results, for everyone."""
+    return [("analytics.public_index", _("Hasil survei kepuasan masyarakat"))]
+
+
 @blueprint.errorhandler(AnalyticsError)
 def analytics_error(error: AnalyticsError):
     return error_response(error.status, error.message, error.code)

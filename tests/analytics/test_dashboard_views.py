@@ -292,3 +292,19 @@ def test_the_header_links_to_what_exists_and_signs_out_by_post(signed_in, head, 
     header = body[body.index("<header"):body.index("</header>")]
     assert 'href="/pengaduan/"' in header
     assert 'action="/logout"' in header and 'method="post"' in header
+
+
+def test_the_pages_follow_the_chosen_language_in_their_numbers(signed_in, head, city):
+    _, body = page(signed_in(head), "/dasbor/", lang="en")
+    shown = re.search(r'data-testid="overall-ikm">([^<]+)<', body).group(1)
+    assert re.fullmatch(r"\d{2}\.\d{2}", shown)
+    assert "as expected" in body or "above expectation" in body or "below expectation" in body
+    trend = json.loads(html.unescape(re.findall(r'data-figure="([^"]*)"', body)[0]))
+    assert trend["layout"]["separators"] == ".,"
+
+
+def test_the_home_page_can_link_to_the_public_results(app):
+    from analytics.views import nav_links
+
+    with app.test_request_context():
+        assert [endpoint for endpoint, _label in nav_links()] == ["analytics.public_index"]
