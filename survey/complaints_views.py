@@ -125,7 +125,10 @@ def template_helpers():
         args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
         return url_for("complaints.complaint_list", halaman=page, **args)
 
-    return {"local_time": local_time, "page_url": page_url}
+    def endpoint_exists(name: str) -> bool:
+        return name in current_app.view_functions
+
+    return {"local_time": local_time, "page_url": page_url, "endpoint_exists": endpoint_exists}
 
 
 @blueprint.get("/pengaduan/")
