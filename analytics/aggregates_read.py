@@ -4,11 +4,11 @@ the pure IKM and component math takes. Cost grows with units × days, never with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from analytics.officers import CUSTOM, OfficerTotals
@@ -17,6 +17,14 @@ from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import DailyAggregate
 
 GROUPABLE = ("unit_id", "officer_id", "service_day", "flagged")
+# What the IKM needs: respondents and each element's sum and count.
+IKM_COLUMNS = tuple(f"{code.lower()}_{part}" for code in ELEMENT_CODES for part in ("sum", "n"))
+# What officer components need: the per-rating means and the officer elements' counts.
+OFFICER_COLUMNS = (
+    "officer_ratings", "officer_mean_sum", "officer_mean_squares",
+    *(f"{code}_{part}" for code in (*(c.lower() for c in OFFICER_ELEMENTS), "custom")
+      for part in ("sum", "n", "a1", "a2", "a3", "a4")),
+)
 # Built once: constructing 68 SUM() expressions cost more than running the query.
 SUMS = {c: func.coalesce(func.sum(getattr(DailyAggregate, c)), 0).label(c) for c in COUNT_COLUMNS}
 
@@ -31,12 +39,17 @@ def summed(
     counted_only: bool = False,
     group_by: Sequence[str] = (),
     columns: Sequence[str] | None = None,
+    bucket: str | None = None,
 ) -> list[Mapping[str, Any]]:
     """Sums of every count column over the rows of [start, end], grouped by ``group_by``
     (some of unit_id, officer_id, service_day, flagged). ``counted_only`` drops ratings
     flagged and not cleared (what officer components use). ``columns`` limits the sums to
-    those count columns (``ratings`` is always summed)."""
+    those count columns (``ratings`` is always summed). ``bucket`` ('W' weeks from Monday,
+    'M' months) groups days in the database and returns each group's first day as
+    ``bucket``."""
     keys = [getattr(DailyAggregate, name) for name in group_by if name in GROUPABLE]
+    if bucket is not None:
+        keys.append(_bucket(session, bucket).label("bucket"))
     wanted = COUNT_COLUMNS if columns is None else ("ratings", *columns)
     sums = [SUMS[c] for c in dict.fromkeys(wanted)]
     query = select(*keys, *sums).where(DailyAggregate.service_day.between(start, end))
@@ -49,8 +62,29 @@ def summed(
     if keys:
         query = query.group_by(*keys).order_by(*keys)
     rows = [dict(row) for row in session.execute(query).mappings()]
+    if bucket is not None:
+        for row in rows:
+            if isinstance(row["bucket"], str):  # SQLite's date functions return text
+                row["bucket"] = date.fromisoformat(row["bucket"])
+            elif isinstance(row["bucket"], datetime):
+                row["bucket"] = row["bucket"].date()
     # An aggregate over no rows still returns one row of zeros (without keys): drop it.
     return [row for row in rows if row["ratings"]] if keys else rows
+
+
+def _bucket(session: Session, freq: str):
+    day = DailyAggregate.service_day
+    if freq == "D":
+        return day
+    if freq not in ("W", "M"):
+        raise ValueError("freq must be 'D', 'W' or 'M'")
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("week" if freq == "W" else "month", day), Date)
+    if freq == "M":
+        return func.strftime("%Y-%m-01", day)
+    # %w counts from Sunday = 0; weeks here start on Monday, as in Indonesia's calendars.
+    return func.date(day, func.printf("-%d days",
+                                      (cast(func.strftime("%w", day), Integer) + 6) % 7))
 
 
 def ikm_totals(row: Mapping[str, Any]) -> tuple[int, dict[str, tuple[int, int]]]:
@@ -67,7 +101,8 @@ def distribution(row: Mapping[str, Any], codes: Iterable[str] = ELEMENT_CODES
 
 
 def officer_totals(row: Mapping[str, Any], include_custom: bool = True) -> OfficerTotals:
-    """The component totals of a summed row (standard officer elements + custom)."""
+    """The component totals of a summed row (standard officer elements + custom); the row
+    needs at least ``OFFICER_COLUMNS``."""
     codes = list(OFFICER_ELEMENTS)
     sums = {c: (int(row[f"{c.lower()}_sum"]), int(row[f"{c.lower()}_n"])) for c in codes}
     dist = distribution(row, codes)

@@ -175,21 +175,23 @@ def _unit_ikm(unit: Unit, period: Period, row) -> UnitIkm:
 
 def unit_ikm(session: Session, unit: Unit, period: Period) -> UnitIkm:
     """The unit's IKM (all its ratings, flagged ones included) for the period."""
-    rows = agg.summed(session, period.start, period.end, unit_ids=[unit.id])
+    rows = agg.summed(session, period.start, period.end, unit_ids=[unit.id],
+                      columns=agg.IKM_COLUMNS)
     return _unit_ikm(unit, period, rows[0] if rows else None)
 
 
 def units_ikm(session: Session, units: Sequence[Unit], period: Period) -> list[UnitIkm]:
     """Many units' IKM in one query, in the order given."""
     rows = agg.summed(session, period.start, period.end, unit_ids=[u.id for u in units],
-                      group_by=["unit_id"])
+                      group_by=["unit_id"], columns=agg.IKM_COLUMNS)
     by_unit = {row["unit_id"]: row for row in rows}
     return [_unit_ikm(unit, period, by_unit.get(unit.id)) for unit in units]
 
 
 def ikm_of_units(session: Session, unit_ids: Iterable[int], period: Period) -> IkmResult:
     """The IKM of all these units' ratings taken together (a department, a service)."""
-    rows = agg.summed(session, period.start, period.end, unit_ids=list(unit_ids))
+    rows = agg.summed(session, period.start, period.end, unit_ids=list(unit_ids),
+                      columns=agg.IKM_COLUMNS)
     return compute_ikm(*agg.ikm_totals(rows[0] if rows else agg.empty_row()))
 
 
@@ -260,20 +262,14 @@ def ikm_series(
     ikm_converted (float, rounded), category, label. Buckets with no ratings are absent."""
     units = _units_by_id(session, unit_ids)
     rows = agg.summed(session, period.start, period.end, unit_ids=list(units),
-                      group_by=["unit_id", "service_day"])
-    buckets: dict[tuple[int, date], dict[str, int]] = {}
-    for row in rows:
-        key = (row["unit_id"], _bucket_start(row["service_day"], freq))
-        total = buckets.setdefault(key, agg.empty_row())
-        for column in total:
-            total[column] += int(row[column])
+                      group_by=["unit_id"], bucket=freq, columns=agg.IKM_COLUMNS)
     records = []
-    for (unit_id, start), total in sorted(buckets.items()):
-        result = compute_ikm(*agg.ikm_totals(total))
-        unit = units[unit_id]
+    for row in sorted(rows, key=lambda r: (r["unit_id"], r["bucket"])):
+        result = compute_ikm(*agg.ikm_totals(row))
+        unit = units[row["unit_id"]]
         records.append({
-            "unit_id": unit_id, "unit_code": unit.code, "unit_name": unit.name,
-            "period_start": start, "respondents": result.respondents,
+            "unit_id": unit.id, "unit_code": unit.code, "unit_name": unit.name,
+            "period_start": row["bucket"], "respondents": result.respondents,
             "ikm": None if result.ikm is None else float(result.ikm),
             "ikm_converted": None if result.empty else float(result.ikm_converted),
             "category": result.category, "label": result.label,
@@ -466,7 +462,7 @@ def _officer_totals(session: Session, officer_ids: list[int], period: Period,
         return _raw_officer_totals(session, period, settings, officer_ids=officer_ids,
                                    counted_only=True)
     rows = agg.summed(session, period.start, period.end, officer_ids=officer_ids,
-                      counted_only=True, group_by=["officer_id"])
+                      counted_only=True, group_by=["officer_id"], columns=agg.OFFICER_COLUMNS)
     return {row["officer_id"]: agg.officer_totals(row) for row in rows}
 
 
@@ -478,7 +474,7 @@ def _unit_references(session: Session, unit_ids: list[int], period: Period,
                                      counted_only=False)
     else:
         rows = agg.summed(session, period.start, period.end, unit_ids=unit_ids,
-                          group_by=["unit_id"])
+                          group_by=["unit_id"], columns=agg.OFFICER_COLUMNS)
         totals = {row["unit_id"]: agg.officer_totals(row) for row in rows}
     return {unit_id: unit_reference(totals[unit_id]) if unit_id in totals else None
             for unit_id in unit_ids}
