@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
@@ -135,40 +136,52 @@ def _period_or_default(presets, default: str, today: date):
 # --- the department head's dashboard -----------------------------------------------------
 
 
+class StaffRequest(NamedTuple):
+    """What every staff page starts from: the user, today in their zone, the period asked
+    for (or the default, with the reason) and their scope (the unit filter checked)."""
+
+    user: User
+    today: date
+    choice: dashboard.PeriodChoice
+    period_error: str | None
+    scope: dashboard.Scope
+
+
+def _staff_request() -> StaffRequest:
+    user = _user()
+    today = _today(user)
+    choice, period_error = _period_or_default(dashboard.PRESETS, "90-hari", today)
+    return StaffRequest(user, today, choice, period_error,
+                        dashboard.scope_for(db.session(), user, _int_arg("unit")))
+
+
 # "analytics.dashboard": where the accounts area sends heads and supervisors after sign-in.
 @blueprint.get("/dasbor/", endpoint="dashboard")
 @roles_required(Role.HEAD, Role.SUPERVISOR)
 def dashboard_page():
-    session = db.session()
-    user = _user()
-    today = _today(user)
-    choice, period_error = _period_or_default(dashboard.PRESETS, "90-hari", today)
-    scope = dashboard.scope_for(session, user, _int_arg("unit"))
-    data = dashboard.head_dashboard(session, user, scope, choice.period, today=today,
-                                    words=_words(), locale=current_language())
-    return render_template("analytics/dashboard.html", data=data, choice=choice,
-                           period_error=period_error, today=today,
+    r = _staff_request()
+    data = dashboard.head_dashboard(db.session(), r.user, r.scope, r.choice.period,
+                                    today=r.today, words=_words(), locale=current_language())
+    return render_template("analytics/dashboard.html", data=data, choice=r.choice,
+                           period_error=r.period_error, today=r.today,
                            presets=dashboard.PRESETS, component_settings=settings.current())
 
 
 @blueprint.get("/dasbor/komentar")
 @roles_required(Role.HEAD, Role.SUPERVISOR)
 def comments():
-    session = db.session()
-    user = _user()
-    today = _today(user)
-    choice, period_error = _period_or_default(dashboard.PRESETS, "90-hari", today)
-    scope = dashboard.scope_for(session, user, _int_arg("unit"))
+    r = _staff_request()
+    scope, choice = r.scope, r.choice
     element = _choice("element", ELEMENTS_BY_CODE)
     category = _choice("category", COMPLAINT_CATEGORIES)
     kind = _choice("kind", COMMENT_KINDS)
-    rows = dashboard.comment_rows(session, scope, choice.period, element=element,
+    rows = dashboard.comment_rows(db.session(), scope, choice.period, element=element,
                                   category=category, kind=kind)
     filters = {name: value for name, value in (
         ("unit", scope.selected.id if scope.selected else None), ("element", element),
         ("category", category), ("kind", kind)) if value is not None}
     return render_template("analytics/comments.html", rows=rows, scope=scope, choice=choice,
-                           period_error=period_error, element=element, category=category,
+                           period_error=r.period_error, element=element, category=category,
                            kind=kind, filters=filters, presets=dashboard.PRESETS,
                            elements=ELEMENTS)
 
