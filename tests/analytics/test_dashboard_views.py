@@ -308,3 +308,14 @@ def test_the_home_page_can_link_to_the_public_results(app):
 
     with app.test_request_context():
         assert [endpoint for endpoint, _label in nav_links()] == ["analytics.public_index"]
+
+
+def test_the_dashboard_offers_the_exports_for_the_same_period_and_unit(signed_in, head, city):
+    client = signed_in(head)
+    _, body = page(client, "/dasbor/", unit=city["clinic"].id)
+    links = [html.unescape(h) for h in re.findall(r'href="(/analytics/export/[^"]+)"', body)]
+    assert "/analytics/export/officers.xlsx?from=2026-03-01&to=2026-03-31&unit=PKM-MELATI" in links
+    report = next(link for link in links if "skm-report" in link)
+    response = client.get(report)
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
