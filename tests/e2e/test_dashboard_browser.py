@@ -101,6 +101,9 @@ def test_the_head_signs_in_and_finds_every_chart_drawn_without_errors(page, live
     # The trend has a line per unit of the department (two puskesmas), and no other unit.
     assert page.locator("#chart-ikm-trend .scatterlayer .trace").count() == 2
     assert "Kantor Disdukcapil" not in page.content()
+    # Hovering draws a tooltip (plotly styles it through the CSSOM, which the CSP allows).
+    page.locator("#chart-elements .nsewdrag").first.hover()
+    page.locator("#chart-elements .hoverlayer .hovertext").first.wait_for()
     # Plotly's own stylesheet came from static, not an injected <style>.
     assert page.evaluate("document.querySelectorAll('style').length") == 0
     assert page.locator(".main-svg").first.evaluate(
