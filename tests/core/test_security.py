@@ -25,26 +25,6 @@ TOKEN_FREE_PREFIXES = ("/api/", "/kiosk/api/")
 SELF_CHECKING = {"survey.survey": {400}, "admin.import_officers": {200, 400}}
 
 
-def client_for(app, user):
-    """A test client signed in as ``user`` on ``app`` (as the ``signed_in`` fixture does)."""
-    from flask_login import FlaskLoginClient
-    from flask_login.utils import _create_identifier
-
-    from core.auth import Account
-
-    previous = app.test_client_class
-    app.test_client_class = FlaskLoginClient
-    try:
-        client = app.test_client(user=Account(user))
-    finally:
-        app.test_client_class = previous
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_id"] = identifier
-    return client
-
-
 def _routes():
     app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": TEST_SECRET, "TESTING": True})
     return sorted(
@@ -63,8 +43,10 @@ def test_the_walk_below_found_the_forms_it_should_guard():
 
 
 @pytest.fixture
-def csrf_app(make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
+def csrf_on(app, monkeypatch):
+    """The test app with CSRF checks on (Flask-WTF reads the setting on every request)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    return app
 
 
 @pytest.fixture
@@ -74,27 +56,27 @@ def token(db_session, factory):
 
 @pytest.mark.parametrize(("rule", "endpoint"), FORM_ROUTES, ids=[r for r, _ in FORM_ROUTES])
 def test_every_form_post_without_a_csrf_token_is_refused_with_400(
-    csrf_app, factory, token, rule, endpoint
+    csrf_on, signed_in, factory, token, rule, endpoint
 ):
     admin = factory.user(role="admin")
-    with csrf_app.test_request_context():
-        converters = csrf_app.url_map._rules_by_endpoint[endpoint][0]._converters
+    with csrf_on.test_request_context():
+        converters = csrf_on.url_map._rules_by_endpoint[endpoint][0]._converters
         values = {name: 1 if isinstance(conv, IntegerConverter) else "x"
                   for name, conv in converters.items()}
         if "token" in values:
             values["token"] = token
         path = url_for(endpoint, **values)
-    client = client_for(csrf_app, admin)
+    client = signed_in(admin)
     response = client.post(path, data={"rating_id": str(uuid.uuid4()), "U1": "4", "x": "y"})
     expected = SELF_CHECKING.get(endpoint, {400})
     assert response.status_code in expected, f"{rule} accepted a POST without a CSRF token"
 
 
-def test_a_form_post_with_a_valid_token_passes_the_check(csrf_app, factory, db_session):
+def test_a_form_post_with_a_valid_token_passes_the_check(csrf_on, signed_in, factory):
     unit = factory.unit()
     head = factory.user(role="head", department_id=unit.department_id)
     rating = factory.rating(unit=unit, flags="off-hours")
-    client = client_for(csrf_app, head)
+    client = signed_in(head)
     page = client.get("/integritas/").get_data(as_text=True)
     csrf = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
     response = client.post("/integritas/bersihkan",

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from survey.models import Rating
 from tests.core.security_world import build_path, build_world, routes, string_params
-from tests.core.test_security import client_for
 
 PAYLOADS = [
     "' OR '1'='1",
@@ -69,7 +68,7 @@ def world(db_session, factory):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_injection_strings_in_every_parameter_never_cause_a_server_error(
-    app, db_session, world, payload
+    app, signed_in, db_session, world, payload
 ):
     ratings_before = db_session.scalar(select(func.count()).select_from(Rating))
     failures: list[str] = []
@@ -80,7 +79,7 @@ def test_injection_strings_in_every_parameter_never_cause_a_server_error(
 
     # Pages and GET API: each string path parameter in turn, then every common query name.
     for _rule, endpoint in routes(app, "GET"):
-        client = client_for(app, world.admin)
+        client = signed_in(world.admin)
         for name in string_params(app, endpoint):
             path = build_path(app, endpoint, world, (name, payload))
             check("GET", path, client.get(path))
@@ -102,7 +101,7 @@ def test_injection_strings_in_every_parameter_never_cause_a_server_error(
         paths += [build_path(app, endpoint, world, (name, payload))
                   for name in string_params(app, endpoint)]
         for path in paths:
-            client = client_for(app, world.admin)
+            client = signed_in(world.admin)
             form = {name: payload for name in FORM_NAMES}
             check("POST", path, client.post(path, data=form))
             check("POST", path + " (json)", client.post(
