@@ -551,6 +551,21 @@ def codes(unit_code: str):
                            action=forms.ActionForm())
 
 
+@blueprint.get("/codes/<int:code_id>.svg")
+@staff_only
+def code_image(code_id: int):
+    """The code as an SVG to print on a poster or badge."""
+    from survey.qr import svg_text
+
+    code = in_scope_or_404(db.session(), _me(), QrCode, code_id)
+    config = current_app.config
+    response = current_app.response_class(
+        svg_text(survey_url(code, config["SECRET_KEY"], config["BASE_URL"])),
+        mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _code_action(code_id: int, change, message: str):
     session = db.session()
     code = in_scope_or_404(session, _me(), QrCode, code_id)

@@ -142,6 +142,7 @@ POLICY: dict[str, Rule] = {
     "admin.questions": staff(kind="unit"),
     "admin.question": staff(kind="question"),
     "admin.codes": staff(kind="unit", lists=("officer",)),
+    "admin.code_image": staff(kind="code"),
     "admin.code_revoke": staff(kind="code"),
     "admin.code_reissue": staff(kind="code"),
     "admin.counter_code": staff(kind="counter"),

@@ -427,3 +427,15 @@ def test_the_import_form_checks_its_csrf_token_itself(make_app, factory, db_sess
     assert response.status_code == 200  # the form again, nothing done
     assert db_session.scalars(select(Officer).where(Officer.nip == "198503142010011001")
                               ).first() is None
+
+
+def test_a_code_is_downloadable_as_an_svg_that_encodes_its_survey_url(signed_in, factory,
+                                                                      db_session):
+    from survey.qr import svg_text
+
+    counter = factory.counter()
+    code = current_code(db_session, counter=counter)
+    response = signed_in(factory.user()).get(f"/admin/codes/{code.id}.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True) == svg_text(
+        survey_url(code, TEST_SECRET, "http://suara.test"))
