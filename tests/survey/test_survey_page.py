@@ -203,6 +203,13 @@ def test_validation_errors_are_shown_next_to_their_field_with_422(client, token,
     category = page.by_id["comment_category"]["attrs"]
     assert category["aria-invalid"] == "true"
     assert category["aria-describedby"] == "comment_category-error"
+    # A summary at the top says what to fix and links to each field.
+    summary = [e for e in page.elements if e["tag"] == "div" and e["attrs"].get("role") == "alert"]
+    assert len(summary) == 1
+    links = [e["attrs"]["href"] for e in page.elements if e["tag"] == "a"
+             and e["attrs"].get("href", "").startswith("#") and e["attrs"]["href"] != "#main"]
+    assert links == ["#q-U3", "#comment_category"]
+    assert "Pertanyaan 3" in summary[0]["text"]
     # The citizen's other answers are still there.
     assert page.checked("U1") == "4" and page.checked("U7") == "4"
     assert "Antrean lama sekali." in page.text("comment_text")
