@@ -137,11 +137,11 @@ def departments():
                 return _done(_("Dinas %(code)s ditambahkan.", code=department.code),
                              "admin.departments")
     visible = visible_department_ids(session, _me())
-    query = select(Department).order_by(Department.code).options(selectinload(Department.units))
+    query = select(Department).order_by(Department.code)
     if visible is not None:
         query = query.where(Department.id.in_(visible or {-1}))
     return render_template("admin/departments.html", departments=session.scalars(query).all(),
-                           form=form)
+                           form=form, units=visible_units(session, _me()))
 
 
 # --- units and counters ---------------------------------------------------------------

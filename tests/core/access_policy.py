@@ -125,7 +125,7 @@ POLICY: dict[str, Rule] = {
     "accounts.home": rule(read=SIGNED_IN),
     # --- administration -------------------------------------------------------------
     "admin.index": staff(lists=("unit",), shows=("unit",)),
-    "admin.departments": staff(lists=("department",), shows=("department",)),
+    "admin.departments": staff(lists=("department", "unit"), shows=("department", "unit")),
     "admin.units": staff(lists=("unit",), shows=("unit",)),
     "admin.unit": staff(kind="unit"),
     "admin.add_counter": staff(kind="unit"),
