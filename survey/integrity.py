@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.models import Holiday, Unit, User, utcnow
@@ -141,37 +141,56 @@ def _kiosk_checks(session: Session, rating, limits: Thresholds) -> list[str]:
     return reasons
 
 
+def _look_back(*where):
+    """SELECT count(*) of at most :threshold ratings matching ``where``, :rating_id aside.
+
+    Built once, with bound parameters, because it runs on every rating: building the
+    expression anew each time cost more than the query. Capped by LIMIT: under a flood a
+    plain count would read every rating of the window, on every new rating."""
+    rows = select(Rating.id).where(*where, Rating.id != bindparam("rating_id"))
+    return select(func.count()).select_from(rows.limit(bindparam("threshold")).subquery())
+
+
+# ``IS NOT DISTINCT FROM`` (``IS`` on SQLite): a missing answer equals a missing one.
+_SAME_ANSWERS = [getattr(Rating, code.lower()).is_not_distinct_from(bindparam(code.lower()))
+                 for code in ELEMENT_CODES]
+_FROM_NETWORK = _look_back(Rating.client_hash == bindparam("client_hash"),
+                           Rating.received_at >= bindparam("since"),
+                           Rating.unit_id == bindparam("unit_id"))
+_REPEATS_AT_COUNTER = _look_back(Rating.counter_id == bindparam("counter_id"),
+                                 Rating.received_at >= bindparam("since"), *_SAME_ANSWERS)
+_REPEATS_FOR_OFFICER = _look_back(Rating.officer_id == bindparam("officer_id"),
+                                  Rating.service_day == bindparam("service_day"),
+                                  Rating.received_at >= bindparam("since"), *_SAME_ANSWERS)
+
+
 def _network_burst(session: Session, rating, limits: Thresholds) -> bool:
     """Many ratings of one unit from one network, by arrival time (a client may backdate
     ``submitted_at``, it cannot backdate its arrival)."""
     received = rating.received_at or utcnow()
-    return _at_least(session, limits.burst_count, select(Rating.id).where(
-        Rating.client_hash == rating.client_hash,
-        Rating.received_at >= received - timedelta(minutes=limits.burst_minutes),
-        Rating.unit_id == rating.unit_id,
-        Rating.id != rating.id,
-    ))
+    return _at_least(session, limits.burst_count, _FROM_NETWORK, rating,
+                     client_hash=rating.client_hash, unit_id=rating.unit_id,
+                     since=received - timedelta(minutes=limits.burst_minutes))
 
 
 def _repeats_at_counter(session: Session, rating, limits: Thresholds) -> bool:
     """The same nine answers again and again at one counter (or through one officer's code)."""
     received = rating.received_at or utcnow()
     since = received - timedelta(minutes=limits.repeat_minutes)
+    answers = {code.lower(): getattr(rating, code.lower()) for code in ELEMENT_CODES}
     if rating.counter_id is not None:
-        place = [Rating.counter_id == rating.counter_id, Rating.received_at >= since]
-    elif rating.officer_id is not None:
-        place = [Rating.officer_id == rating.officer_id, Rating.service_day == rating.service_day,
-                 Rating.received_at >= since]
-    else:
-        return False
-    return _at_least(session, limits.repeat_count, select(Rating.id).where(
-        *place, _same_answers(rating), Rating.id != rating.id))
+        return _at_least(session, limits.repeat_count, _REPEATS_AT_COUNTER, rating,
+                         counter_id=rating.counter_id, since=since, **answers)
+    if rating.officer_id is not None:
+        return _at_least(session, limits.repeat_count, _REPEATS_FOR_OFFICER, rating,
+                         officer_id=rating.officer_id, service_day=rating.service_day,
+                         since=since, **answers)
+    return False
 
 
-def _at_least(session: Session, threshold: int, rows) -> bool:
-    """Whether ``rows`` has ``threshold`` rows, reading no more than that many: under a flood
-    a plain count would read every rating of the window, on every new rating."""
-    found = session.scalar(select(func.count()).select_from(rows.limit(threshold).subquery()))
+def _at_least(session: Session, threshold: int, look_back, rating, **parameters) -> bool:
+    found = session.scalar(look_back, {"threshold": threshold, "rating_id": rating.id,
+                                       **parameters})
     return (found or 0) >= threshold
 
 

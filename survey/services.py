@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session, joinedload
 
@@ -222,30 +222,34 @@ def origin_from_code(code: QrCode, channel: str, client_hash: str | None = None)
     )
 
 
-def shift_at(session: Session, counter_id: int, moment: datetime) -> Shift | None:
-    """The shift signed in to a counter at that moment, if any (the latest, if several)."""
-    return session.scalars(
+def _shift_at(where):
+    # Built once with bound parameters: every rating asks, and building cost more than asking.
+    return (
         select(Shift)
         .where(
-            Shift.counter_id == counter_id,
-            Shift.started_at <= moment,
-            or_(Shift.ended_at.is_(None), Shift.ended_at > moment),
+            where,
+            Shift.started_at <= bindparam("moment"),
+            or_(Shift.ended_at.is_(None), Shift.ended_at > bindparam("moment")),
         )
         .order_by(Shift.started_at.desc())
         .limit(1)
+    )
+
+
+_SHIFT_AT_COUNTER = _shift_at(Shift.counter_id == bindparam("counter_id"))
+_SHIFT_OF_OFFICER = _shift_at(Shift.officer_id == bindparam("officer_id"))
+
+
+def shift_at(session: Session, counter_id: int, moment: datetime) -> Shift | None:
+    """The shift signed in to a counter at that moment, if any (the latest, if several)."""
+    return session.scalars(
+        _SHIFT_AT_COUNTER, {"counter_id": counter_id, "moment": moment}
     ).first()
 
 
 def officer_shift_at(session: Session, officer_id: int, moment: datetime) -> Shift | None:
     return session.scalars(
-        select(Shift)
-        .where(
-            Shift.officer_id == officer_id,
-            Shift.started_at <= moment,
-            or_(Shift.ended_at.is_(None), Shift.ended_at > moment),
-        )
-        .order_by(Shift.started_at.desc())
-        .limit(1)
+        _SHIFT_OF_OFFICER, {"officer_id": officer_id, "moment": moment}
     ).first()
 
 
