@@ -28,7 +28,6 @@ from analytics.ikm import (
     SCALE,
     IkmResult,
     SampleInfo,
-    category_of,
     compute_ikm,
     convert,
     round_half_up,
@@ -741,15 +740,10 @@ def respondent_profile(session: Session, unit: Unit, period: Period) -> Responde
                              int(single))
 
 
-def category_for(value: Decimal):
-    """The SKM category (``ikm.Category``) of a rounded converted value."""
-    return category_of(value)
-
-
 __all__ = [
     "AnalyticsError", "CommentView", "FollowUpEffect", "NotFound", "OfficerComponent",
     "Period", "PeriodError", "RespondentProfile", "SCALE", "ServiceIkm", "UnitIkm",
-    "category_for", "comments", "complaint_backlog", "complaint_counts", "department_ikm",
+    "comments", "complaint_backlog", "complaint_counts", "department_ikm",
     "element_frame", "follow_up_effects", "ikm_of_units", "ikm_series", "officer_component",
     "officer_components", "parse_date", "parse_period", "respondent_profile", "round_half_up",
     "service_ikm", "unit_ikm", "units_ikm",
