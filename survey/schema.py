@@ -10,7 +10,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -80,10 +80,15 @@ class RatingInput:
 
     def digest(self) -> str:
         """The same rating sent twice has the same digest, whatever its key order."""
-        body = asdict(self)
-        body["id"] = str(self.id)
-        body["submitted_at"] = self.submitted_at.isoformat() if self.submitted_at else None
-        body.pop("token")  # the same rating may arrive through a renewed code
+        # Every field but the token (the same rating may arrive through a renewed code).
+        # Built by hand: dataclasses.asdict deep-copies, and this runs on every rating.
+        body = {
+            "id": str(self.id),
+            "answers": self.answers,
+            "comment": dict(vars(self.comment)) if self.comment is not None else None,
+            "respondent": dict(vars(self.respondent)),
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+        }
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 

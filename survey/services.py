@@ -265,6 +265,10 @@ def _moment_of_rating(
     return min(data.submitted_at, now)
 
 
+# Is this rating stored already? (Only its digest: a retry is rare, loading it is not free.)
+_STORED_DIGEST = select(Rating.body_digest).where(Rating.id == bindparam("id"))
+
+
 def record_rating(
     session: Session,
     data: RatingInput,
@@ -286,11 +290,11 @@ def record_rating(
     now = now or utcnow()
     digest = data.digest()
 
-    existing = session.get(Rating, data.id)
-    if existing is not None:
-        if existing.body_digest != digest:
+    stored_digest = session.scalar(_STORED_DIGEST, {"id": data.id})
+    if stored_digest is not None:
+        if stored_digest != digest:
             raise RatingConflict()
-        return existing, False
+        return session.get(Rating, data.id), False
 
     code = origin.qr_code
     if code is not None and code.kind == "single" and code.used_at is not None:
