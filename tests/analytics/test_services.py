@@ -210,3 +210,32 @@ def test_the_ikm_per_service_type_sums_each_jenis_layanan(db_session, factory, r
     assert found["Akta kelahiran"].unanswered == ("U3", "U4", "U5", "U6", "U7", "U8", "U9")
     profile = services.respondent_profile(db_session, unit, MARCH)
     assert profile.service_type == {"KTP-el": 2, "Akta kelahiran": 1, "(tidak diisi)": 1}
+
+
+def test_other_officer_elements_are_computed_from_the_ratings_themselves(db_session, factory,
+                                                                         rate):
+    from analytics.settings import ComponentSettings
+
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer, times=2)
+    rate(unit, {"U3": 1, "U6": 2, "U7": 2}, officer=officer, flags="burst")
+    courtesy_only = ComponentSettings(elements=("U7",), minimum_n=2)
+    result = services.officer_component(db_session, officer, MARCH, courtesy_only)
+    # The flagged rating stays out for the officer (n = 2, U7 = 4 → 100) but counts for the
+    # unit's reference (U7: 4, 4, 2 → 83.33).
+    assert (result.score.n, result.score.raw, result.score.unit_score) == (
+        2, Decimal("100.00"), Decimal("83.33"))
+    assert result.score.elements == {"U7": Decimal("100.00")}
+    assert result.as_dict()["settings"]["elements"] == ["U7"]
+
+
+def test_the_apps_configuration_sets_the_component_settings(make_app, db_session, factory, rate):
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    rate(unit, 4, officer=officer, times=5)
+    app = make_app(ANALYTICS_MINIMUM_N=5, ANALYTICS_SHRINKAGE_K=0)
+    with app.app_context():
+        result = services.officer_component(db_session, officer, MARCH)
+    assert result.enough and result.score.adjusted == Decimal("100.00")
+    assert (result.settings.minimum_n, result.settings.k) == (5, 0)
