@@ -101,6 +101,10 @@ def test_the_head_signs_in_and_finds_every_chart_drawn_without_errors(page, live
     # The trend has a line per unit of the department (two puskesmas), and no other unit.
     assert page.locator("#chart-ikm-trend .scatterlayer .trace").count() == 2
     assert "Kantor Disdukcapil" not in page.content()
+    target = os.environ.get("DASHBOARD_SCREENSHOT")
+    if target:
+        page.screenshot(path=target, full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 1480})
     # Hovering draws a tooltip (plotly styles it through the CSSOM, which the CSP allows).
     page.locator("#chart-elements .nsewdrag").first.hover()
     page.locator("#chart-elements .hoverlayer .hovertext").first.wait_for()
@@ -110,10 +114,6 @@ def test_the_head_signs_in_and_finds_every_chart_drawn_without_errors(page, live
         "e => getComputedStyle(e).position") == "absolute"
     assert problems(page) == []
     assert serious_violations(page) == []
-    target = os.environ.get("DASHBOARD_SCREENSHOT")
-    if target:
-        page.screenshot(path=target, full_page=True,
-                        clip={"x": 0, "y": 0, "width": 1280, "height": 1480})
 
 
 def test_the_head_drills_down_from_an_element_to_its_comments(page, live_server, demo_city):
