@@ -3,7 +3,8 @@ reports read units × days rows instead of every rating. Analytics reads them.
 
 ``record(session, rating)`` is called by ``record_rating`` for every new rating: one upsert.
 ``reclassify`` moves a rating between the flagged and the counted bucket when a head clears
-(or sets) its flags; ``rebuild`` recomputes rows from the raw ratings (demo data, repairs).
+(or sets) its flags; ``rebuild`` recomputes rows from the raw ratings in SQL (demo data,
+repairs).
 
 The officer columns always use the standard officer elements (U3, U6, U7) plus the
 office's own questions marked ``about_officer``; analytics falls back to raw ratings when an
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, and_, case, cast, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,8 +31,6 @@ COUNT_COLUMNS: tuple[str, ...] = (
       for suffix in ("sum", "n", "a1", "a2", "a3", "a4")),
 )
 _table = DailyAggregate.__table__
-RATING_COLUMNS = (Rating.id, Rating.unit_id, Rating.officer_id, Rating.service_day, Rating.flags,
-                  Rating.flags_cleared_at, *(getattr(Rating, c.lower()) for c in ELEMENT_CODES))
 
 
 def is_flagged(rating: Rating) -> bool:
@@ -132,40 +131,87 @@ def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) ->
     return found
 
 
+def _per_rating(unit_id: int):
+    """One row per rating of the unit with its increments, computed in SQL exactly as
+    ``row_for`` does in Python (the property test holds the two together)."""
+    custom = (
+        select(CustomAnswer.rating_id.label("rating_id"),
+               func.sum(CustomAnswer.value).label("total"), func.count().label("n"),
+               *(func.sum(case((CustomAnswer.value == v, 1), else_=0)).label(f"a{v}")
+                 for v in (1, 2, 3, 4)))
+        .join(Question, Question.id == CustomAnswer.question_id)
+        .join(Rating, Rating.id == CustomAnswer.rating_id)
+        .where(Question.about_officer.is_(True), Rating.unit_id == unit_id)
+        .group_by(CustomAnswer.rating_id)
+        .subquery()
+    )
+    officer_columns = [getattr(Rating, code.lower()) for code in OFFICER_ELEMENTS]
+    answered = func.coalesce(custom.c.n, 0)
+    total = func.coalesce(custom.c.total, 0)
+    for column in officer_columns:
+        answered = answered + case((column.is_not(None), 1), else_=0)
+        total = total + func.coalesce(column, 0)
+    # Integer division is exact: MEAN_SCALE is divisible by any count up to 12.
+    scaled = cast(case((answered > 0, MEAN_SCALE * total // answered), else_=0), BigInteger)
+    flagged = case((and_(Rating.flags.is_not(None), Rating.flags != "",
+                         Rating.flags_cleared_at.is_(None)), 1), else_=0)
+    return (
+        select(Rating.unit_id, Rating.service_day,
+               func.coalesce(Rating.officer_id, 0).label("officer_id"), flagged.label("flagged"),
+               *(getattr(Rating, code.lower()).label(code.lower()) for code in ELEMENT_CODES),
+               custom.c.total.label("custom_total"), custom.c.n.label("custom_count"),
+               *(custom.c[f"a{v}"].label(f"custom_a{v}") for v in (1, 2, 3, 4)),
+               case((answered > 0, 1), else_=0).label("has_officer"), scaled.label("mean"))
+        .outerjoin(custom, custom.c.rating_id == Rating.id)
+        .where(Rating.unit_id == unit_id)
+        .subquery()
+    )
+
+
+def _rebuild_unit(session: Session, unit_id: int) -> None:
+    per = _per_rating(unit_id)
+    keys = [per.c[k] for k in KEY_COLUMNS]
+    sums = {
+        "ratings": func.count(),
+        "officer_ratings": func.sum(per.c.has_officer),
+        "officer_mean_sum": func.sum(per.c.mean),
+        "officer_mean_squares": func.sum(per.c.mean * per.c.mean),
+        "custom_sum": func.coalesce(func.sum(per.c.custom_total), 0),
+        "custom_n": func.coalesce(func.sum(per.c.custom_count), 0),
+        **{f"custom_a{v}": func.coalesce(func.sum(per.c[f"custom_a{v}"]), 0)
+           for v in (1, 2, 3, 4)},
+    }
+    for code in ELEMENT_CODES:
+        column = per.c[code.lower()]
+        sums[f"{code.lower()}_sum"] = func.coalesce(func.sum(column), 0)
+        sums[f"{code.lower()}_n"] = func.count(column)
+        for v in (1, 2, 3, 4):
+            sums[f"{code.lower()}_a{v}"] = func.sum(case((column == v, 1), else_=0))
+    names = [*KEY_COLUMNS, *COUNT_COLUMNS]
+    query = select(*keys, *(sums[c] for c in COUNT_COLUMNS)).group_by(*keys)
+    session.execute(insert(DailyAggregate).from_select(names, query))
+
+
 def rebuild(
     session: Session,
     unit_ids: Iterable[int] | None = None,
     progress: Callable[[int], None] | None = None,
-    batch_size: int = 2000,
 ) -> int:
-    """Recompute the aggregate rows of these units (all when ``None``) from the raw ratings.
-    Returns the number of ratings read; ``progress(k)`` is called as batches are done."""
-    unit_ids = None if unit_ids is None else list(unit_ids)
+    """Recompute the aggregate rows of these units (all when ``None``) from the raw ratings,
+    one INSERT … SELECT per unit. Returns the number of ratings read; ``progress(k)`` is
+    called with each unit's count as it is done."""
+    counts = select(Rating.unit_id, func.count()).group_by(Rating.unit_id)
     clear = delete(DailyAggregate)
-    # Plain rows, not ORM objects: a rebuild may read millions of ratings.
-    ratings = select(*RATING_COLUMNS).execution_options(yield_per=batch_size)
     if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        counts = counts.where(Rating.unit_id.in_(unit_ids))
         clear = clear.where(DailyAggregate.unit_id.in_(unit_ids))
-        ratings = ratings.where(Rating.unit_id.in_(unit_ids))
     session.execute(clear)
-    custom = _officer_custom_answers(session, unit_ids=unit_ids)
-    rows: dict[tuple, dict] = {}
     read = 0
-    for rating in session.execute(ratings):
-        increment = row_for(rating, custom.get(rating.id, ()))
-        key = tuple(increment[k] for k in KEY_COLUMNS)
-        total = rows.get(key)
-        if total is None:
-            rows[key] = increment
-        else:
-            for column in COUNT_COLUMNS:
-                total[column] += increment[column]
-        read += 1
-        if progress and read % batch_size == 0:
-            progress(batch_size)
-    if progress and read % batch_size:
-        progress(read % batch_size)
-    if rows:
-        session.execute(_upsert(session), list(rows.values()))
+    for unit_id, count in session.execute(counts.order_by(Rating.unit_id)).all():
+        _rebuild_unit(session, unit_id)
+        read += count
+        if progress:
+            progress(count)
     session.flush()
     return read
