@@ -319,3 +319,13 @@ def test_the_dashboard_offers_the_exports_for_the_same_period_and_unit(signed_in
     response = client.get(report)
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_the_officer_page_compares_with_the_previous_period_of_the_same_length(
+        signed_in, head, city, rate):
+    # March (31 days) follows 29 January – 28 February: Budi's 75.00 there was 50.00 then.
+    rate(city["clinic"], 2, officer=city["steady"], times=30, day=(2026, 2, 10))
+    _, body = page(signed_in(head), f"/dasbor/petugas/{city['steady'].id}")
+    text = re.sub(r"\s+", " ", body)
+    assert "29-01-2026 – 28-02-2026, 30 penilaian" in text
+    assert "Naik 25,00 poin (50,00 → 75,00)" in text
