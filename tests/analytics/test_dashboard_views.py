@@ -329,3 +329,12 @@ def test_the_officer_page_compares_with_the_previous_period_of_the_same_length(
     text = re.sub(r"\s+", " ", body)
     assert "29-01-2026 – 28-02-2026, 30 penilaian" in text
     assert "Naik 25,00 poin (50,00 → 75,00)" in text
+
+
+@pytest.mark.parametrize("path", ["/dasbor/komentar", "/dasbor/petugas/{steady}",
+                                  "/dasbor/petugas/{zainal}", "/hasil/", "/hasil/PKM-MELATI"])
+def test_every_page_renders_in_english_too(signed_in, head, city, path):
+    response, body = page(signed_in(head), path.format(steady=city["steady"].id,
+                                                       zainal=city["zainal"].id), lang="en")
+    assert response.status_code == 200
+    assert '<html lang="en">' in body
