@@ -48,6 +48,7 @@ class FilterForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     unit = SelectField(_l("Unit"), validate_choice=False)
     category = SelectField(_l("Kategori"), validate_choice=False)
+    kind = SelectField(_l("Jenis"), validate_choice=False)
     overdue = BooleanField(_l("Hanya yang terlambat"))
 
 
@@ -110,7 +111,7 @@ def _today(session, user: User):
     return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
-FILTER_ARGS = ("status", "unit", "category", "overdue")
+FILTER_ARGS = ("status", "unit", "category", "kind", "overdue")
 
 
 @blueprint.context_processor
@@ -143,11 +144,14 @@ def complaint_list():
     form.unit.choices = [("", _("Semua unit"))] + [(str(u.id), u.name) for u in units]
     form.category.choices = [("", _("Semua kategori"))] + [
         (code, label) for code, (_el, label, _en) in COMPLAINT_CATEGORIES.items()]
+    form.kind.choices = [("", _("Keluhan dan pertanyaan"))] + [
+        (kind, COMMENT_KINDS[kind][0]) for kind in complaints.FOLLOWED_UP_KINDS]
     filters = Filters(
         status=form.status.data if form.status.data in COMPLAINT_STATUSES else None,
         overdue=bool(form.overdue.data),
         unit_id=_int_or_none(form.unit.data),
         category=form.category.data if form.category.data in COMPLAINT_CATEGORIES else None,
+        kind=form.kind.data if form.kind.data in complaints.FOLLOWED_UP_KINDS else None,
     )
     page = max(_int_or_none(request.args.get("halaman")) or 1, 1)
     today = _today(session, user)

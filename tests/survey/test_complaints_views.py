@@ -225,3 +225,19 @@ def test_a_head_cannot_clear_another_departments_rating(signed_in, factory, head
                                 data={"rating_id": str(rating.id)}).status_code == 404
     db_session.expire_all()
     assert rating.flags_cleared_at is None
+
+
+def test_the_list_filters_complaints_from_questions(signed_in, factory, unit, head):
+    make_complaint(factory, unit, text="Kenapa antre lama?")
+    question = factory.comment(factory.rating(unit=unit), kind="question", status="baru",
+                               text="Syarat akta kelahiran apa saja?",
+                               due_on=date.today() + timedelta(days=5))
+    html = signed_in(head).get("/pengaduan/?kind=question").get_data(as_text=True)
+    assert question.text in html and "Kenapa antre lama?" not in html
+
+
+def test_pages_keep_the_filters_from_page_to_page(signed_in, factory, unit, head):
+    for n in range(51):
+        make_complaint(factory, unit, text=f"Keluhan nomor {n}", category="sarana")
+    html = signed_in(head).get("/pengaduan/?category=sarana&evil=1").get_data(as_text=True)
+    assert "halaman=2" in html and "category=sarana" in html and "evil" not in html
