@@ -214,6 +214,8 @@ def test_an_officer_sees_their_own_component_and_nobody_elses(signed_in, factory
     response, body = page(client, "/dasbor/saya")
     assert response.status_code == 200
     assert "Budi Santoso" in body and 'data-testid="raw">75,00<' in body
+    response, body = page(client, f"/dasbor/petugas/{city['steady'].id}")
+    assert response.status_code == 200 and "Budi Santoso" in body
     for other in ("zainal", "outsider"):
         response, body = page(client, f"/dasbor/petugas/{city[other].id}")
         assert response.status_code == 404
