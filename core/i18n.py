@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
                                 httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
         return response
 
+    # A global (not only a context variable) so imported macros see it too.
+    app.jinja_env.globals["current_language"] = current_language
+
     @app.context_processor
     def language_context():
         return {"current_locale": str(get_locale() or "id")}

@@ -27,4 +27,11 @@ def healthz():
 
 @blueprint.get("/")
 def index():
-    return render_template("index.html")
+    links = [link for provider in current_app.extensions.get("home_links", []) for link in provider()]
+    return render_template("index.html", nav_links=links)
+
+
+def add_home_links(app, provider) -> None:
+    """Let an area offer links for the home page; ``provider()`` returns (endpoint, label)
+    pairs and runs per request, so labels follow the visitor's language."""
+    app.extensions.setdefault("home_links", []).append(provider)
