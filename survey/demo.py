@@ -707,14 +707,15 @@ class _Builder:
             age = (self.now - comment["created_at"]).days
             roll = rng.random()
             path: list[str] = []
-            if age > 21:
-                path = (["diproses", "ditindaklanjuti", "selesai"] if roll < 0.78
-                        else ["diproses", "ditindaklanjuti"] if roll < 0.9 else [])
-            elif age > 7:
-                path = (["diproses"] if roll < 0.4 else ["diproses", "ditindaklanjuti"]
-                        if roll < 0.7 else [])
-            elif age > 2 and roll < 0.3:
-                path = ["diproses"]
+            # Most offices close most complaints within the five working days; a few
+            # stall, and those are what the overdue list is for.
+            done = ["diproses", "ditindaklanjuti", "selesai"]
+            if age > 7:
+                path = (done if roll < 0.9 else ["diproses", "ditindaklanjuti"] if roll < 0.96
+                        else [])
+            elif age > 2:
+                path = (done if roll < 0.5 else ["diproses", "ditindaklanjuti"] if roll < 0.75
+                        else ["diproses"] if roll < 0.9 else [])
             if comment["unit_id"] == self.units[IMPROVING_UNIT].id and comment["category"] in (
                     "antrean", "sarana") and age > FOLLOW_UP_DAYS_AGO:
                 path = ["diproses", "ditindaklanjuti", "selesai"]
