@@ -37,6 +37,8 @@ blueprint = Blueprint("complaints", __name__)
 
 PAGE_SIZE = 50
 NOTE_MAX = 2000
+ROLE_LABELS = {"admin": _l("administrator"), "head": _l("kepala dinas"),
+               "supervisor": _l("kepala unit")}
 
 
 class FilterForm(FlaskForm):
@@ -188,7 +190,7 @@ def _action_forms(session, comment, user: User) -> dict:
     status_form.status.choices = [(s, str(STATUS_LABELS[s])) for s in later]
     assign_form = AssignForm(prefix="assign")
     assign_form.assignee.choices = [("0", _("(tidak ada)"))] + [
-        (str(u.id), f"{u.display_name or u.username} ({u.role})")
+        (str(u.id), f"{u.display_name or u.username} ({ROLE_LABELS.get(u.role, u.role)})")
         for u in complaints.assignable_users(session, comment)]
     assign_form.assignee.data = str(comment.assignee_id or 0)
     return {
