@@ -288,3 +288,27 @@ def test_flagged_ratings_lists_only_uncleared_ones_in_scope(
     assert integrity.flag_counts(db_session, {counter.unit_id}) == {integrity.OFF_HOURS: 1}
     integrity.clear_flags(db_session, mine, factory.user())
     assert integrity.flagged_ratings(db_session, {counter.unit_id}) == []
+
+
+def test_the_officers_component_counts_a_flagged_rating_only_after_it_is_cleared(
+    db_session, factory, counter, app_context
+):
+    services = pytest.importorskip("analytics.services")
+    shift = factory.shift(counter=counter, started_at=at(2026, 3, 3, 7, 0))
+    origin = Origin(channel="qr", unit=counter.unit, counter_id=counter.id)
+    for hour in (9, 10, 11):
+        rate(db_session, origin, at(2026, 3, 3, hour, 0), values={"U3": 4, "U6": 4, "U7": 4})
+    saturday = [rate(db_session, origin, at(2026, 3, 7, hour, 0),
+                     values={"U3": 1, "U6": 1, "U7": 1}) for hour in (9, 10)]
+    assert all(r.flags == integrity.OFF_HOURS for r in saturday)
+    period = services.parse_period("2026-03-01", "2026-03-31")
+
+    def component():
+        return services.officer_component(db_session, shift.officer, period, evidence=False).score
+
+    assert component().n == 3
+    assert component().elements["U7"] == 100
+    integrity.clear_flags(db_session, saturday[0], factory.user(role="admin"))
+    db_session.expire_all()
+    assert component().n == 4
+    assert component().elements["U7"] < 100
