@@ -260,29 +260,20 @@ class CommentRow:
     comment: services.CommentView
     unit_name: str
     officer_name: str | None
-    contact: str | None  # only when the citizen consented (and the viewer is in scope)
 
 
 def comment_rows(session: Session, scope: Scope, period: Period, *,
                  element: str | None = None, category: str | None = None,
                  kind: str | None = None, limit: int = 200) -> list[CommentRow]:
-    """Comments of the scope's units in the period. Contact details come only with the
-    citizen's consent; the scope already limits them to units the viewer may see."""
+    """Comments of the scope's units in the period, without the citizen's contact details
+    (evaluation.md): those are shown only on the follow-up page, to the people who act."""
     found = services.comments(session, scope.unit_ids, period, element=element,
                               category=category, kind=kind, limit=limit)
-    ids = [c.id for c in found]
-    contacts: dict[int, str] = {}
     officer_ids = {c.officer_id for c in found if c.officer_id is not None}
-    if ids:
-        contacts = dict(session.execute(
-            select(Comment.id, Comment.contact).where(
-                Comment.id.in_(ids), Comment.contact_consent.is_(True),
-                Comment.contact.is_not(None), Comment.contact != "")).all())
     officers = dict(session.execute(
         select(Officer.id, Officer.name).where(Officer.id.in_(officer_ids or {-1}))).all())
     names = scope.names
-    return [CommentRow(c, names.get(c.unit_id, ""), officers.get(c.officer_id),
-                       contacts.get(c.id)) for c in found]
+    return [CommentRow(c, names.get(c.unit_id, ""), officers.get(c.officer_id)) for c in found]
 
 
 # --- an officer's page ------------------------------------------------------------------

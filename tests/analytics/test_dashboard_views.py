@@ -195,14 +195,15 @@ def test_the_drill_down_filters_by_element_and_stays_in_scope(signed_in, head, c
     assert "Antrean di dinas lain" not in body
 
 
-def test_contact_details_appear_only_when_the_citizen_consented(signed_in, head, city, factory,
-                                                                rate):
+def test_the_comments_drill_down_never_shows_contact_details(signed_in, head, city, factory,
+                                                             rate):
     factory.comment(rate(city["clinic"], 2), kind="complaint", text="Tolong hubungi saya",
                     contact="0812-1111-2222", contact_consent=True, created_at=at(*IN_MARCH))
     factory.comment(rate(city["clinic"], 2), kind="complaint", text="Jangan hubungi saya",
                     contact="0812-3333-4444", contact_consent=False, created_at=at(*IN_MARCH))
     _, body = page(signed_in(head), "/dasbor/komentar")
-    assert "0812-1111-2222" in body
+    assert "Tolong hubungi saya" in body
+    assert "0812-1111-2222" not in body  # consented: shown on the follow-up page only
     assert "0812-3333-4444" not in body
 
 

@@ -11,8 +11,8 @@ import pytest
 from tests.core.security_world import CONTACT_CANARY, build_path, build_world, routes
 
 # Staff pages that show a consenting citizen's contact, to users in the comment's scope only:
-# the follow-up page (tests/survey/test_complaints_views.py) and the comments dashboard.
-SHOWS_CONTACT = {"complaints.complaint_detail", "analytics.comments"}
+# the follow-up page (tests/survey/test_complaints_views.py), and nowhere else.
+SHOWS_CONTACT = {"complaints.complaint_detail"}
 PERIOD = {"start": "2000-01-01", "end": "2100-12-31", "from": "2000-01-01", "to": "2100-12-31",
           "year": "2026", "period": "2026", "unit": "SEC-UNIT", "format": "csv"}
 
