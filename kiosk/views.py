@@ -35,6 +35,7 @@ from core import audit, db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
 from core.db import begin_write
 from core.errors import error_response
+from core.limits import rate_limited
 from core.models import Counter, KioskDevice, Officer, Role, Unit, utcnow
 from core.security import csrf
 from core.settings import ROOT
@@ -312,6 +313,7 @@ def sign_out():
 
 
 @api.post("/ratings")
+@rate_limited  # per device credential: a queue flushing after an outage retries on 429
 def create_rating():
     """The API's rating body minus the token: the tablet rates for its own counter only.
     ``counter`` (optional) names the counter the rating was made at; a rating queued before

@@ -150,3 +150,23 @@ def test_the_kiosk_api_needs_no_csrf_token(make_app, tablet, db_session):
     strict = make_app(WTF_CSRF_ENABLED=True)
     response = strict.test_client().post("/kiosk/api/ratings", json=body(), headers=tablet.headers)
     assert response.status_code == 201
+
+
+def test_a_tablet_sending_faster_than_its_limit_gets_a_429_and_keeps_the_rating_to_retry(
+        make_app, tablet, db_session):
+    import secrets
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from survey.models import Rating
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_KIOSK="2/minute",
+                   RATELIMIT_KEY_PREFIX=secrets.token_hex(6))
+    client = app.test_client()
+    answers = [client.post("/kiosk/api/ratings", headers=tablet.headers,
+                           json={"id": str(uuid.uuid4()), "answers": {"U7": 4}})
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].json["message"]  # a sentence the status mark can show
+    assert db_session.scalar(select(func.count()).select_from(Rating)) == 2
