@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
@@ -265,10 +266,6 @@ def _moment_of_rating(
     return min(data.submitted_at, now)
 
 
-# Is this rating stored already? (Only its digest: a retry is rare, loading it is not free.)
-_STORED_DIGEST = select(Rating.body_digest).where(Rating.id == bindparam("id"))
-
-
 def record_rating(
     session: Session,
     data: RatingInput,
@@ -284,21 +281,19 @@ def record_rating(
 
     Everything that only reads comes first; the write transaction (BEGIN IMMEDIATE on SQLite,
     which every worker's writes queue for) begins just before the inserts, so it is held for
-    the inserts and the commit, not for the look-ups. A copy of this rating stored meanwhile
-    by another request then fails on the primary key, and ``save_rating`` answers it as the
-    retry it is."""
+    the inserts and the commit, not for the look-ups. The INSERT itself tells a retry from a
+    new rating (ON CONFLICT DO NOTHING), also when the copy was stored a moment ago by
+    another request."""
     now = now or utcnow()
     digest = data.digest()
 
-    stored_digest = session.scalar(_STORED_DIGEST, {"id": data.id})
-    if stored_digest is not None:
-        if stored_digest != digest:
-            raise RatingConflict()
-        return session.get(Rating, data.id), False
-
     code = origin.qr_code
     if code is not None and code.kind == "single" and code.used_at is not None:
-        raise CodeAlreadyUsed()
+        # The rating that used the ticket, sent again, is still answered as a retry.
+        stored = _stored_already(session, data.id, digest)
+        if stored is None:
+            raise CodeAlreadyUsed()
+        return stored, False
 
     moment = _moment_of_rating(data, now, clock_skew, max_age)
     custom = _custom_answers(session, origin.unit.id, data.custom_answers)
@@ -343,7 +338,8 @@ def record_rating(
         rating.flags = ",".join(reasons)
 
     begin_write(session)
-    _insert_rating(session, rating)
+    if not _insert_rating(session, rating):
+        return _stored_already(session, data.id, digest), False
     for question, value in custom:
         session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
     if comment is not None:
@@ -355,26 +351,49 @@ def record_rating(
     return rating, True
 
 
-_INSERT_RATING = insert(Rating.__table__)
 _RATING_COLUMNS = {attribute.key: attribute.columns[0]
                    for attribute in Rating.__mapper__.column_attrs}
 # Columns left unset hold NULL once inserted, unless the table supplies a default.
 _NULL_UNLESS_SET = [key for key, column in _RATING_COLUMNS.items()
                     if column.default is None and column.server_default is None]
+_insert_statements: dict[str, object] = {}
 
 
-def _insert_rating(session: Session, rating: Rating) -> None:
-    """INSERT the rating with one plain statement, then let the session hold it as a loaded
-    row. The unit of work would do the same INSERT at several times the cost, on every
-    rating; what is added with the rating (answers, comment) still goes through it."""
+def _insert_statement(session: Session):
+    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _insert_statements:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _insert_statements[dialect] = insert(Rating.__table__).on_conflict_do_nothing(
+            index_elements=["id"]).execution_options(preserve_rowcount=True)
+    return _insert_statements[dialect]
+
+
+def _insert_rating(session: Session, rating: Rating) -> bool:
+    """INSERT the rating with one plain statement and let the session hold it as a loaded
+    row; ``False`` if a rating with its id is stored already (nothing written). The unit of
+    work would do the same INSERT at several times the cost, on every rating; what is added
+    with the rating (answers, comment) still goes through it."""
     given = vars(rating)
-    session.execute(_INSERT_RATING, {column.key: given[key]
-                                     for key, column in _RATING_COLUMNS.items() if key in given})
+    inserted = session.execute(_insert_statement(session), {
+        column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given
+    }).rowcount
+    if inserted != 1:
+        return False
     for key in _NULL_UNLESS_SET:
         if key not in given:
             setattr(rating, key, None)
     make_transient_to_detached(rating)  # anything else unset is read back if ever asked for
     session.add(rating)
+    return True
+
+
+def _stored_already(session: Session, rating_id, digest: str) -> Rating | None:
+    """The stored rating with this id, if any; ``RatingConflict`` if its body differs."""
+    stored = session.get(Rating, rating_id)
+    if stored is not None and stored.body_digest != digest:
+        raise RatingConflict()
+    return stored
 
 
 def _claim_single_use(session: Session, code: QrCode, now: datetime) -> None:

@@ -1,9 +1,9 @@
 """Commit a rating once, for every web channel (form, API, kiosk).
 
-``record_rating`` does the work and flushes; this commits, and settles the one race it
-cannot see: two copies of the same rating arriving at once on PostgreSQL, where the second
-insert waits for the first and then fails on the primary key. The loser re-reads and answers
-as a retry would."""
+``record_rating`` does the work and flushes; this commits. Two copies of one rating arriving
+at once are told apart by the INSERT itself (ON CONFLICT DO NOTHING: on PostgreSQL the
+second waits for the first to commit); should a copy still fail on the primary key, the
+loser re-reads and answers as a retry would. A database that cannot be reached is a 503."""
 
 from __future__ import annotations
 
