@@ -188,6 +188,20 @@ class Server:
                              text=True)
         return [int(pid) for pid in out.stdout.split()]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the master and its live workers have used so far: what a
+        request costs, whatever else the machine is doing."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        assert self.process is not None
+        for pid in [self.process.pid, *self.worker_pids()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,11 +54,16 @@ class Run:
     other_statuses: dict[str, int]  # answers that carried no rating id (200 = the drain probes)
     socket_errors: dict[str, int]
     stored: int  # rows the database gained during the run
+    cpu_seconds: float  # the server's CPU time during the run (workers and master)
     latencies_ms: list[float] = field(repr=False, default_factory=list)
 
     @property
     def rate(self) -> float:
         return self.created / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_rating(self) -> float:
+        return 1000 * self.cpu_seconds / self.created if self.created else float("nan")
 
     @property
     def failures(self) -> list[str]:
@@ -77,7 +83,7 @@ class Run:
     def summary(self) -> dict:
         data = {k: v for k, v in asdict(self).items() if k != "latencies_ms"}
         data.update(rate=round(self.rate, 1), **percentiles(self.latencies_ms),
-                    failures=self.failures)
+                    cpu_ms_per_rating=round(self.cpu_ms_per_rating, 3), failures=self.failures)
         return data
 
 
@@ -118,7 +124,14 @@ def drive(server: Server, token: str, seconds: float, settings: Settings, workdi
 def measure(name: str, round_: int, server: Server, database_url: str, token: str,
             settings: Settings, workdir: Path) -> Run:
     before = count_ratings(database_url)
+    # CPU is read when the POSTs stop, before the /healthz drain adds its own.
+    cpu_samples = [server.cpu_seconds()]
+    sampler = threading.Timer(settings.duration,
+                              lambda: cpu_samples.append(server.cpu_seconds()))
+    sampler.start()
     report = drive(server, token, settings.duration, settings, workdir)
+    sampler.join()
+    cpu = cpu_samples[-1] - cpu_samples[0]
     stored = count_ratings(database_url) - before
     threads = report["threads"]
     statuses: dict[str, int] = {}
@@ -136,6 +149,7 @@ def measure(name: str, round_: int, server: Server, database_url: str, token: st
         sent=sum(t["posts"] for t in threads), seconds=round(seconds, 3),
         statuses=statuses, unanswered=sum(t["pending"] for t in threads),
         other_statuses=others, socket_errors=report["errors"], stored=stored,
+        cpu_seconds=round(cpu, 3),
         latencies_ms=[us / 1000 for t in threads for us in t["latencies_us"]],
     )
 
@@ -147,9 +161,11 @@ def compare(runs: list[Run]) -> dict:
         mine = [r for r in runs if r.target == target]
         created = sum(r.created for r in mine)
         seconds = sum(r.seconds for r in mine)
+        cpu = sum(r.cpu_seconds for r in mine)
         result[target] = {
             "rate": round(created / seconds, 1) if seconds else 0.0,
             "created": created,
+            "cpu_ms_per_rating": round(1000 * cpu / created, 3) if created else None,
             **percentiles([ms for r in mine for ms in r.latencies_ms]),
         }
     base, app = result["baseline"]["rate"], result["app"]["rate"]
@@ -160,8 +176,11 @@ def compare(runs: list[Run]) -> dict:
         for b in runs if b.target == "baseline" and b.round == a.round and b.rate
     ]
     failures = [f"{r.target} round {r.round}: {p}" for r in runs for p in r.failures]
+    cpu_base, cpu_app = result["baseline"]["cpu_ms_per_rating"], result["app"]["cpu_ms_per_rating"]
     result.update(
         ratio=round(ratio, 3),
+        # Less sensitive to a busy machine than the rate: what the rate would be if CPU bound.
+        cpu_ratio=round(cpu_base / cpu_app, 3) if cpu_base and cpu_app else None,
         ratio_per_round=[round(p, 3) for p in pairs],
         ratio_spread=round(max(pairs) - min(pairs), 3) if pairs else None,
         ratio_ok=ratio >= MIN_RATIO,
@@ -179,7 +198,7 @@ def run(engine: str, server_url: str | None, settings: Settings,
     workdir = workdir or Path(tempfile.mkdtemp(prefix="suara-bench-"))
     log(f"[submit/{engine}] {settings.workers} {settings.worker_class} workers × "
         f"{settings.threads} threads, {settings.connections} connections, "
-        f"{settings.rounds} rounds of {settings.duration:.0f}s")
+        f"{settings.rounds} rounds of {settings.duration:.0f}s; load {os.getloadavg()[0]:.1f}")
     with temporary_database(workdir, server_url, "base") as base_url, \
             temporary_database(workdir, server_url, "app") as app_url:
         base_seed, app_seed = seed(base_url), seed(app_url)
@@ -204,6 +223,7 @@ def run(engine: str, server_url: str | None, settings: Settings,
                     log(f"  round {round_} {name:8s} {current.rate:7.0f} req/s  "
                         f"p50 {percentile(sorted(current.latencies_ms), .5):6.1f} ms  "
                         f"p99 {percentile(sorted(current.latencies_ms), .99):6.1f} ms  "
+                        f"cpu {current.cpu_ms_per_rating:5.2f} ms/rating  "
                         f"stored {current.stored}/{current.created}"
                         + (f"  FAIL: {'; '.join(current.failures)}" if current.failures else ""))
             app_log = app.log()
@@ -213,7 +233,8 @@ def run(engine: str, server_url: str | None, settings: Settings,
                   server_errors=_errors_in(app_log))
     log(f"[submit/{engine}] app {result['app']['rate']:.0f} req/s vs baseline "
         f"{result['baseline']['rate']:.0f} req/s: ratio {result['ratio']:.2f} "
-        f"(≥ {MIN_RATIO}: {'ok' if result['ratio_ok'] else 'NO'}), app p99 "
+        f"(≥ {MIN_RATIO}: {'ok' if result['ratio_ok'] else 'NO'}; by CPU per rating "
+        f"{result['cpu_ratio']}), app p99 "
         f"{result['app']['p99_ms']:.1f} ms (< {MAX_P99_MS:.0f}: "
         f"{'ok' if result['p99_ok'] else 'NO'}), counts {'ok' if result['counts_ok'] else 'NO'}"
         f" → {'PASS' if result['passed'] else 'FAIL'}")
