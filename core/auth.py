@@ -43,7 +43,8 @@ class Account:
     def get_id(self) -> str:
         # The password-change time is part of the id, so changing a password ends every
         # other session of that account.
-        stamp = int(self.user.password_changed_at.timestamp()) if self.user.password_changed_at else 0
+        changed = self.user.password_changed_at
+        stamp = int(changed.timestamp()) if changed else 0
         return f"{self.user.id}:{stamp}"
 
     def __getattr__(self, name):

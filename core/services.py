@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.models import Counter, Department, Officer, Shift, Unit, utcnow
 from core.nip import InvalidNIP, normalise, validate_nip
 
+TRUE_CELLS = ("1", "true", "ya", "yes", "aktif")
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
@@ -190,7 +191,7 @@ def import_officers(session: Session, text: str) -> ImportResult:
                     existing.unit = unit_by_code(session, row.get("unit", ""))
                     existing.position = row.get("position") or existing.position
                     if row.get("active"):
-                        existing.active = row["active"].lower() in ("1", "true", "ya", "yes", "aktif")
+                        existing.active = row["active"].lower() in TRUE_CELLS
                     result.updated.append(existing)
                 else:
                     result.created.append(

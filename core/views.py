@@ -27,7 +27,8 @@ def healthz():
 
 @blueprint.get("/")
 def index():
-    links = [link for provider in current_app.extensions.get("home_links", []) for link in provider()]
+    providers = current_app.extensions.get("home_links", [])
+    links = [link for provider in providers for link in provider()]
     return render_template("index.html", nav_links=links)
 
 

@@ -14,7 +14,14 @@ from core.models import Department, Unit
 from core.privacy import client_hash
 from core.security import csrf
 from survey import code_cache
-from survey.elements import AGE_BANDS, COMMENT_KINDS, COMPLAINT_CATEGORIES, EDUCATION, GENDERS, OCCUPATIONS
+from survey.elements import (
+    AGE_BANDS,
+    COMMENT_KINDS,
+    COMPLAINT_CATEGORIES,
+    EDUCATION,
+    GENDERS,
+    OCCUPATIONS,
+)
 from survey.schema import InvalidRating, parse_rating
 from survey.services import SurveyError, origin_from_code, resolve_code
 from survey.submit import DatabaseUnavailable, save_rating

@@ -9,7 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
-from survey.elements import AGE_BANDS, COMMENT_KINDS, COMPLAINT_CATEGORIES, EDUCATION, GENDERS, OCCUPATIONS
+from survey.elements import (
+    AGE_BANDS,
+    COMMENT_KINDS,
+    COMPLAINT_CATEGORIES,
+    EDUCATION,
+    GENDERS,
+    OCCUPATIONS,
+)
 from survey.models import Question
 
 # Where an error found by parse_rating is shown on the form.
@@ -115,7 +122,8 @@ def form_to_payload(form: SurveyForm) -> dict[str, Any]:
 def show_errors(form: SurveyForm, errors: dict[str, Any]) -> None:
     form.general_errors = []  # type: ignore[attr-defined]
     for path, message in errors.items():
-        name = FIELD_FOR_PATH.get(path) or (path.split(".", 1)[1] if path.startswith("answers.") else None)
+        question = path.split(".", 1)[1] if path.startswith("answers.") else None
+        name = FIELD_FOR_PATH.get(path) or question
         field = getattr(form, name, None) if name else None
         if field is not None and hasattr(field, "errors"):
             field.errors = [*list(field.errors or []), str(message)]

@@ -11,7 +11,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -127,7 +127,8 @@ def _parse_answers(raw: Any, errors: dict) -> dict[str, int]:
             errors[path] = _l("Nilai harus bilangan bulat 1 sampai 4.")
             continue
         answers[code] = value
-    if not answers and "answers" not in errors and not any(k.startswith("answers.") for k in errors):
+    answer_errors = any(k == "answers" or k.startswith("answers.") for k in errors)
+    if not answers and not answer_errors:
         errors["answers"] = _l("Jawab setidaknya satu pertanyaan.")
     return answers
 
@@ -154,7 +155,8 @@ def _parse_comment(raw: Any, errors: dict, max_length: int) -> CommentInput | No
             errors["comment.text"] = _l("Komentar paling panjang %(max)d karakter.", max=max_length)
     kind = _choice(kind, COMMENT_KINDS, "comment.kind", errors)
     if kind is None and "comment.kind" not in errors:
-        errors["comment.kind"] = _l("Pilih jenis komentar: pujian, keluhan, saran, atau pertanyaan.")
+        errors["comment.kind"] = _l(
+            "Pilih jenis komentar: pujian, keluhan, saran, atau pertanyaan.")
     category = _choice(category, COMPLAINT_CATEGORIES, "comment.category", errors)
     if kind == "complaint" and category is None and "comment.category" not in errors:
         errors["comment.category"] = _l("Pilih kategori keluhan.")
@@ -175,13 +177,15 @@ def _parse_comment(raw: Any, errors: dict, max_length: int) -> CommentInput | No
     else:
         contact = clean_text(contact)
         if len(contact) > CONTACT_MAX:
-            errors["comment.contact"] = _l("Kontak paling panjang %(max)d karakter.", max=CONTACT_MAX)
+            errors["comment.contact"] = _l("Kontak paling panjang %(max)d karakter.",
+                                           max=CONTACT_MAX)
         elif not consent:
             errors["comment.contact_consent"] = _l(
                 "Kontak hanya kami simpan bila Anda setuju dihubungi untuk tindak lanjut."
             )
     if kind not in ("complaint", "question") and contact is not None:
-        errors["comment.contact"] = _l("Kontak hanya untuk keluhan atau pertanyaan yang ditindaklanjuti.")
+        errors["comment.contact"] = _l(
+            "Kontak hanya untuk keluhan atau pertanyaan yang ditindaklanjuti.")
     return CommentInput(kind=kind or "", text=text, category=category, contact=contact,
                         contact_consent=bool(consent and contact))
 
@@ -229,7 +233,7 @@ def parse_datetime(value: Any, path: str, errors: dict) -> datetime | None:
     if parsed.tzinfo is None:
         errors[path] = _l("Sertakan zona waktu, misalnya +07:00 atau Z.")
         return None
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def parse_rating(

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import begin_write
 from core.models import Counter, Officer, Shift, Unit, utcnow
@@ -312,7 +312,7 @@ def record_rating(
     rating = Rating(
         id=data.id,
         unit_id=origin.unit.id,
-        counter_id=origin.counter_id if origin.counter_id else (shift.counter_id if shift else None),
+        counter_id=origin.counter_id or (shift.counter_id if shift else None),
         officer_id=officer_id,
         shift_id=shift.id if shift else None,
         qr_code_id=code.id if code else None,
@@ -417,7 +417,8 @@ def _custom_answers(
     by_code = {q.code: q for q in questions_for_unit(session, unit_id) if not q.standard}
     unknown = [code for code in answers if code not in by_code]
     if unknown:
-        raise InvalidRating({f"answers.{code}": _l("Pertanyaan tidak dikenal.") for code in unknown})
+        raise InvalidRating(
+            {f"answers.{code}": _l("Pertanyaan tidak dikenal.") for code in unknown})
     return [(by_code[code], value) for code, value in answers.items()]
 
 

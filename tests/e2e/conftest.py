@@ -62,7 +62,8 @@ def browser(playwright_instance):
     path = chromium_path()
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed (apt-get install chromium); CI must run browser tests")
+            pytest.fail("Chromium is not installed (apt-get install chromium); "
+                        "CI must run the browser tests")
         pytest.skip("Chromium is not installed: `make test` installs it")
     browser = playwright_instance.chromium.launch(executable_path=path, args=CHROMIUM_ARGS,
                                                   headless=True)

@@ -22,7 +22,8 @@ TABLET = {"viewport": {"width": 1280, "height": 800}, "has_touch": True}
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+    candidates = (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium"))
+    for candidate in candidates:
         if candidate and os.path.exists(candidate):
             return candidate
     return None
