@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from core import db, openapi
@@ -57,7 +58,11 @@ def create_rating():
         rating, created = save_rating(session, data, origin_from_code(code, "api", client_hash()))
     except InvalidRating as exc:
         return invalid(exc.errors)
-    except DatabaseUnavailable:
+    except (DatabaseUnavailable, OperationalError) as exc:
+        # The code look-up can meet a database that is down too; the kiosk or phone keeps
+        # the rating and sends it again.
+        if not isinstance(exc, DatabaseUnavailable):
+            current_app.logger.warning("rating not taken: database unavailable: %s", exc)
         return error_response(503, _("Basis data sedang tidak tersedia. Kirim ulang nanti."),
                               "unavailable")
     response = jsonify(
