@@ -8,7 +8,6 @@ import os
 import re
 import tempfile
 from html import unescape
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
