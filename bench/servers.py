@@ -131,6 +131,7 @@ class Server:
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    _log_file: object = None
 
     @property
     def url(self) -> str:
@@ -157,7 +158,7 @@ class Server:
 
     def start(self, log_dir: Path) -> Server:
         self.log_path = log_dir / f"gunicorn-{self.port}.log"
-        log = self.log_path.open("w")
+        self._log_file = log = self.log_path.open("w")
         self.process = subprocess.Popen(
             self.command(), cwd=ROOT, env=self.environment(), stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -203,14 +204,16 @@ class Server:
         return total / ticks
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
     def __enter__(self) -> Server:
         return self
