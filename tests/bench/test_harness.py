@@ -72,7 +72,7 @@ def test_results_render_each_section_with_its_verdict(submitted, tmp_path, monke
     monkeypatch.setattr(results, "JSON", tmp_path / "latest.json")
     monkeypatch.setattr(results, "MARKDOWN", tmp_path / "latest.md")
     results.record("submit-test", submitted)
-    results.record("drills", {"passed": True, "drills": [
+    results.record("drills-sqlite", {"passed": True, "drills": [
         {"name": "kiosk_retries", "passed": True, "detail": "ok"}]})
 
     text = (tmp_path / "latest.md").read_text()
