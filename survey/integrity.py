@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.models import Holiday, Unit, User, utcnow
@@ -91,9 +91,10 @@ def assess(session: Session, rating, unit: Unit, thresholds: Thresholds | None =
         if rating.kiosk_device_id is not None:
             reasons += _kiosk_checks(session, rating, limits)
         else:
-            if rating.client_hash and _network_burst(session, rating, limits):
+            burst, repeats = _look_backs(session, rating, limits)
+            if burst:
                 reasons.append(BURST_NETWORK)
-            if _repeats_at_counter(session, rating, limits):
+            if repeats:
                 reasons.append(REPEAT)
         if outside_service_hours(session, unit, rating.submitted_at, limits):
             reasons.append(OFF_HOURS)
@@ -141,57 +142,61 @@ def _kiosk_checks(session: Session, rating, limits: Thresholds) -> list[str]:
     return reasons
 
 
-def _look_back(*where):
-    """SELECT count(*) of at most :threshold ratings matching ``where``, :rating_id aside.
+def _look_back(threshold: str, *where):
+    """count(*) of at most :<threshold> ratings matching ``where``, :rating_id aside.
 
-    Built once, with bound parameters, because it runs on every rating: building the
-    expression anew each time cost more than the query. Capped by LIMIT: under a flood a
-    plain count would read every rating of the window, on every new rating."""
+    Capped by LIMIT: under a flood a plain count would read every rating of the window, on
+    every new rating."""
     rows = select(Rating.id).where(*where, Rating.id != bindparam("rating_id"))
-    return select(func.count()).select_from(rows.limit(bindparam("threshold")).subquery())
+    return (select(func.count()).select_from(rows.limit(bindparam(threshold)).subquery())
+            .scalar_subquery())
 
 
 # ``IS NOT DISTINCT FROM`` (``IS`` on SQLite): a missing answer equals a missing one.
 _SAME_ANSWERS = [getattr(Rating, code.lower()).is_not_distinct_from(bindparam(code.lower()))
                  for code in ELEMENT_CODES]
-_FROM_NETWORK = _look_back(Rating.client_hash == bindparam("client_hash"),
-                           Rating.received_at >= bindparam("since"),
+_FROM_NETWORK = _look_back("burst_threshold", Rating.client_hash == bindparam("client_hash"),
+                           Rating.received_at >= bindparam("burst_since"),
                            Rating.unit_id == bindparam("unit_id"))
-_REPEATS_AT_COUNTER = _look_back(Rating.counter_id == bindparam("counter_id"),
-                                 Rating.received_at >= bindparam("since"), *_SAME_ANSWERS)
-_REPEATS_FOR_OFFICER = _look_back(Rating.officer_id == bindparam("officer_id"),
-                                  Rating.service_day == bindparam("service_day"),
-                                  Rating.received_at >= bindparam("since"), *_SAME_ANSWERS)
+_REPEATS = {
+    "counter": _look_back("repeat_threshold", Rating.counter_id == bindparam("counter_id"),
+                          Rating.received_at >= bindparam("repeat_since"), *_SAME_ANSWERS),
+    "officer": _look_back("repeat_threshold", Rating.officer_id == bindparam("officer_id"),
+                          Rating.service_day == bindparam("service_day"),
+                          Rating.received_at >= bindparam("repeat_since"), *_SAME_ANSWERS),
+}
+# Both look-backs in one statement (one round trip), built once with bound parameters: it
+# runs on every rating, and building the expression cost more than running it.
+_LOOK_BACKS = {
+    (network, place): select(_FROM_NETWORK if network else literal(0),
+                             _REPEATS[place] if place else literal(0))
+    for network in (True, False) for place in ("counter", "officer", None)
+}
 
 
-def _network_burst(session: Session, rating, limits: Thresholds) -> bool:
-    """Many ratings of one unit from one network, by arrival time (a client may backdate
-    ``submitted_at``, it cannot backdate its arrival)."""
+def _look_backs(session: Session, rating, limits: Thresholds) -> tuple[bool, bool]:
+    """(a burst from one network, the same answers repeated at one place): many ratings of
+    one unit from one network by arrival time (a client may backdate ``submitted_at``, it
+    cannot backdate its arrival), and the same nine answers again and again at one counter
+    (or through one officer's code)."""
     received = rating.received_at or utcnow()
-    return _at_least(session, limits.burst_count, _FROM_NETWORK, rating,
-                     client_hash=rating.client_hash, unit_id=rating.unit_id,
-                     since=received - timedelta(minutes=limits.burst_minutes))
-
-
-def _repeats_at_counter(session: Session, rating, limits: Thresholds) -> bool:
-    """The same nine answers again and again at one counter (or through one officer's code)."""
-    received = rating.received_at or utcnow()
-    since = received - timedelta(minutes=limits.repeat_minutes)
-    answers = {code.lower(): getattr(rating, code.lower()) for code in ELEMENT_CODES}
-    if rating.counter_id is not None:
-        return _at_least(session, limits.repeat_count, _REPEATS_AT_COUNTER, rating,
-                         counter_id=rating.counter_id, since=since, **answers)
-    if rating.officer_id is not None:
-        return _at_least(session, limits.repeat_count, _REPEATS_FOR_OFFICER, rating,
-                         officer_id=rating.officer_id, service_day=rating.service_day,
-                         since=since, **answers)
-    return False
-
-
-def _at_least(session: Session, threshold: int, look_back, rating, **parameters) -> bool:
-    found = session.scalar(look_back, {"threshold": threshold, "rating_id": rating.id,
-                                       **parameters})
-    return (found or 0) >= threshold
+    place = ("counter" if rating.counter_id is not None
+             else "officer" if rating.officer_id is not None else None)
+    network = bool(rating.client_hash)
+    if not network and place is None:
+        return False, False
+    parameters = {
+        "rating_id": rating.id, "client_hash": rating.client_hash, "unit_id": rating.unit_id,
+        "burst_threshold": limits.burst_count, "repeat_threshold": limits.repeat_count,
+        "burst_since": received - timedelta(minutes=limits.burst_minutes),
+        "repeat_since": received - timedelta(minutes=limits.repeat_minutes),
+        "counter_id": rating.counter_id, "officer_id": rating.officer_id,
+        "service_day": rating.service_day,
+        **{code.lower(): getattr(rating, code.lower()) for code in ELEMENT_CODES},
+    }
+    in_burst, repeated = session.execute(_LOOK_BACKS[(network, place)], parameters).one()
+    return (network and (in_burst or 0) >= limits.burst_count,
+            place is not None and (repeated or 0) >= limits.repeat_count)
 
 
 def service_periods(hours: Mapping[Any, Any], weekday: int) -> list[tuple[time, time]]:
