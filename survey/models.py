@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -201,6 +202,10 @@ class CustomAnswer(Base):
     question: Mapped[Question] = relationship()
 
 
+OPEN_STATUSES = ("baru", "diproses", "ditindaklanjuti")
+OPEN_CONDITION = "status IN ('baru', 'diproses', 'ditindaklanjuti')"
+
+
 class Comment(Base):
     """The free text left with a rating: praise, complaint, suggestion or question.
 
@@ -218,6 +223,9 @@ class Comment(Base):
         ),
         Index("ix_comment_unit_created", "unit_id", "created_at"),
         Index("ix_comment_officer_created", "officer_id", "created_at"),
+        # The open backlog stays small however long the history grows: index only it.
+        Index("ix_comment_open", "unit_id", "due_on",
+              sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
