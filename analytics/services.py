@@ -43,8 +43,16 @@ from analytics.officers import (
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Department, Officer, Unit
-from survey.elements import ELEMENT_CODES, ELEMENTS_BY_CODE, OFFICER_ELEMENTS
-from survey.models import OPEN_CONDITION, Comment, CustomAnswer, QrCode, Question, Rating
+from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES, ELEMENTS_BY_CODE, OFFICER_ELEMENTS
+from survey.models import (
+    OPEN_CONDITION,
+    Comment,
+    CommentDaily,
+    CustomAnswer,
+    QrCode,
+    Question,
+    Rating,
+)
 
 MAX_PERIOD_DAYS = 731  # two years (one leap day included)
 # Dates outside this range are typing mistakes, and far ones would overflow date arithmetic.
@@ -589,15 +597,22 @@ def complaint_counts(
     kinds: Sequence[str] = ("complaint",),
 ) -> pd.DataFrame:
     """Complaints per unit, category and week ('W') or month ('M'), by the unit's local day.
-    Columns: unit_id, unit_code, category, element, period_start, count."""
-    start, end = _utc_window(period)
+    Columns: unit_id, unit_code, category, element, period_start, count.
+
+    Read from the daily comment counts (units × days × categories rows), never from the
+    comments themselves, so the cost does not grow with how many complaints were made."""
+    query = (select(CommentDaily.unit_id, Unit.code, CommentDaily.day, CommentDaily.category,
+                    CommentDaily.count)
+             .join(Unit, Unit.id == CommentDaily.unit_id)
+             .where(CommentDaily.kind.in_(list(kinds)),
+                    CommentDaily.day.between(period.start, period.end)))
+    if unit_ids is not None:
+        query = query.where(CommentDaily.unit_id.in_(list(unit_ids) or [-1]))
     counts: dict[tuple, int] = defaultdict(int)
-    for row in _complaint_rows(session, unit_ids, start, end, kinds):
-        day = _local_day(row.created_at, row.timezone)
-        if not period.start <= day <= period.end:
-            continue
-        category = row.category or "lainnya"
-        counts[(row.unit_id, row.code, category, row.element, _bucket_start(day, freq))] += 1
+    for unit_id, code, day, category, count in session.execute(query):
+        category = category or "lainnya"
+        element = COMPLAINT_CATEGORIES.get(category, (None,))[0]
+        counts[(unit_id, code, category, element, _bucket_start(day, freq))] += count
     records = [dict(zip(COMPLAINT_COUNT_COLUMNS, (*key, n), strict=True))
                for key, n in sorted(counts.items(), key=lambda item: (item[0][4], item[0][1],
                                                                       item[0][2]))]

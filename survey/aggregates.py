@@ -13,14 +13,17 @@ administrator configures anything else.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, cast, delete, func, insert, select
+from sqlalchemy import BigInteger, and_, case, cast, delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.models import Unit
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
-from survey.models import CustomAnswer, DailyAggregate, Question, Rating
+from survey.models import Comment, CommentDaily, CustomAnswer, DailyAggregate, Question, Rating
 
 # Per-rating means are stored × MEAN_SCALE (lcm of 1…12): exact for up to 12 officer answers.
 MEAN_SCALE = 27720
@@ -207,6 +210,7 @@ def rebuild(
         counts = counts.where(Rating.unit_id.in_(unit_ids))
         clear = clear.where(DailyAggregate.unit_id.in_(unit_ids))
     session.execute(clear)
+    rebuild_comment_counts(session, unit_ids)
     read = 0
     for unit_id, count in session.execute(counts.order_by(Rating.unit_id)).all():
         _rebuild_unit(session, unit_id)
@@ -215,3 +219,56 @@ def rebuild(
             progress(count)
     session.flush()
     return read
+
+
+# --- comments per unit, day, kind and category ---------------------------------------------
+
+_comment_table = CommentDaily.__table__
+_COMMENT_KEY = ("unit_id", "day", "kind", "category")
+
+
+def _comment_upsert(dialect: str):
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(_comment_table)
+    return statement.on_conflict_do_update(
+        index_elements=list(_COMMENT_KEY),
+        set_={"count": _comment_table.c.count + statement.excluded["count"]},
+    )
+
+
+def _local_day(moment, zone: str):
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+@event.listens_for(Comment, "after_insert")
+def _count_new_comment(_mapper, connection, comment: Comment) -> None:
+    """Every comment made through the ORM (record_rating, follow-up tools, tests) is counted
+    in the same transaction; bulk loads call ``rebuild``."""
+    zone = connection.execute(select(Unit.timezone).where(Unit.id == comment.unit_id)).scalar_one()
+    connection.execute(_comment_upsert(connection.dialect.name), {
+        "unit_id": comment.unit_id, "day": _local_day(comment.created_at, zone),
+        "kind": comment.kind, "category": comment.category or "", "count": 1,
+    })
+
+
+def rebuild_comment_counts(session: Session, unit_ids: Iterable[int] | None = None) -> int:
+    """Recount comments per unit, local day, kind and category from the comment table."""
+    clear = delete(CommentDaily)
+    comments = (select(Comment.unit_id, Comment.created_at, Comment.kind, Comment.category,
+                       Unit.timezone)
+                .join(Unit, Unit.id == Comment.unit_id)
+                .execution_options(yield_per=5000))
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        clear = clear.where(CommentDaily.unit_id.in_(unit_ids))
+        comments = comments.where(Comment.unit_id.in_(unit_ids))
+    session.execute(clear)
+    totals: Counter[tuple] = Counter()
+    for unit_id, created_at, kind, category, zone in session.execute(comments):
+        totals[(unit_id, _local_day(created_at, zone), kind, category or "")] += 1
+    if totals:
+        session.execute(insert(CommentDaily), [
+            dict(zip(_COMMENT_KEY, key, strict=True), count=count)
+            for key, count in totals.items()
+        ])
+    return sum(totals.values())

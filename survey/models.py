@@ -322,3 +322,17 @@ for _code in (*(c.lower() for c in ELEMENT_CODES), "custom"):
     for _suffix in ("sum", "n", "a1", "a2", "a3", "a4"):
         setattr(DailyAggregate, f"{_code}_{_suffix}", _total_column())
 del _code, _suffix
+
+
+class CommentDaily(Base):
+    """Comments per unit, local day, kind and category, kept in step as comments are made
+    (survey/aggregates.py), so complaint trends cost units × days, not comments."""
+
+    __tablename__ = "comment_daily"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    # "" for a comment without a category (praise, most questions).
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
