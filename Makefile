@@ -27,7 +27,7 @@ install: $(VENV)/.installed
 
 # Compiled catalogues are build products: made from translations/*.po, never committed.
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -f
+	$(BIN)/pybabel compile -d translations
 
 migrate: install
 	$(FLASK) db upgrade
