@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from bench import results
@@ -90,8 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     steps = {"submit": _submit, "dashboards": _dashboards, "drills": _drills}
     chosen = list(steps) if args.what == "all" else [args.what]
     passed = True
-    for name in chosen:
-        passed &= steps[name](args)
+    # Every database, log and wrk report of this run goes into one folder, removed at the end.
+    with tempfile.TemporaryDirectory(prefix="suara-bench-") as folder:
+        previous, tempfile.tempdir = tempfile.tempdir, folder
+        try:
+            for name in chosen:
+                passed &= steps[name](args)
+        finally:
+            tempfile.tempdir = previous
     if args.record:
         print(f"results: {Path(results.MARKDOWN).relative_to(results.ROOT)}")
     print("PASS" if passed else "FAIL")
