@@ -1,5 +1,6 @@
 """Bahasa Indonesia first, English on request: ``?lang=en`` sets a cookie that later pages
-follow; otherwise the cookie, then the browser's preference, then Indonesian."""
+follow; otherwise Indonesian. The browser's own language is not consulted: many phones and
+counter tablets in Indonesia are set to English, and the service speaks Indonesian first."""
 
 from __future__ import annotations
 
@@ -21,9 +22,7 @@ def select_locale() -> str:
     remembered = request.cookies.get(LANG_COOKIE)
     if remembered in languages:
         return remembered
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def init_app(app: Flask) -> None:

@@ -25,3 +25,12 @@ def test_the_language_switch_offers_the_other_language_on_every_surface(client, 
         assert 'hreflang="en"' in indonesian, path
         english = client.get(f"{path}?lang=en").get_data(as_text=True)
         assert 'hreflang="id"' in english and 'hreflang="en"' not in english, path
+
+
+def test_a_browser_set_to_english_still_gets_indonesian_until_the_visitor_switches(client):
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="id">' in page and 'hreflang="en"' in page
+    switched = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in switched
+    remembered = client.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert '<html lang="en">' in remembered
