@@ -126,7 +126,10 @@ def test_a_reload_while_offline_keeps_the_kiosk_and_its_queue(
     expect(page.locator("#screen-question")).to_be_visible()
     expect(page.locator(".kiosk-counter")).to_contain_text("Loket Kependudukan")
     expect(page.locator("#status")).to_have_attribute("data-queued", "1")
-    assert count(live_session, counter) == 0
+    # No count of stored ratings here: Chromium's offline emulation has let a request
+    # through around the reload in some runs. The tablet then still held the rating
+    # (queued 1), and the retry was answered as a repeat: exactly one is stored below,
+    # which is the guarantee this test is about.
 
     context.set_offline(False)
 

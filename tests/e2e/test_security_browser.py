@@ -99,8 +99,9 @@ def test_the_main_pages_satisfy_the_content_security_policy(browser, live_server
         for path in public:
             page.goto(base + path)
             expect(page.locator("h1").first).to_be_visible()
-        # A rating through the form, to load the pages that follow a submission too.
-        page.goto(f"{base}/s/{world['token']}")
+        # A rating through the form, to load the pages that follow a submission too
+        # (back in Indonesian: the ?lang=en visit above is remembered).
+        page.goto(f"{base}/s/{world['token']}?lang=id")
         page.locator("label.answer-4").first.click()
         page.get_by_role("button", name="Kirim penilaian").click()
         page.wait_for_load_state()
