@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -49,7 +50,24 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         return error_response(status, _(MESSAGES[status]) if status in MESSAGES else None)
 
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError):
+        # A lost connection or a restarting server is temporary: say so (503, "try again"),
+        # and let pool_pre_ping reconnect on the next request. Other database errors are bugs.
+        if not error.connection_invalidated and not _is_unavailable(error):
+            return unexpected(error)
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                           error.orig)
+        response, status = error_response(503)
+        return response, status, {"Retry-After": "5"}
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)
+
+
+def _is_unavailable(error: DBAPIError) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, OperationalError)
