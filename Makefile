@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
+# The links the demo prints and the QR codes carry follow the port unless BASE_URL is set.
+export BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
