@@ -1,7 +1,8 @@
 """What every benchmark and drill needs: a throwaway database, a seeded organisation with a
 QR token, and gunicorn serving an app on a free loopback port.
 
-Mirrors tests/support (live.py, databases.py) so bench never imports from tests/."""
+The end-to-end tests use the same pieces (tests/support/live.py, databases.py), so a
+server under test and a server under load are started the same way."""
 
 from __future__ import annotations
 
@@ -46,12 +47,14 @@ def postgres_server_url() -> str | None:
 
 @contextmanager
 def temporary_database(folder: Path, server_url: str | None = None,
-                       prefix: str = "bench") -> Iterator[str]:
-    """A new database migrated to head: a SQLite file in ``folder``, or (``server_url``) a
-    PostgreSQL database created for the occasion and dropped afterwards."""
+                       prefix: str = "bench", migrate: bool = True) -> Iterator[str]:
+    """A new database, migrated to head unless ``migrate=False``: a SQLite file in
+    ``folder``, or (``server_url``) a PostgreSQL database created for the occasion and
+    dropped afterwards."""
     if server_url is None:
         url = f"sqlite:///{folder / f'{prefix}-{secrets.token_hex(4)}.db'}"
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
         return
     name = f"suara_{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
@@ -60,7 +63,8 @@ def temporary_database(folder: Path, server_url: str | None = None,
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as connection:

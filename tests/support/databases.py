@@ -4,15 +4,10 @@ the server named by TEST_DATABASE_URL and dropped afterwards, so runs never coll
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from core.migrate import upgrade
+from bench import servers
 from core.settings import normalise_database_url
 
 
@@ -21,29 +16,9 @@ def server_url() -> str | None:
     return normalise_database_url(url) if url else None
 
 
-@contextmanager
-def temporary_database(folder: Path, migrate: bool = True) -> Iterator[str]:
+def temporary_database(folder: Path, migrate: bool = True) -> AbstractContextManager[str]:
     """A new, empty database (migrated to head unless ``migrate=False``); yields its URL."""
-    base = server_url()
-    if base is None:
-        url = f"sqlite:///{folder / f'suara-{secrets.token_hex(4)}.db'}"
-        if migrate:
-            upgrade(url)
-        yield url
-        return
-    name = f"suara_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        if migrate:
-            upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-            ), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    return servers.temporary_database(folder, server_url(), prefix="test", migrate=migrate)
+
+
+__all__ = ["server_url", "temporary_database"]
