@@ -584,7 +584,7 @@ class OfficerComponent:
     rank: int | None = None
     # Every unit whose ratings of this officer in the period the reader may see, as
     # (code, name, ratings): where the numbers could come from (the page offers each).
-    units: tuple[tuple[str, str, int], ...] = ()
+    units: tuple[tuple[int, str, str, int], ...] = ()  # (id, code, name, ratings)
 
     @property
     def settings(self) -> ComponentSettings:
@@ -604,7 +604,7 @@ class OfficerComponent:
         return {
             "officer": {"identifier": self.identifier, "name": self.name},
             "unit": {"code": self.unit_code, "name": self.unit_name},
-            "units": [{"code": c, "name": n, "ratings": k} for c, n, k in self.units],
+            "units": [{"code": c, "name": n, "ratings": k} for _i, c, n, k in self.units],
             "period": self.period.as_dict(),
             **self.score.as_dict(),
             "rank_in_unit": self.rank,
@@ -693,7 +693,7 @@ def officer_component(
         officer.id, officer.identifier, officer.name, chosen.id, chosen.code, chosen.name,
         officer.unit_id, period, score, previous, _trend(score, previous),
         tuple(weakest_comments), tuple(praise),
-        units=tuple((u.code, u.name, n) for u, n in units))
+        units=tuple((u.id, u.code, u.name, n) for u, n in units))
 
 
 def _ranked_in_unit(items: list[OfficerComponent]) -> list[OfficerComponent]:
