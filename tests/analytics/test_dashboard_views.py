@@ -20,8 +20,9 @@ OFFICER_ANSWERS = {"U1": 3, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 3, "U7": 3
 
 
 @pytest.fixture
-def city(factory, rate):
-    """Two departments. Health: two units, one officer with enough ratings, two without.
+def city(factory, rate, rate_days):
+    """Two departments. Health: two units, one officer with enough ratings (30 over five
+    days, and 30 unattributed ratings over five days to compare with), two without.
     Population: one unit and its officer. Every unit has ratings in March 2026."""
     health = factory.department(name="Dinas Kesehatan Uji")
     people = factory.department(name="Dinas Dukcapil Uji")
@@ -33,7 +34,8 @@ def city(factory, rate):
     zainal = factory.officer(unit=clinic, name="Zainal Arifin")
     ahmad = factory.officer(unit=clinic, name="Ahmad Fauzi")
     outsider = factory.officer(unit=registry, name="Wati Lestari")
-    rate(clinic, OFFICER_ANSWERS, officer=steady, times=30)
+    rate_days(clinic, OFFICER_ANSWERS, officer=steady)
+    rate_days(clinic, OFFICER_ANSWERS)
     # Zainal's few ratings are perfect and Ahmad's dreadful: neither may show as a number.
     rate(clinic, 4, officer=zainal, times=5)
     rate(clinic, 1, officer=ahmad, times=4)
@@ -125,10 +127,10 @@ def test_officers_below_the_minimum_show_no_number_and_come_after_the_ranked_by_
     assert "75,00" in steady  # raw: U3, U6, U7 all 3 → 75.00
     for row in (ahmad, zainal):
         assert "belum cukup penilaian" in row
-        # Only the count of ratings is a number in the row: no score, no interval, no rank.
+        # Only the counts of ratings and days are numbers: no score, interval or rank.
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         numbers = [c for c in cells if re.search(r"\d", re.sub(r"<[^>]+>", "", c))]
-        assert len(numbers) == 1
+        assert len(numbers) == 2
     assert "100,00" not in zainal and "25,00" not in ahmad
     positions = [body.index(f'data-officer="{city[n].id}"') for n in ("steady", "ahmad", "zainal")]
     assert positions == sorted(positions)
@@ -226,14 +228,18 @@ def test_an_officer_sees_their_own_component_and_nobody_elses(signed_in, factory
 def test_the_officer_page_explains_a_component_below_the_minimum_without_a_number(
         signed_in, head, city):
     _, body = page(signed_in(head), f"/dasbor/petugas/{city['zainal'].id}")
-    assert "Belum cukup penilaian: baru 5 penilaian pada periode ini, sedangkan minimal 30" in body
+    text = re.sub(r"\s+", " ", body)
+    assert ("Belum cukup penilaian: 5 penilaian dari 1 hari layanan untuk Anda, dan 64 "
+            "penilaian dari 5 hari layanan untuk rekan di unit Puskesmas Melati") in text
+    assert "Penilaian untuk Anda kurang dari 30." in text
     assert 'data-testid="raw"' not in body and "100,00" not in body
 
 
-def test_the_officer_page_shows_the_evidence_and_every_setting(signed_in, factory, city, rate):
+def test_the_officer_page_shows_the_evidence_and_every_setting(signed_in, factory, city,
+                                                              rate_days):
     officer = factory.officer(unit=city["clinic"], name="Citra Kirana")
     weak_u7 = {**OFFICER_ANSWERS, "U7": 1}
-    ratings = rate(city["clinic"], weak_u7, officer=officer, times=30)
+    ratings = rate_days(city["clinic"], weak_u7, officer=officer)
     factory.comment(ratings[0], kind="complaint", text="Petugas membentak warga",
                     category="perilaku", element="U7", created_at=at(*IN_MARCH))
     factory.comment(ratings[1], kind="praise", text="Dijelaskan dengan <i>sabar</i>",
@@ -244,7 +250,9 @@ def test_the_officer_page_shows_the_evidence_and_every_setting(signed_in, factor
     assert "Pelatihan komunikasi pelayanan" in body
     assert "Petugas membentak warga" in body
     assert "Dijelaskan dengan &lt;i&gt;sabar&lt;/i&gt;" in body
-    for label in ("Penyusutan k", "Minimum penilaian", "Unsur komponen petugas"):
+    for label in ("Penyusutan k", "Minimum penilaian", "Minimum hari layanan",
+                  "Unsur komponen petugas", "Batas selisih yang berarti", "Pembanding",
+                  "Interval selisih", "Penilaian ditandai yang tidak dihitung"):
         assert label in body
     assert "U3, U6, U7" in body
 
@@ -325,9 +333,10 @@ def test_the_dashboard_offers_the_exports_for_the_same_period_and_unit(signed_in
 
 
 def test_the_officer_page_compares_with_the_previous_period_of_the_same_length(
-        signed_in, head, city, rate):
+        signed_in, head, city, rate_days):
     # March (31 days) follows 29 January – 28 February: Budi's 75.00 there was 50.00 then.
-    rate(city["clinic"], 2, officer=city["steady"], times=30, day=(2026, 2, 10))
+    rate_days(city["clinic"], 2, officer=city["steady"], month=2, first=10)
+    rate_days(city["clinic"], 3, month=2, first=10)
     _, body = page(signed_in(head), f"/dasbor/petugas/{city['steady'].id}")
     text = re.sub(r"\s+", " ", body)
     assert "29-01-2026 – 28-02-2026, 30 penilaian" in text
