@@ -120,7 +120,7 @@ class Rating(Base):
 
     __tablename__ = "rating"
     __table_args__ = (
-        CheckConstraint("channel IN ('qr', 'kiosk', 'api')", name="known_channel"),
+        CheckConstraint("channel IN ('qr', 'kiosk', 'api', 'paper')", name="known_channel"),
         Index("ix_rating_unit_day", "unit_id", "service_day"),
         Index("ix_rating_officer_day", "officer_id", "service_day"),
         Index("ix_rating_counter_received", "counter_id", "received_at"),

@@ -350,3 +350,105 @@ def test_every_page_renders_in_english_too(signed_in, head, city, path):
                                                        zainal=city["zainal"].id), lang="en")
     assert response.status_code == 200
     assert '<html lang="en">' in body
+
+
+# --- the fair component on every surface ----------------------------------------------------
+
+
+def test_forty_ratings_from_two_days_leak_no_number_on_any_surface(
+        signed_in, head, city, factory, rate, runner, db_session):
+    officer = factory.officer(unit=city["clinic"], name="Dani Prasetyo")
+    # Distinctive answers: 20 × (4, 4, 4) and 20 × (1, 2, 1) would show as counts 20 and 40.
+    rate(city["clinic"], {"U3": 4, "U6": 4, "U7": 4}, officer=officer, times=20, day=(2026, 3, 2))
+    rate(city["clinic"], {"U3": 1, "U6": 2, "U7": 1}, officer=officer, times=20, day=(2026, 3, 3))
+    client = signed_in(head)
+
+    _, body = page(client, f"/dasbor/petugas/{officer.id}")
+    text = re.sub(r"\s+", " ", body)
+    assert "40 penilaian dari 2 hari layanan untuk Anda" in text
+    assert "kurang dari 5 hari layanan" in text
+    for leak in ('data-testid="raw"', "chart-distribution", 'class="distribution"',
+                 "Unsur terlemah:", "Saran pengembangan", "62,50", "data-figure"):
+        assert leak not in body, leak
+
+    _, dashboard_body = page(client, "/dasbor/", unit=city["clinic"].id)
+    row = officer_row(dashboard_body, officer.id)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
+                                                                    row, re.S)]
+    assert [c for c in cells if re.search(r"\d", c)] == ["40", "2"]
+
+    sheet = client.get("/analytics/export/officers.csv",
+                       query_string={**MARCH, "unit": "PKM-MELATI"}).get_data(as_text=True)
+    (line,) = [r for r in sheet.splitlines() if "Dani Prasetyo" in r]
+    assert re.findall(r"\d+(?:\.\d+)?", line.replace(officer.nip, "")) == ["40", "2", "0", "0"]
+
+    result = runner.invoke(args=["components", "PKM-MELATI", "--from", "2026-03-01",
+                                 "--to", "2026-03-31"])
+    (cli_line,) = [r for r in result.output.splitlines() if "Dani Prasetyo" in r]
+    assert re.findall(r"\d+(?:\.\d+)?", cli_line) == ["40", "2"]
+    body = json.loads(runner.invoke(args=["components", "PKM-MELATI", "--from", "2026-03-01",
+                                          "--to", "2026-03-31", "--json"]).output)
+    (dani,) = [o for o in body["officers"] if o["officer"]["name"] == "Dani Prasetyo"]
+    assert dani["distribution"] is None and dani["raw"] is None and dani["band"] is None
+
+
+def test_the_officer_page_explains_the_comparison_the_band_and_what_would_change_it(
+        signed_in, head, city):
+    client = signed_in(head)
+    _, body = page(client, f"/dasbor/petugas/{city['steady'].id}")
+    text = re.sub(r"\s+", " ", body)
+    assert "Dibandingkan dengan siapa?" in text
+    assert ("Anda dibandingkan dengan rekan di unit Puskesmas Melati pada periode yang sama: "
+            "39 penilaian lain dari 5 hari layanan") in text
+    assert "Penilaian Anda sendiri tidak termasuk di dalam pembanding." in text
+    assert "Mengapa predikatnya ini?" in text and "Apa yang dapat mengubahnya?" in text
+    assert "±2,5 poin" in text or "+2,5" in text
+    _, english = page(client, f"/dasbor/petugas/{city['steady'].id}", lang="en")
+    text = re.sub(r"\s+", " ", english)
+    assert "Who are you compared with?" in text
+    assert ("You are compared with your colleagues in Puskesmas Melati over the same period: "
+            "39 other ratings from 5 service days") in text
+    assert "Why this band?" in text and "What would change it?" in text
+    assert "Your own ratings are not part of the comparison." in text
+
+
+def test_scope_follows_the_unit_a_rating_was_given_in(signed_in, factory, city, rate_days,
+                                                      db_session):
+    """Budi earned his March ratings at the clinic (health), then moved to the registry
+    (population): the health head keeps his clinic history, the population head sees only
+    what the registry gave, and the page says which unit its numbers come from."""
+    budi = city["steady"]
+    rate_days(city["registry"], 4, officer=budi, first=20)
+    budi.unit_id = city["registry"].id
+    db_session.flush()
+    health_head = factory.user(role="head", department=city["health"])
+    people_head = factory.user(role="head", department=city["people"])
+
+    response, body = page(signed_in(health_head), f"/dasbor/petugas/{budi.id}")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", body)
+    assert "hanya berasal dari penilaian yang diberikan di unit Puskesmas Melati" in text
+    assert "kini bertugas di unit lain" in text
+    assert 'data-testid="raw">75,00<' in body
+    assert "Kantor Catatan Sipil Anggrek" not in body
+
+    response, body = page(signed_in(people_head), f"/dasbor/petugas/{budi.id}")
+    assert response.status_code == 200
+    assert "hanya berasal dari penilaian yang diberikan di unit Kantor Catatan Sipil Anggrek" in (
+        re.sub(r"\s+", " ", body))
+    assert "Puskesmas Melati" not in body and "75,00" not in body
+    api = signed_in(people_head).get(f"/api/v1/officers/{budi.nip}/component",
+                                     query_string={**MARCH, "unit": "PKM-MELATI"})
+    assert api.status_code == 404
+
+    # The old head's dashboard still lists him under the clinic, marked as moved.
+    _, dashboard_body = page(signed_in(health_head), "/dasbor/")
+    assert "(kini di unit lain)" in officer_row(dashboard_body, budi.id)
+    # Budi himself sees both units' histories, one at a time.
+    own = signed_in(factory.user(role="officer", officer=budi))
+    _, body = page(own, "/dasbor/saya")
+    assert "Kantor Catatan Sipil Anggrek" in body and "Puskesmas Melati" in body
+    body = own.get(f"/api/v1/officers/{budi.nip}/component",
+                   query_string={**MARCH, "unit": "PKM-MELATI"}).json
+    assert body["unit"]["code"] == "PKM-MELATI" and body["raw"] == 75.0
+    assert {u["code"] for u in body["units"]} == {"PKM-MELATI", "DKC-ANGGREK"}
