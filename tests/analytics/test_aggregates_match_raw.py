@@ -104,10 +104,10 @@ def check(session, factory, specs, period):
         from_ratings = services._cells_from_ratings(session, [unit.id], chosen, DEFAULTS)
         assert from_aggregates == from_ratings[unit.id]
         for officer in officers:
-            for settings in (DEFAULTS, relaxed):
-                got = services.officer_component(session, officer, chosen, settings,
+            for rules in (DEFAULTS, relaxed):
+                got = services.officer_component(session, officer, chosen, rules,
                                                  evidence=False)
-                assert got.score == expected_component(officer, settings)
+                assert got.score == expected_component(officer, rules)
 
     compare()
     # A rebuild from the raw ratings lands on the same rows the upserts made.

@@ -16,7 +16,8 @@ from survey.models import Comment, DailyAggregate, Rating
 from tests.support.factories import at
 
 MARCH = services.Period(date(2026, 3, 1), date(2026, 3, 31))
-HEADER = "id,unit,counter,officer,date,time,U1,U2,U3,U4,U5,U6,U7,U8,U9,comment_kind,comment,category"
+HEADER = ("id,unit,counter,officer,date,time,U1,U2,U3,U4,U5,U6,U7,U8,U9,"
+          "comment_kind,comment,category")
 
 
 @pytest.fixture

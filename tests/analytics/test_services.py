@@ -349,3 +349,35 @@ def test_the_environment_sets_the_component_settings_and_a_bad_value_refuses_to_
     monkeypatch.setenv("ANALYTICS_MINIMUM_DAYS", "satu")
     with pytest.raises(ConfigurationError, match="ANALYTICS_MINIMUM_DAYS"):
         make_app()
+
+
+def test_the_hand_worked_cr1_example_holds_through_the_database_on_both_paths(
+    db_session, factory, rate
+):
+    """The example of tests/analytics/test_officers.py stored as ratings: officer days
+    (4, 4, 3) and (2, 3), the rest of the unit (4, 4), (2) and (3, 3, 2). V = 0.3136 + 0.25,
+    SE = 25 · √0.5636 = 18.768, df = 1, t = 12.7062: 5 ± 238.47."""
+    from analytics.settings import ComponentSettings
+
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    for d, values in ((2, (4, 4, 3)), (3, (2, 3))):
+        for v in values:
+            rate(unit, {"U3": v, "U6": v, "U7": v}, officer=officer, day=(2026, 3, d))
+    for d, values in ((2, (4, 4)), (3, (2,)), (4, (3, 3, 2))):
+        for v in values:
+            rate(unit, {"U3": v, "U6": v, "U7": v}, day=(2026, 3, d))
+    from_aggregates = ComponentSettings(minimum_n=2, minimum_days=2)
+    from_ratings = ComponentSettings(minimum_n=2, minimum_days=2,
+                                     include_custom_questions=False)
+    scores = [services.officer_component(db_session, officer, MARCH, rules,
+                                         evidence=False).score
+              for rules in (from_aggregates, from_ratings)]
+    for score in scores:
+        assert (score.raw, score.reference, score.difference) == (
+            Decimal("80.00"), Decimal("75.00"), Decimal("5.00"))
+        assert (score.standard_error, score.df, score.t) == (Decimal("18.768"), 1,
+                                                              Decimal("12.7062"))
+        assert (score.lower, score.upper) == (Decimal("-233.47"), Decimal("243.47"))
+    assert scores[0] == scores[1].__class__(**{**vars(scores[1]),
+                                               "settings": from_aggregates})
