@@ -452,3 +452,17 @@ def test_scope_follows_the_unit_a_rating_was_given_in(signed_in, factory, city, 
                    query_string={**MARCH, "unit": "PKM-MELATI"}).json
     assert body["unit"]["code"] == "PKM-MELATI" and body["raw"] == 75.0
     assert {u["code"] for u in body["units"]} == {"PKM-MELATI", "DKC-ANGGREK"}
+
+
+def test_the_public_pages_say_how_many_flagged_ratings_they_left_out(client, city, rate,
+                                                                     db_session):
+    city["clinic"].published = True
+    db_session.flush()
+    before = client.get("/hasil/PKM-MELATI", query_string=MARCH).get_data(as_text=True)
+    rate(city["clinic"], 1, times=12, flags="burst-network")
+    body = client.get("/hasil/PKM-MELATI", query_string=MARCH).get_data(as_text=True)
+    ikm = re.compile(r'data-testid="ikm">([^<]+)<')
+    assert ikm.search(body).group(1) == ikm.search(before).group(1)
+    assert "tidak dihitung sampai diperiksa: 12 pada periode ini" in body
+    index = client.get("/hasil/", query_string=MARCH).get_data(as_text=True)
+    assert "12 ditandai, belum dihitung" in index
