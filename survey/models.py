@@ -165,8 +165,8 @@ class Rating(Base):
 
     # A keyed hash of the client's network address, never the address itself.
     client_hash: Mapped[str | None] = mapped_column(String(64))
-    # Integrity flags ("burst,repeat,off-hours"); flagged ratings stay out of officer
-    # components until cleared.
+    # Integrity flags ("burst,repeat,off-hours"); flagged ratings count in no number (IKM,
+    # components) until cleared.
     flags: Mapped[str | None] = mapped_column(String(200))
     flags_cleared_at: Mapped[datetime | None]
     flags_cleared_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
