@@ -147,3 +147,11 @@ def test_a_form_with_counter_and_time_goes_to_whoever_was_signed_in_then(
     assert [(r.officer_id, r.shift_id) for r in stored] == [
         (officer.id, shift.id), (None, None), (None, None)]
     assert all(r.counter_id == counter.id for r in stored)
+
+
+def test_the_import_command_explains_itself_and_needs_to_know_who_entered_the_forms(
+        runner, tmp_path):
+    help_text = runner.invoke(args=["ratings", "import", "--help"]).output
+    assert "Usage" in help_text and "--by" in help_text and "comment_kind" in help_text
+    result = runner.invoke(args=["ratings", "import", str(write(tmp_path, row()))])
+    assert result.exit_code != 0 and "--by" in result.output
