@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Date, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from analytics.officers import CUSTOM, OfficerTotals
-from survey.aggregates import COUNT_COLUMNS, MEAN_SCALE
+from survey.aggregates import COUNT_COLUMNS
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import DailyAggregate
 
@@ -98,26 +96,6 @@ def ikm_totals(row: Mapping[str, Any]) -> tuple[int, dict[str, tuple[int, int]]]
 def distribution(row: Mapping[str, Any], codes: Iterable[str] = ELEMENT_CODES
                  ) -> dict[str, tuple[int, int, int, int]]:
     return {code: tuple(int(row[f"{code.lower()}_a{v}"]) for v in (1, 2, 3, 4)) for code in codes}
-
-
-def officer_totals(row: Mapping[str, Any], include_custom: bool = True) -> OfficerTotals:
-    """The component totals of a summed row (standard officer elements + custom); the row
-    needs at least ``OFFICER_COLUMNS``."""
-    codes = list(OFFICER_ELEMENTS)
-    sums = {c: (int(row[f"{c.lower()}_sum"]), int(row[f"{c.lower()}_n"])) for c in codes}
-    dist = distribution(row, codes)
-    if include_custom and row["custom_n"]:
-        sums[CUSTOM] = (int(row["custom_sum"]), int(row["custom_n"]))
-        dist[CUSTOM] = tuple(int(row[f"custom_a{v}"]) for v in (1, 2, 3, 4))
-    sums = {c: v for c, v in sums.items() if v[1]}
-    dist = {c: v for c, v in dist.items() if c in sums}
-    return OfficerTotals(
-        ratings=int(row["officer_ratings"]),
-        sums=sums,
-        distribution=dist,
-        mean_sum=Fraction(int(row["officer_mean_sum"]), MEAN_SCALE),
-        mean_square_sum=Fraction(int(row["officer_mean_squares"]), MEAN_SCALE * MEAN_SCALE),
-    )
 
 
 def empty_row() -> dict[str, int]:

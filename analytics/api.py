@@ -52,6 +52,11 @@ def unit_ikm(code: str):
 
 @blueprint.get("/officers/<identifier>/component")
 def officer_component(identifier: str):
+    """The component of the ratings given in one unit (``unit``: a unit code; default the
+    officer's own unit, else the visible unit they were rated in most): scope follows the
+    unit a rating was given in, so a head sees exactly what their units gave."""
+    from analytics.dashboard import officer_in_scope
+
     user = auth.signed_in_user()
     if user is None:
         return error_response(401, "Masuk terlebih dahulu untuk melihat komponen petugas.",
@@ -62,9 +67,21 @@ def officer_component(identifier: str):
     except OrganisationError:
         officer = None
     # Out of scope answers like unknown, so identifiers of other units do not leak.
-    if officer is None or not auth.can_see_officer(session, user, officer):
+    if officer is None:
         raise NotFound(f"Petugas '{identifier}' tidak ditemukan.")
-    result = services.officer_component(session, officer, period_from_request(officer.unit))
+    try:
+        officer, unit_ids = officer_in_scope(session, user, officer.id)
+    except NotFound:
+        raise NotFound(f"Petugas '{identifier}' tidak ditemukan.") from None
+    unit_id = None
+    code = request.args.get("unit")
+    if code:
+        unit = session.scalars(select(Unit).where(Unit.code == code[:40])).first()
+        if unit is None:
+            raise NotFound(f"Unit '{code[:40]}' tidak ditemukan untuk petugas ini.")
+        unit_id = unit.id
+    result = services.officer_component(session, officer, period_from_request(officer.unit),
+                                        unit_ids=unit_ids, unit_id=unit_id)
     return jsonify(result.as_dict())
 
 
@@ -92,7 +109,8 @@ ELEMENT_SCHEMA = {
 UNIT_IKM_SCHEMA = {
     "type": "object",
     "required": ["unit", "period", "respondents", "elements", "ikm", "ikm_converted",
-                 "category", "label", "rounding_rule", "minimum_sample"],
+                 "category", "label", "rounding_rule", "minimum_sample",
+                 "flagged_excluded"],
     "properties": {
         "unit": {"type": "object", "properties": {"code": {"type": "string"},
                                                   "name": {"type": "string"}}},
@@ -111,6 +129,9 @@ UNIT_IKM_SCHEMA = {
         "label": {"type": "string", "nullable": True, "description": "Kinerja unit"},
         "rounding_rule": {"type": "string"},
         "rounding_rule_en": {"type": "string"},
+        "flagged_excluded": {"type": "integer",
+                             "description": "Flagged ratings (not cleared) left out."},
+        "paper_ratings": {"type": "integer", "description": "Ratings entered from paper."},
         "minimum_sample": {"type": "object", "properties": {
             "respondents": {"type": "integer"},
             "population": {"type": "integer", "nullable": True},
@@ -120,25 +141,52 @@ UNIT_IKM_SCHEMA = {
     },
 }
 
+NULLABLE_NUMBER = {"type": "number", "nullable": True}
 COMPONENT_SCHEMA = {
     "type": "object",
-    "required": ["officer", "period", "n", "enough_ratings", "band", "band_label", "settings"],
+    "required": ["officer", "unit", "units", "period", "n", "days", "enough_ratings", "raw",
+                 "reference", "difference", "interval", "adjusted", "top_box", "band",
+                 "flagged_excluded", "settings"],
+    "description": "Every number that could reveal the score is null when enough_ratings is "
+                   "false (fewer than the minimum ratings or service days, for the officer "
+                   "or for the rest of the unit).",
     "properties": {
         "officer": {"type": "object"},
+        "unit": {"type": "object", "description": "The unit the ratings were given in."},
+        "units": {"type": "array", "items": {"type": "object"},
+                  "description": "Units of this officer's ratings the caller may see."},
         "period": {"type": "object"},
         "n": {"type": "integer"},
+        "days": {"type": "integer", "description": "Distinct service days of the ratings."},
         "enough_ratings": {"type": "boolean"},
-        "raw": {"type": "number", "nullable": True,
-                "description": "Withheld (null) below the minimum number of ratings."},
-        "adjusted": {"type": "number", "nullable": True},
-        "interval": {"type": "array", "nullable": True, "items": {"type": "number"}},
-        "unit_score": {"type": "number", "nullable": True},
-        "band": {"type": "string", "enum": ["above", "expected", "below", "insufficient"]},
+        "not_enough_because": {"type": "array", "items": {"type": "string", "enum": [
+            "officer_n", "officer_days", "reference_n", "reference_days"]}},
+        "raw": {**NULLABLE_NUMBER, "description": "Mean per-rating score, 25–100."},
+        "reference": {**NULLABLE_NUMBER, "description": "The rest of the unit, same period."},
+        "reference_n": {"type": "integer"},
+        "reference_days": {"type": "integer"},
+        "difference": {**NULLABLE_NUMBER, "description": "raw − reference, points."},
+        "interval": {"type": "array", "nullable": True, "items": {"type": "number"},
+                     "minItems": 2, "maxItems": 2,
+                     "description": "Interval of the difference (CR1 by service day, t)."},
+        "standard_error": NULLABLE_NUMBER,
+        "degrees_of_freedom": {"type": "integer", "nullable": True},
+        "adjusted": NULLABLE_NUMBER,
+        "top_box": {"type": "object", "nullable": True, "properties": {
+            "share": {"type": "number"}, "answers": {"type": "integer"},
+            "interval": {"type": "array", "items": {"type": "number"}}}},
+        "band": {"type": "string", "nullable": True, "enum": [
+            "di atas ekspektasi", "sesuai ekspektasi", "di bawah ekspektasi", None]},
+        "band_en": {"type": "string", "nullable": True},
         "band_label": {"type": "string"},
-        "elements": {"type": "object"},
+        "elements": {"type": "object", "nullable": True},
         "weakest_element": {"type": "string", "nullable": True},
-        "distribution": {"type": "object"},
-        "trend": {"type": "number", "nullable": True},
+        "distribution": {"type": "object", "nullable": True},
+        "flagged_excluded": {"type": "integer",
+                             "description": "The officer's flagged ratings left out."},
+        "reference_flagged_excluded": {"type": "integer"},
+        "rank_in_unit": {"type": "integer", "nullable": True},
+        "trend": NULLABLE_NUMBER,
         "previous_period": {"type": "object", "nullable": True},
         "weakest_element_comments": {"type": "array", "items": {"type": "object"}},
         "praise": {"type": "array", "items": {"type": "object"}},
@@ -168,7 +216,10 @@ def describe(app: Flask) -> None:
                 "operationId": "officerComponent",
                 "parameters": [{"name": "identifier", "in": "path", "required": True,
                                 "description": "NIP or employee id",
-                                "schema": {"type": "string"}}, *PERIOD_PARAMETERS],
+                                "schema": {"type": "string"}}, *PERIOD_PARAMETERS,
+                               {"name": "unit", "in": "query", "required": False,
+                                "description": "Code of the unit whose ratings to use",
+                                "schema": {"type": "string"}}],
                 "security": [{"session": []}],
                 "responses": {"200": {"description": "The component with its evidence and "
                                                      "settings", **body("OfficerComponent")},

@@ -1,5 +1,6 @@
-"""Command line for results: ``ikm`` (a unit's IKM as a table or JSON), ``report`` (the
-files an office hands on) and ``aggregates rebuild``."""
+"""Command line for results: ``ikm`` (a unit's IKM as a table or JSON), ``components``
+(its officers' components), ``report`` (the files an office hands on) and
+``aggregates rebuild``."""
 
 from __future__ import annotations
 
@@ -69,8 +70,62 @@ def ikm_table(result: UnitIkm) -> str:
                  + ("tercapai" if sample.reached else "belum tercapai"))
     else:
         line += "; populasi tahunan belum diisi (sampel minimum tidak dihitung)"
-    lines += [line, f"Aturan pembulatan: {ikm.rounding_rule}"]
+    lines += [line,
+              f"Penilaian ditandai yang tidak dihitung (sampai dibersihkan kepala): "
+              f"{result.flagged_excluded}"]
+    if result.paper is not None:
+        lines.append(f"Penilaian dari kuesioner kertas (ikut dihitung): {result.paper}")
+    lines.append(f"Aturan pembulatan: {ikm.rounding_rule}")
     return "\n".join(lines)
+
+
+def components_table(components, settings) -> str:
+    """The officers' components of one unit as the ``components`` command prints them:
+    ranked inside the unit only; below the minimum, words and counts only."""
+    lines = []
+    for code, name, items in services.group_by_unit(components):
+        lines += [f"Unit {code} — {name}",
+                  f"{'No':>3}  {'Petugas':<32}{'n':>5}{'hari':>6}{'mentah':>9}{'pembanding':>12}"
+                  f"{'selisih (interval)':>26}{'disesuaikan':>13}  predikat"]
+        for item in items:
+            s = item.score
+            head = f"{item.rank or '–':>3}  {item.name[:31]:<32}{s.n:>5}{s.days:>6}"
+            if s.enough:
+                interval = f"{s.difference:+.2f} ({s.lower:.2f} – {s.upper:.2f})"
+                head += f"{s.raw:>9.2f}{s.reference:>12.2f}{interval:>26}{s.adjusted:>13.2f}"
+            else:
+                head += f"{'':>9}{'':>12}{'':>26}{'':>13}"
+            flagged = (f"  [ditandai tidak dihitung: {s.flagged_excluded} petugas, "
+                       f"{s.reference_flagged_excluded} pembanding]"
+                       if s.flagged_excluded or s.reference_flagged_excluded else "")
+            lines.append(f"{head}  {s.band_label}{flagged}")
+        lines.append("")
+    if not components:
+        lines += ["Tidak ada petugas.", ""]
+    lines.append("Pengaturan komponen petugas:")
+    lines += [f"  {label}: {value}" for label, value in settings.describe()]
+    return "\n".join(lines)
+
+
+@click.command("components")
+@click.argument("unit_code")
+@FROM
+@TO
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def components_command(unit_code: str, start: str | None, end: str | None,
+                       as_json: bool) -> None:
+    """Print the officers' public-input components of UNIT_CODE for a period."""
+    session, unit, period = _unit_and_period(unit_code, start, end)
+    settings = current_settings()
+    found = services.officer_components(session, [unit.id], period, settings)
+    if as_json:
+        click.echo(json.dumps({"unit": unit.code, "period": period.as_dict(),
+                               "settings": settings.as_dict(),
+                               "officers": [c.as_dict() for c in found]},
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(components_table(found, settings))
 
 
 @click.command("ikm")
@@ -170,5 +225,6 @@ def aggregates_rebuild(unit_codes: tuple[str, ...]) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(ikm_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(components_command)
     app.cli.add_command(aggregates_cli)
 

@@ -24,7 +24,7 @@ from analytics.services import NotFound, OfficerComponent, Period, UnitIkm
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
-from survey.models import Comment
+from survey.models import Comment, DailyAggregate
 
 # --- periods ----------------------------------------------------------------------------
 
@@ -196,11 +196,17 @@ class HeadDashboard:
     period: Period
     overall: IkmResult
     units: list[UnitIkm]
-    officers: list[OfficerComponent]
+    officers: list[OfficerComponent]  # by unit, ranked inside each unit only
     backlog: Backlog
     complaint_totals: list[tuple[str, int]]  # category, count in the period
     effects: list[services.FollowUpEffect]
     figures: dict[str, str] = field(default_factory=dict)
+    flagged_excluded: int = 0  # flagged ratings left out of every number on the page
+
+    @property
+    def officer_groups(self) -> list[tuple[str, str, list[OfficerComponent]]]:
+        """(unit code, unit name, officers): one table per unit, never one ranked list."""
+        return services.group_by_unit(self.officers)
 
 
 def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int) -> Backlog:
@@ -249,6 +255,7 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         complaint_totals=totals,
         effects=services.follow_up_effects(session, ids, period),
         figures=figures,
+        flagged_excluded=services.flagged_excluded(session, ids, period),
     )
 
 
@@ -279,14 +286,36 @@ def comment_rows(session: Session, scope: Scope, period: Period, *,
 # --- an officer's page ------------------------------------------------------------------
 
 
-def officer_in_scope(session: Session, user: User, officer_id: int) -> Officer:
-    """The officer if the user may see them (themself, or an officer of a unit in scope)."""
-    from core.auth import can_see_officer
+def officer_in_scope(session: Session, user: User, officer_id: int
+                     ) -> tuple[Officer, set[int] | None]:
+    """The officer and the units whose ratings of them the user may see (``None``: all).
+
+    Scope follows the unit a rating was given in (an officer who moved keeps each unit's
+    history with that unit): an officer sees their own, in every unit; a head or a
+    supervisor sees what was given in their units, so an officer rated there once stays
+    visible to them after moving, and the new head sees only what the new units gave.
+    Anything else is ``NotFound``, like an officer that does not exist."""
+    from core.models import Role
 
     officer = session.get(Officer, officer_id)
-    if officer is None or not can_see_officer(session, user, officer):
+    if officer is None:
         raise NotFound("Petugas tidak ditemukan.")
-    return officer
+    if user.role == Role.OFFICER.value:
+        if user.officer_id != officer.id:
+            raise NotFound("Petugas tidak ditemukan.")
+        return officer, None
+    visible = visible_unit_ids(session, user)
+    if visible is None:
+        return officer, None
+    if officer.unit_id in visible:
+        return officer, visible
+    rated_in = set(session.scalars(
+        select(DailyAggregate.unit_id).where(DailyAggregate.officer_id == officer.id,
+                                             DailyAggregate.unit_id.in_(visible or {-1}))
+        .distinct()))
+    if not rated_in:
+        raise NotFound("Petugas tidak ditemukan.")
+    return officer, visible
 
 
 @dataclass(frozen=True)
@@ -296,19 +325,27 @@ class OfficerPage:
     weakest_name: str | None
     development_action: str | None
     figures: dict[str, str]
+    # The unit's own IKM, shown beside: the unit's matter, never in the officer's band.
+    unit_result: UnitIkm | None = None
 
 
 def officer_page(session: Session, officer: Officer, period: Period, *,
-                 words: charts.Words) -> OfficerPage:
-    component = services.officer_component(session, officer, period)
+                 words: charts.Words, unit_ids: Iterable[int] | None = None,
+                 unit_id: int | None = None) -> OfficerPage:
+    component = services.officer_component(session, officer, period, unit_ids=unit_ids,
+                                           unit_id=unit_id)
     score = component.score
-    names = {code: element_name(code) for code in score.distribution}
-    figures = {"distribution": charts.figure_json(charts.answer_distribution(
-        score.distribution, names, [str(label) for label in ANSWER_SCALE], words))}
+    figures = {}
+    # Below the minimum there is no distribution to draw: it would reveal the score.
+    if score.enough and score.distribution:
+        names = {code: element_name(code) for code in score.distribution}
+        figures["distribution"] = charts.figure_json(charts.answer_distribution(
+            score.distribution, names, [str(label) for label in ANSWER_SCALE], words))
     weakest = score.weakest_element if score.enough else None
+    unit = session.get(Unit, component.unit_id)
     return OfficerPage(officer, component, element_name(weakest) if weakest else None,
                        str(DEVELOPMENT_ACTIONS[weakest]) if weakest in DEVELOPMENT_ACTIONS
-                       else None, figures)
+                       else None, figures, services.units_ikm(session, [unit], period)[0])
 
 
 # --- public results ---------------------------------------------------------------------

@@ -200,31 +200,41 @@ def skm_report_xlsx(session: Session, unit: Unit, period: Period) -> bytes:
 # --- officers' evaluation sheet ----------------------------------------------------------------
 
 OFFICER_HEADER = [
-    "NIP / ID", "Nama", "Unit", "Jumlah penilaian", "Skor mentah", "Skor disesuaikan",
-    "Interval 95% bawah", "Interval 95% atas", "Skor unit (unsur sama)", "Kategori",
-    "Unsur terlemah", "Perubahan dari periode sebelumnya",
+    "Unit penilaian", "Urutan di unit", "NIP / ID", "Nama", "Jumlah penilaian",
+    "Hari layanan", "Skor mentah", "Pembanding (rekan di unit)", "Selisih",
+    "Interval selisih bawah", "Interval selisih atas", "Skor disesuaikan",
+    "Jawaban sangat baik (4), bagian", "Kategori", "Unsur terlemah",
+    "Ditandai, tidak dihitung (petugas)", "Ditandai, tidak dihitung (pembanding)",
+    "Perubahan dari periode sebelumnya",
 ]
 
 
 def officer_rows(components: Sequence[OfficerComponent]) -> list[list[Any]]:
-    """Rows of the evaluation sheet; below the minimum, words instead of numbers."""
+    """Rows of the evaluation sheet, unit by unit, ranked inside each unit only; below the
+    minimum, words instead of numbers and nothing that reveals the score."""
     rows = []
-    for item in components:
-        score = item.score
-        if score.enough:
-            numbers = [score.raw, score.adjusted, score.lower, score.upper]
-        else:
-            numbers = [NOT_ENOUGH, NOT_ENOUGH, "", ""]
-        rows.append([
-            item.identifier, item.name, item.unit_code, score.n, *numbers, score.unit_score,
-            score.band_label, score.weakest_element if score.enough else "",
-            "" if item.trend is None else item.trend,
-        ])
+    for _code, _name, items in services.group_by_unit(components):
+        for item in items:
+            score = item.score
+            if score.enough:
+                numbers = [score.raw, score.reference, score.difference, score.lower,
+                           score.upper, score.adjusted, score.top_box]
+            else:
+                numbers = [NOT_ENOUGH, "", "", "", "", "", ""]
+            rows.append([
+                item.unit_code, item.rank or "", item.identifier, item.name, score.n,
+                score.days, *numbers, score.band_label,
+                score.weakest_element if score.enough else "", score.flagged_excluded,
+                score.reference_flagged_excluded, "" if item.trend is None else item.trend,
+            ])
     return rows
 
 
 def settings_rows(settings: ComponentSettings, period: Period) -> list[list[str]]:
-    return [["Periode", period.label()], *([label, value] for label, value in settings.describe())]
+    return [["Periode", period.label()],
+            *([label, value] for label, value in settings.describe()),
+            ["Urutan", "hanya di dalam satu unit; petugas unit berbeda tidak diurutkan bersama"],
+            ["Penilaian ditandai", "tidak dihitung di mana pun sampai dibersihkan kepala"]]
 
 
 def officers_csv(components: Sequence[OfficerComponent], period: Period, out: TextIO,

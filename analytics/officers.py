@@ -1,9 +1,11 @@
-"""An officer's public-input component (evaluation.md) as pure arithmetic: raw score,
-score shrunk toward the unit, a t interval from the spread of per-rating means, the
-minimum-n rule and the band.
+"""An officer's public-input component (evaluation.md, docs/officer-component.md) as pure
+arithmetic: the officer against the rest of their unit, with an interval that treats the
+ratings of one service day as one cluster (CR1), a band only for a difference that is both
+real and relevant, a shrunk score for display and the top-box share with its Wilson interval.
 
-Inputs are totals (sums and counts) so the same math runs on raw ratings and on the daily
-aggregates; exact ``Fraction`` arithmetic keeps the two paths identical.
+Inputs are per-day totals (``Cell``: ratings, sum of per-rating means, element sums and
+answer counts) so that the same math runs on raw ratings and on the daily aggregates;
+``Fraction`` keeps both paths exact until the square root of the interval.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
+from statistics import NormalDist
 from typing import Any
 
 from analytics.ikm import SCALE, round_half_up
@@ -28,94 +32,114 @@ BAND_LABELS = {
     BELOW: ("di bawah ekspektasi", "below expectation"),
     INSUFFICIENT: ("belum cukup penilaian", "not enough ratings"),
 }
-MIN_SCORE, MAX_SCORE = Decimal("25.00"), Decimal("100.00")
+# Why a component is "belum cukup penilaian" (several may hold at once).
+OFFICER_N, OFFICER_DAYS = "officer_n", "officer_days"
+REFERENCE_N, REFERENCE_DAYS = "reference_n", "reference_days"
 
 # The per-rating means are stored in the aggregates as integers scaled by this factor
 # (lcm of 1…12), so sums of means stay exact for ratings with up to 12 officer answers.
 MEAN_SCALE = 27720
 
 
-def per_rating_mean(values: Iterable[int]) -> Fraction | None:
-    values = [int(v) for v in values]
-    return Fraction(sum(values), len(values)) if values else None
+# --- one rating, one day ------------------------------------------------------------------
 
 
-def component_values(
-    answers: Mapping[str, int | None], custom: Iterable[int], settings: ComponentSettings
-) -> list[int]:
-    """The answers of one rating that count for the component."""
-    values = [answers[c] for c in settings.elements if answers.get(c) is not None]
+def keyed_answers(answers: Mapping[str, int | None], custom: Iterable[int],
+                  settings: ComponentSettings) -> list[tuple[str, int]]:
+    """The (element, answer) pairs of one rating that count for the component."""
+    keyed = [(code, int(answers[code])) for code in settings.elements
+             if answers.get(code) is not None]
     if settings.include_custom_questions:
-        values.extend(custom)
-    return [int(v) for v in values]
+        keyed += [(CUSTOM, int(v)) for v in custom]
+    return keyed
+
+
+def scaled_mean(values: list[int]) -> int:
+    """A rating's mean answer × MEAN_SCALE, as the aggregates store it."""
+    count, total = len(values), sum(values)
+    return (MEAN_SCALE * total // count if MEAN_SCALE % count == 0
+            else round(MEAN_SCALE * total / count))
 
 
 @dataclass(frozen=True)
-class OfficerTotals:
-    """What the component needs from a set of ratings: per element (sum, count) and the
-    distribution of answers, the number of ratings with at least one component answer, and
-    the sum and sum of squares of their per-rating means."""
+class Cell:
+    """Counted ratings of one group (an officer, or the rest of a unit) on one service day:
+    how many answered at least one officer element, the sum of their per-rating means
+    (1–4 scale), and per element the (sum, count) and the number of 1s…4s."""
 
-    ratings: int = 0
+    n: int = 0
+    total: Fraction = Fraction(0)
     sums: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     distribution: Mapping[str, tuple[int, int, int, int]] = field(default_factory=dict)
-    mean_sum: Fraction = Fraction(0)
-    mean_square_sum: Fraction = Fraction(0)
 
-    @property
-    def answer_sum(self) -> int:
-        return sum(s for s, _ in self.sums.values())
-
-    @property
-    def answer_count(self) -> int:
-        return sum(n for _, n in self.sums.values())
-
-    def __add__(self, other: OfficerTotals) -> OfficerTotals:
+    def __add__(self, other: Cell) -> Cell:
         sums = dict(self.sums)
-        for code, (s, n) in other.sums.items():
+        for code, (s, c) in other.sums.items():
             old = sums.get(code, (0, 0))
-            sums[code] = (old[0] + s, old[1] + n)
+            sums[code] = (old[0] + s, old[1] + c)
         distribution = dict(self.distribution)
         for code, counts in other.distribution.items():
             old = distribution.get(code, (0, 0, 0, 0))
             distribution[code] = tuple(a + b for a, b in zip(old, counts, strict=True))
-        return OfficerTotals(self.ratings + other.ratings, sums, distribution,
-                             self.mean_sum + other.mean_sum,
-                             self.mean_square_sum + other.mean_square_sum)
+        return Cell(self.n + other.n, self.total + other.total, sums, distribution)
 
-
-def totals_from_answers(
-    ratings: Iterable[tuple[Mapping[str, int | None], Iterable[int]]],
-    settings: ComponentSettings = DEFAULTS,
-) -> OfficerTotals:
-    """Totals straight from ratings, each given as (SKM answers, custom officer answers)."""
-    sums: dict[str, list[int]] = {}
-    distribution: dict[str, list[int]] = {}
-    n, mean_sum, square_sum = 0, Fraction(0), Fraction(0)
-    for answers, custom in ratings:
-        custom = list(custom) if settings.include_custom_questions else []
-        keyed = [(c, answers[c]) for c in settings.elements if answers.get(c) is not None]
-        keyed += [(CUSTOM, v) for v in custom]
+    @classmethod
+    def of_rating(cls, keyed: list[tuple[str, int]]) -> Cell:
+        if not keyed:
+            return cls()
+        sums: dict[str, tuple[int, int]] = {}
+        distribution: dict[str, tuple[int, int, int, int]] = {}
         for code, value in keyed:
-            total = sums.setdefault(code, [0, 0])
-            total[0] += int(value)
-            total[1] += 1
-            distribution.setdefault(code, [0, 0, 0, 0])[int(value) - 1] += 1
-        mean = per_rating_mean(v for _, v in keyed)
-        if mean is not None:
-            n += 1
-            mean_sum += mean
-            square_sum += mean * mean
-    return OfficerTotals(n, {c: (s, k) for c, (s, k) in sums.items()},
-                         {c: tuple(v) for c, v in distribution.items()}, mean_sum, square_sum)
+            s, c = sums.get(code, (0, 0))
+            sums[code] = (s + value, c + 1)
+            counts = list(distribution.get(code, (0, 0, 0, 0)))
+            counts[value - 1] += 1
+            distribution[code] = tuple(counts)  # type: ignore[assignment]
+        return cls(1, Fraction(scaled_mean([v for _, v in keyed]), MEAN_SCALE), sums,
+                   distribution)
 
 
-# --- Student's t quantile (no SciPy needed for one number) ------------------------------
+def cells_from_answers(
+    ratings: Iterable[tuple[date, Mapping[str, int | None], Iterable[int]]],
+    settings: ComponentSettings = DEFAULTS,
+) -> dict[date, Cell]:
+    """Per-day cells straight from ratings, each given as (service day, SKM answers, the
+    office's own answers about the officer). A rating with no counted answer adds nothing."""
+    cells: dict[date, Cell] = {}
+    for day, answers, custom in ratings:
+        cell = Cell.of_rating(keyed_answers(answers, custom, settings))
+        if cell.n:
+            cells[day] = cells.get(day, Cell()) + cell
+    return cells
+
+
+def pooled(cells: Iterable[Cell]) -> Cell:
+    total = Cell()
+    for cell in cells:
+        total = total + cell
+    return total
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+def cr1_variance(clusters: Iterable[tuple[int, Fraction]]) -> Fraction | None:
+    """The cluster-robust (CR1) variance of a mean, clusters given as (n_g, S_g):
+    V = G/(G−1) · Σ_g (S_g − n_g·ȳ)² / n², ȳ = ΣS/Σn. ``None`` below two clusters, where it
+    is not defined (G/(G−1) divides by zero)."""
+    clusters = [(n, Fraction(s)) for n, s in clusters if n]
+    groups = len(clusters)
+    if groups < 2:
+        return None
+    n = sum(c for c, _ in clusters)
+    mean = sum(s for _, s in clusters) / n
+    squares = sum((s - c * mean) ** 2 for c, s in clusters)
+    return Fraction(groups, groups - 1) * squares / (n * n)
 
 
 def _continued_fraction(a: float, b: float, x: float) -> float:
     # Lentz's method for the incomplete beta function's continued fraction.
-    tiny, h = 1e-300, 1.0
+    tiny = 1e-300
     c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
     d = 1.0 / (d if abs(d) > tiny else tiny)
     h = d
@@ -157,7 +181,9 @@ def t_cdf(t: float, df: int) -> float:
 @lru_cache(maxsize=256)
 def t_quantile(probability: float, df: int) -> float:
     """The ``probability`` quantile of Student's t with ``df`` degrees of freedom (p > 0.5)."""
-    low, high = 0.0, 1e4
+    if df < 1:
+        raise ValueError("Student's t needs at least one degree of freedom")
+    low, high = 0.0, 1e6
     for _ in range(200):
         middle = (low + high) / 2
         if t_cdf(middle, df) < probability:
@@ -167,26 +193,61 @@ def t_quantile(probability: float, df: int) -> float:
     return (low + high) / 2
 
 
+def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (stays inside 0–1, sensible near 0 and 1)."""
+    if trials <= 0:
+        raise ValueError("no trials")
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 # --- the component ----------------------------------------------------------------------
+
+
+def _points(value: Fraction) -> Decimal:
+    return round_half_up(value * SCALE)
+
+
+def _share(value: float) -> Decimal:
+    return round_half_up(Fraction(value), 4)
 
 
 @dataclass(frozen=True)
 class ComponentScore:
-    """The numbers of one officer's component for one period. When ``enough`` is false the
-    numbers are for internal checks only: shown as "belum cukup penilaian", never ranked."""
+    """One officer's component in one unit and period. When ``enough`` is false every
+    number that could reveal the score is ``None`` (not computed, so no surface can show
+    it): only the counts and the reasons remain."""
 
     n: int
+    days: int
+    reference_n: int
+    reference_days: int
     enough: bool
-    raw: Decimal | None
-    adjusted: Decimal | None
-    lower: Decimal | None
-    upper: Decimal | None
-    unit_score: Decimal | None
+    reasons: tuple[str, ...]  # OFFICER_N, OFFICER_DAYS, REFERENCE_N, REFERENCE_DAYS
     band: str  # ABOVE / EXPECTED / BELOW / INSUFFICIENT
-    elements: Mapping[str, Decimal]  # each element's mean × 25, rounded
-    weakest_element: str | None
-    distribution: Mapping[str, tuple[int, int, int, int]]
     settings: ComponentSettings
+    flagged_excluded: int = 0  # the officer's flagged ratings left out
+    reference_flagged_excluded: int = 0  # the rest of the unit's
+    raw: Decimal | None = None
+    reference: Decimal | None = None
+    difference: Decimal | None = None
+    lower: Decimal | None = None  # of the difference
+    upper: Decimal | None = None
+    standard_error: Decimal | None = None
+    df: int | None = None
+    t: Decimal | None = None
+    adjusted: Decimal | None = None
+    top_box: Decimal | None = None  # share of 4s among the officer's answers, 0–1
+    top_box_lower: Decimal | None = None
+    top_box_upper: Decimal | None = None
+    answers: int | None = None
+    elements: Mapping[str, Decimal] | None = None  # each element's mean × 25
+    weakest_element: str | None = None
+    distribution: Mapping[str, tuple[int, int, int, int]] | None = None
 
     @property
     def band_label(self) -> str:
@@ -196,81 +257,114 @@ class ComponentScore:
     def band_label_en(self) -> str:
         return BAND_LABELS[self.band][1]
 
-    def as_dict(self, public_numbers: bool | None = None) -> dict[str, Any]:
-        """JSON-friendly. Below the minimum the scores are withheld (``None``)."""
-        show = self.enough if public_numbers is None else public_numbers
+    @property
+    def band_word(self) -> str | None:
+        """The band as the API answers it: one of the three words, or ``None``."""
+        return None if self.band == INSUFFICIENT else self.band_label
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly; every score is ``None`` when there are not enough ratings."""
 
         def number(value):
-            return None if (value is None or not show) else float(value)
+            return None if value is None else float(value)
 
+        top_box = None
+        if self.top_box is not None:
+            top_box = {"share": number(self.top_box), "answers": self.answers,
+                       "interval": [number(self.top_box_lower), number(self.top_box_upper)]}
         return {
             "n": self.n,
+            "days": self.days,
             "enough_ratings": self.enough,
+            "not_enough_because": list(self.reasons),
             "raw": number(self.raw),
+            "reference": number(self.reference),
+            "reference_n": self.reference_n,
+            "reference_days": self.reference_days,
+            "difference": number(self.difference),
+            "interval": None if self.lower is None else [number(self.lower),
+                                                         number(self.upper)],
+            "standard_error": number(self.standard_error),
+            "degrees_of_freedom": self.df,
             "adjusted": number(self.adjusted),
-            "interval": None if not show or self.lower is None
-            else [float(self.lower), float(self.upper)],
-            "unit_score": None if self.unit_score is None else float(self.unit_score),
-            "band": self.band,
+            "top_box": top_box,
+            "band": self.band_word,
+            "band_en": None if self.band == INSUFFICIENT else self.band_label_en,
             "band_label": self.band_label,
-            "elements": {c: number(v) for c, v in self.elements.items()},
+            "elements": None if self.elements is None
+            else {c: number(v) for c, v in self.elements.items()},
             "weakest_element": self.weakest_element,
-            "distribution": {c: list(v) for c, v in self.distribution.items()},
+            "distribution": None if self.distribution is None
+            else {c: list(v) for c, v in self.distribution.items()},
+            "flagged_excluded": self.flagged_excluded,
+            "reference_flagged_excluded": self.reference_flagged_excluded,
             "settings": self.settings.as_dict(),
         }
 
 
-def unit_reference(totals: OfficerTotals) -> Fraction | None:
-    """The unit's score on the component's elements (mean of all answers × 25), exact."""
-    count = totals.answer_count
-    return Fraction(totals.answer_sum, count) * SCALE if count else None
-
-
-def interval(totals: OfficerTotals, raw: Fraction, settings: ComponentSettings
-             ) -> tuple[Decimal, Decimal] | None:
-    """raw ± t·s/√n on the 25–100 scale, s from the per-rating means; clipped to 25–100."""
-    n = totals.ratings
-    if n < 2:
-        return None
-    variance = (totals.mean_square_sum - totals.mean_sum * totals.mean_sum / n) / (n - 1)
-    variance = max(variance, Fraction(0))
-    probability = 1 - (1 - float(settings.confidence)) / 2
-    half = t_quantile(probability, n - 1) * math.sqrt(variance / n) * SCALE
-    lower = max(raw - Fraction(half), Fraction(25))
-    upper = min(raw + Fraction(half), Fraction(100))
-    return round_half_up(lower), round_half_up(upper)
+def band_of(lower: Decimal, upper: Decimal, delta: Decimal) -> str:
+    """Above only when the whole interval lies above +δ, below only when it lies wholly
+    below −δ; an interval touching ±δ is not wholly beyond it."""
+    if lower > delta:
+        return ABOVE
+    if upper < -delta:
+        return BELOW
+    return EXPECTED
 
 
 def component(
-    totals: OfficerTotals,
-    unit_score: Fraction | Decimal | None,
+    officer: Mapping[date, Cell],
+    reference: Mapping[date, Cell],
     settings: ComponentSettings = DEFAULTS,
+    *,
+    flagged_excluded: int = 0,
+    reference_flagged_excluded: int = 0,
 ) -> ComponentScore:
-    """The component from an officer's totals and the unit's score for the same period."""
-    n = totals.ratings
-    elements = {code: round_half_up(Fraction(s, c) * SCALE)
-                for code, (s, c) in sorted(totals.sums.items()) if c}
+    """The component from the officer's per-day cells and the rest of the unit's."""
+    officer = {day: cell for day, cell in officer.items() if cell.n}
+    reference = {day: cell for day, cell in reference.items() if cell.n}
+    mine, theirs = pooled(officer.values()), pooled(reference.values())
+    counts = {"n": mine.n, "days": len(officer), "reference_n": theirs.n,
+              "reference_days": len(reference)}
+    reasons = tuple(reason for reason, short in (
+        (OFFICER_N, mine.n < settings.minimum_n),
+        (OFFICER_DAYS, len(officer) < settings.minimum_days),
+        (REFERENCE_N, theirs.n < settings.minimum_n),
+        (REFERENCE_DAYS, len(reference) < settings.minimum_days)) if short)
+    common = {"settings": settings, "flagged_excluded": flagged_excluded,
+              "reference_flagged_excluded": reference_flagged_excluded, **counts}
+    if reasons:
+        return ComponentScore(enough=False, reasons=reasons, band=INSUFFICIENT, **common)
+
+    raw = mine.total / mine.n
+    ref = theirs.total / theirs.n
+    difference = raw - ref
+    variance = (cr1_variance((c.n, c.total) for c in officer.values())
+                + cr1_variance((c.n, c.total) for c in reference.values()))
+    df = min(len(officer), len(reference)) - 1
+    probability = 1 - (1 - float(settings.confidence)) / 2
+    t = t_quantile(probability, df)
+    half = Fraction(t * math.sqrt(variance) * SCALE)
+    lower = round_half_up(difference * SCALE - half)
+    upper = round_half_up(difference * SCALE + half)
+    adjusted = ref + difference * Fraction(mine.n, mine.n + settings.k)
+
+    answers = sum(c for _, c in mine.sums.values())
+    fours = sum(counts_[3] for counts_ in mine.distribution.values())
+    top_box = top_low = top_high = None
+    if answers:
+        low, high = wilson(fours, answers, float(settings.confidence))
+        top_box, top_low, top_high = _share(fours / answers), _share(low), _share(high)
+    elements = {code: _points(Fraction(s, c)) for code, (s, c) in sorted(mine.sums.items())
+                if c}
     weakest = min(elements, key=lambda c: (elements[c], c)) if elements else None
-    reference = None if unit_score is None else Fraction(unit_score)
-    shown_reference = None if reference is None else round_half_up(reference)
-    if n == 0 or totals.answer_count == 0:
-        return ComponentScore(0, False, None, None, None, None, shown_reference, INSUFFICIENT,
-                              elements, weakest, dict(totals.distribution), settings)
-    raw = Fraction(totals.answer_sum, totals.answer_count) * SCALE
-    adjusted = raw if reference is None else (n * raw + settings.k * reference) / (n + settings.k)
-    bounds = interval(totals, raw, settings)
-    raw_shown, adjusted_shown = round_half_up(raw), round_half_up(adjusted)
-    enough = n >= settings.minimum_n
-    if not enough:
-        band = INSUFFICIENT
-    elif bounds is not None and shown_reference is not None and bounds[1] < shown_reference:
-        band = BELOW
-    elif adjusted_shown < settings.band_threshold:
-        band = BELOW
-    elif bounds is not None and shown_reference is not None and bounds[0] > shown_reference:
-        band = ABOVE
-    else:
-        band = EXPECTED
-    lower, upper = bounds if bounds else (None, None)
-    return ComponentScore(n, enough, raw_shown, adjusted_shown, lower, upper, shown_reference,
-                          band, elements, weakest, dict(totals.distribution), settings)
+    return ComponentScore(
+        enough=True, reasons=(), band=band_of(lower, upper, Decimal(settings.delta)),
+        raw=_points(raw), reference=_points(ref), difference=_points(difference),
+        lower=lower, upper=upper,
+        standard_error=round_half_up(Fraction(math.sqrt(variance) * SCALE), 3),
+        df=df, t=round_half_up(Fraction(t), 4), adjusted=_points(adjusted),
+        top_box=top_box, top_box_lower=top_low, top_box_upper=top_high, answers=answers,
+        elements=elements,
+        weakest_element=weakest, distribution=dict(sorted(mine.distribution.items())),
+        **common)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from analytics import aggregates_read as agg
@@ -34,21 +34,28 @@ from analytics.ikm import (
     sample_info,
 )
 from analytics.officers import (
+    CUSTOM,
+    MEAN_SCALE,
+    Cell,
     ComponentScore,
-    OfficerTotals,
+    cells_from_answers,
     component,
-    totals_from_answers,
-    unit_reference,
 )
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Department, Officer, Unit
-from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES, ELEMENTS_BY_CODE, OFFICER_ELEMENTS
+from survey.elements import (
+    COMPLAINT_CATEGORIES,
+    ELEMENT_CODES,
+    ELEMENTS_BY_CODE,
+    OFFICER_ELEMENTS,
+)
 from survey.models import (
     OPEN_CONDITION,
     Comment,
     CommentDaily,
     CustomAnswer,
+    DailyAggregate,
     QrCode,
     Question,
     Rating,
@@ -151,11 +158,14 @@ def parse_period(
 
 
 # --- unit and department IKM --------------------------------------------------------------
+# Flagged ratings (not cleared) count nowhere: not in any IKM, series or element score. Each
+# result says how many it left out; a head's clearing brings them in (docs/integrity.md).
 
 
 @dataclass(frozen=True)
 class UnitIkm:
-    """A unit's IKM for a period with its sample against the Krejcie–Morgan minimum."""
+    """A unit's IKM for a period with its sample against the Krejcie–Morgan minimum, the
+    flagged ratings it left out and (for one unit's report) how many came on paper."""
 
     unit_id: int
     unit_code: str
@@ -163,6 +173,8 @@ class UnitIkm:
     period: Period
     result: IkmResult
     sample: SampleInfo
+    flagged_excluded: int = 0
+    paper: int | None = None  # counted only for a single unit's report (reads ratings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -170,36 +182,71 @@ class UnitIkm:
             "period": self.period.as_dict(),
             **self.result.as_dict(),
             "minimum_sample": self.sample.as_dict(),
+            "flagged_excluded": self.flagged_excluded,
+            **({} if self.paper is None else {"paper_ratings": self.paper}),
         }
 
 
-def _unit_ikm(unit: Unit, period: Period, row) -> UnitIkm:
+def _unit_ikm(unit: Unit, period: Period, row, flagged: int = 0,
+              paper: int | None = None) -> UnitIkm:
     respondents, totals = agg.ikm_totals(row or agg.empty_row())
     result = compute_ikm(respondents, totals)
     return UnitIkm(unit.id, unit.code, unit.name, period, result,
-                   sample_info(respondents, unit.annual_population))
+                   sample_info(respondents, unit.annual_population), flagged, paper)
+
+
+def _ikm_rows(session: Session, unit_ids: list[int], period: Period
+              ) -> tuple[dict[int, Mapping[str, Any]], dict[int, int]]:
+    """Per unit: the summed counted row, and the number of flagged ratings left out (one
+    query, grouped by the flag bucket)."""
+    rows = agg.summed(session, period.start, period.end, unit_ids=unit_ids,
+                      group_by=["unit_id", "flagged"], columns=agg.IKM_COLUMNS)
+    counted = {row["unit_id"]: row for row in rows if not row["flagged"]}
+    flagged = {row["unit_id"]: int(row["ratings"]) for row in rows if row["flagged"]}
+    return counted, flagged
+
+
+def paper_ratings(session: Session, unit_ids: Iterable[int] | None, period: Period) -> int:
+    """How many ratings of these units in the period were entered from paper forms."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(Rating).where(
+        Rating.service_day.between(period.start, period.end), Rating.channel == "paper")
+    if unit_ids is not None:
+        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    return int(session.scalar(query) or 0)
 
 
 def unit_ikm(session: Session, unit: Unit, period: Period) -> UnitIkm:
-    """The unit's IKM (all its ratings, flagged ones included) for the period."""
-    rows = agg.summed(session, period.start, period.end, unit_ids=[unit.id],
-                      columns=agg.IKM_COLUMNS)
-    return _unit_ikm(unit, period, rows[0] if rows else None)
+    """The unit's IKM for the period: counted ratings only (flagged ones left out and
+    counted), with how many came on paper."""
+    counted, flagged = _ikm_rows(session, [unit.id], period)
+    return _unit_ikm(unit, period, counted.get(unit.id), flagged.get(unit.id, 0),
+                     paper_ratings(session, [unit.id], period))
 
 
 def units_ikm(session: Session, units: Sequence[Unit], period: Period) -> list[UnitIkm]:
     """Many units' IKM in one query, in the order given."""
-    rows = agg.summed(session, period.start, period.end, unit_ids=[u.id for u in units],
-                      group_by=["unit_id"], columns=agg.IKM_COLUMNS)
-    by_unit = {row["unit_id"]: row for row in rows}
-    return [_unit_ikm(unit, period, by_unit.get(unit.id)) for unit in units]
+    counted, flagged = _ikm_rows(session, [u.id for u in units], period)
+    return [_unit_ikm(unit, period, counted.get(unit.id), flagged.get(unit.id, 0))
+            for unit in units]
 
 
 def ikm_of_units(session: Session, unit_ids: Iterable[int], period: Period) -> IkmResult:
-    """The IKM of all these units' ratings taken together (a department, a service)."""
+    """The IKM of all these units' counted ratings taken together (a department, a service)."""
     rows = agg.summed(session, period.start, period.end, unit_ids=list(unit_ids),
-                      columns=agg.IKM_COLUMNS)
+                      counted_only=True, columns=agg.IKM_COLUMNS)
     return compute_ikm(*agg.ikm_totals(rows[0] if rows else agg.empty_row()))
+
+
+def flagged_excluded(session: Session, unit_ids: Iterable[int], period: Period) -> int:
+    """How many flagged (not cleared) ratings of these units the period's numbers left out."""
+    from sqlalchemy import func
+
+    query = select(func.coalesce(func.sum(DailyAggregate.ratings), 0)).where(
+        DailyAggregate.service_day.between(period.start, period.end),
+        DailyAggregate.unit_id.in_(list(unit_ids) or [-1]), DailyAggregate.flagged == 1)
+    return int(session.scalar(query) or 0)
 
 
 def department_ikm(session: Session, department: Department, period: Period) -> IkmResult:
@@ -227,7 +274,9 @@ def service_ikm(session: Session, unit_ids: Iterable[int] | None, period: Period
         column = getattr(Rating, code.lower())
         columns += [func.coalesce(func.sum(column), 0), func.count(column)]
     query = (select(Rating.service_type, func.count(), *columns)
-             .where(Rating.service_day.between(period.start, period.end))
+             .where(Rating.service_day.between(period.start, period.end),
+                    or_(Rating.flags.is_(None), Rating.flags == "",
+                        Rating.flags_cleared_at.is_not(None)))
              .group_by(Rating.service_type))
     if unit_ids is not None:
         query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
@@ -269,7 +318,8 @@ def ikm_series(
     ikm_converted (float, rounded), category, label. Buckets with no ratings are absent."""
     units = _units_by_id(session, unit_ids)
     rows = agg.summed(session, period.start, period.end, unit_ids=list(units),
-                      group_by=["unit_id"], bucket=freq, columns=agg.IKM_COLUMNS)
+                      counted_only=True, group_by=["unit_id"], bucket=freq,
+                      columns=agg.IKM_COLUMNS)
     records = []
     for row in sorted(rows, key=lambda r: (r["unit_id"], r["bucket"])):
         result = compute_ikm(*agg.ikm_totals(row))
@@ -383,66 +433,84 @@ def comments(
 
 
 # --- officers -------------------------------------------------------------------------------
+# An officer's component is computed per unit: the ratings they were given in that unit,
+# against the rest of that unit (docs/officer-component.md). An officer who moved keeps each
+# unit's history with that unit; whoever may see a unit sees the components given in it.
 
 
 @dataclass(frozen=True)
-class OfficerComponent:
-    """An officer's component for a period, with its evidence and every setting it used.
+class UnitCells:
+    """One unit's counted ratings in a period as per-day cells, per officer (0 = nobody),
+    and how many flagged (not cleared) ratings each officer key had left out."""
 
-    ``score.enough`` false → show "belum cukup penilaian" (``score.band_label``), no number."""
+    cells: Mapping[int, Mapping[date, Cell]]
+    flagged: Mapping[int, int]
 
-    officer_id: int
-    identifier: str
-    name: str
-    unit_id: int
-    unit_code: str
-    period: Period
-    score: ComponentScore
-    previous: ComponentScore | None = None
-    # Change of the raw score against the previous period of equal length (both enough).
-    trend: Decimal | None = None
-    weakest_comments: tuple[CommentView, ...] = ()
-    praise: tuple[CommentView, ...] = ()
+    def officer_side(self, officer_id: int) -> dict[date, Cell]:
+        return dict(self.cells.get(officer_id, {}))
 
-    @property
-    def settings(self) -> ComponentSettings:
-        return self.score.settings
+    def reference_side(self, officer_id: int) -> dict[date, Cell]:
+        """Every other counted rating of the unit, per day: never the officer's own."""
+        days: dict[date, Cell] = {}
+        for key, cells in self.cells.items():
+            if key == officer_id:
+                continue
+            for day, cell in cells.items():
+                days[day] = days.get(day, Cell()) + cell
+        return days
 
-    @property
-    def enough(self) -> bool:
-        return self.score.enough
+    def reference_flagged(self, officer_id: int) -> int:
+        return sum(n for key, n in self.flagged.items() if key != officer_id)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "officer": {"identifier": self.identifier, "name": self.name,
-                        "unit": self.unit_code},
-            "period": self.period.as_dict(),
-            **self.score.as_dict(),
-            "previous_period": None if self.previous is None else {
-                **self.period.previous().as_dict(), "n": self.previous.n,
-                "raw": float(self.previous.raw)
-                if self.previous.enough and self.previous.raw is not None else None,
-            },
-            "trend": None if self.trend is None else float(self.trend),
-            "weakest_element_comments": [c.as_dict() for c in self.weakest_comments],
-            "praise": [c.as_dict() for c in self.praise],
-        }
+    def officer_ids(self) -> set[int]:
+        return {key for key in (*self.cells, *self.flagged) if key}
 
 
-def _uses_aggregates(settings: ComponentSettings) -> bool:
-    return tuple(settings.elements) == OFFICER_ELEMENTS and settings.include_custom_questions
+def _cell_of_row(row: Mapping[str, Any]) -> Cell:
+    """A Cell from summed aggregate columns (standard officer elements + custom)."""
+    sums: dict[str, tuple[int, int]] = {}
+    distribution: dict[str, tuple[int, int, int, int]] = {}
+    for code, key in ((c, c.lower()) for c in OFFICER_ELEMENTS):
+        if row[f"{key}_n"]:
+            sums[code] = (int(row[f"{key}_sum"]), int(row[f"{key}_n"]))
+            distribution[code] = tuple(int(row[f"{key}_a{v}"]) for v in (1, 2, 3, 4))
+    if row["custom_n"]:
+        sums[CUSTOM] = (int(row["custom_sum"]), int(row["custom_n"]))
+        distribution[CUSTOM] = tuple(int(row[f"custom_a{v}"]) for v in (1, 2, 3, 4))
+    return Cell(int(row["officer_ratings"]), Fraction(int(row["officer_mean_sum"]), MEAN_SCALE),
+                sums, distribution)
 
 
-def _raw_officer_totals(
-    session: Session, period: Period, settings: ComponentSettings, *,
-    officer_ids=None, unit_ids=None, counted_only: bool,
-) -> dict[int, OfficerTotals]:
-    """Totals from raw ratings: only when the settings differ from what aggregates keep."""
-    query = select(Rating).where(Rating.service_day.between(period.start, period.end))
-    if officer_ids is not None:
-        query = query.where(Rating.officer_id.in_(list(officer_ids) or [-1]))
-    if unit_ids is not None:
-        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+def _cells_from_aggregates(session: Session, unit_ids: list[int], period: Period
+                           ) -> dict[int, UnitCells]:
+    rows = agg.summed(session, period.start, period.end, unit_ids=unit_ids,
+                      group_by=["unit_id", "officer_id", "service_day", "flagged"],
+                      columns=agg.OFFICER_COLUMNS)
+    cells: dict[int, dict[int, dict[date, Cell]]] = defaultdict(lambda: defaultdict(dict))
+    flagged: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        unit_id, officer_id = row["unit_id"], row["officer_id"]
+        if row["flagged"]:
+            flagged[unit_id][officer_id] += int(row["ratings"])
+            continue
+        cell = _cell_of_row(row)
+        if cell.n:
+            cells[unit_id][officer_id][row["service_day"]] = cell
+    return {u: UnitCells({k: dict(v) for k, v in cells[u].items()}, dict(flagged[u]))
+            for u in unit_ids}
+
+
+def _counts(rating: Rating) -> bool:
+    """Not flagged, or flagged and cleared by a head."""
+    return not rating.flags or rating.flags_cleared_at is not None
+
+
+def _cells_from_ratings(session: Session, unit_ids: list[int], period: Period,
+                        settings: ComponentSettings) -> dict[int, UnitCells]:
+    """The same cells from the raw ratings, for settings the aggregates do not keep (other
+    elements, custom questions left out)."""
+    query = select(Rating).where(Rating.service_day.between(period.start, period.end),
+                                 Rating.unit_id.in_(unit_ids or [-1]))
     ratings = list(session.scalars(query))
     custom: dict = defaultdict(list)
     if settings.include_custom_questions and ratings:
@@ -454,53 +522,128 @@ def _raw_officer_totals(
                 .where(Question.about_officer.is_(True),
                        CustomAnswer.rating_id.in_(ids[start:start + 500]))):
                 custom[rating_id].append(value)
-    grouped: dict[int, list] = defaultdict(list)
+    grouped: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    flagged: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for rating in ratings:
-        if counted_only and not rating.counts_for_officer:
+        key = rating.officer_id or 0
+        if not _counts(rating):
+            flagged[rating.unit_id][key] += 1
             continue
-        key = rating.officer_id if officer_ids is not None else rating.unit_id
-        grouped[key].append((rating.answers(), custom.get(rating.id, [])))
-    return {key: totals_from_answers(items, settings) for key, items in grouped.items()}
+        grouped[rating.unit_id][key].append(
+            (rating.service_day, rating.answers(), custom.get(rating.id, [])))
+    result = {}
+    for unit_id in unit_ids:
+        cells = {key: cells_from_answers(items, settings)
+                 for key, items in grouped[unit_id].items()}
+        result[unit_id] = UnitCells({k: v for k, v in cells.items() if v},
+                                    dict(flagged[unit_id]))
+    return result
 
 
-def _officer_totals(session: Session, officer_ids: list[int], period: Period,
-                    settings: ComponentSettings) -> dict[int, OfficerTotals]:
-    if not _uses_aggregates(settings):
-        return _raw_officer_totals(session, period, settings, officer_ids=officer_ids,
-                                   counted_only=True)
-    rows = agg.summed(session, period.start, period.end, officer_ids=officer_ids,
-                      counted_only=True, group_by=["officer_id"], columns=agg.OFFICER_COLUMNS)
-    return {row["officer_id"]: agg.officer_totals(row) for row in rows}
+def unit_cells(session: Session, unit_ids: Iterable[int], period: Period,
+               settings: ComponentSettings) -> dict[int, UnitCells]:
+    """Each unit's cells for the period: from the daily aggregates when the settings count
+    what they keep (the standard officer elements and the office's officer questions), else
+    from the raw ratings. The two agree (tests/analytics/test_aggregates_match_raw.py)."""
+    unit_ids = sorted(set(unit_ids))
+    if settings.uses_standard_elements:
+        return _cells_from_aggregates(session, unit_ids, period)
+    return _cells_from_ratings(session, unit_ids, period, settings)
 
 
-def _unit_references(session: Session, unit_ids: list[int], period: Period,
-                     settings: ComponentSettings) -> dict[int, Fraction | None]:
-    """Each unit's score on the component's elements, all its ratings, same period."""
-    if not _uses_aggregates(settings):
-        totals = _raw_officer_totals(session, period, settings, unit_ids=unit_ids,
-                                     counted_only=False)
-    else:
-        rows = agg.summed(session, period.start, period.end, unit_ids=unit_ids,
-                          group_by=["unit_id"], columns=agg.OFFICER_COLUMNS)
-        totals = {row["unit_id"]: agg.officer_totals(row) for row in rows}
-    return {unit_id: unit_reference(totals[unit_id]) if unit_id in totals else None
-            for unit_id in unit_ids}
+def officer_score(cells: UnitCells, officer_id: int, settings: ComponentSettings
+                  ) -> ComponentScore:
+    return component(cells.officer_side(officer_id), cells.reference_side(officer_id),
+                     settings, flagged_excluded=cells.flagged.get(officer_id, 0),
+                     reference_flagged_excluded=cells.reference_flagged(officer_id))
 
 
-def _components(session: Session, officers: Sequence[Officer], period: Period,
-                settings: ComponentSettings) -> dict[int, ComponentScore]:
-    ids = [o.id for o in officers]
-    totals = _officer_totals(session, ids, period, settings)
-    references = _unit_references(session, sorted({o.unit_id for o in officers}), period,
-                                  settings)
-    return {o.id: component(totals.get(o.id, OfficerTotals()), references[o.unit_id], settings)
-            for o in officers}
+@dataclass(frozen=True)
+class OfficerComponent:
+    """An officer's component in one unit for a period, with its evidence and every
+    setting it used. ``unit_*`` is the unit the ratings were given in (which may not be the
+    officer's unit today); ``rank`` is the place inside that unit, ``None`` below the
+    minimum.
+
+    ``score.enough`` false → show "belum cukup penilaian" with n and days, no number."""
+
+    officer_id: int
+    identifier: str
+    name: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    home_unit_id: int  # the officer's unit today
+    period: Period
+    score: ComponentScore
+    previous: ComponentScore | None = None
+    # Change of the raw score against the previous period of equal length (both enough).
+    trend: Decimal | None = None
+    weakest_comments: tuple[CommentView, ...] = ()
+    praise: tuple[CommentView, ...] = ()
+    rank: int | None = None
+    # Every unit whose ratings of this officer in the period the reader may see, as
+    # (code, name, ratings): where the numbers could come from (the page offers each).
+    units: tuple[tuple[int, str, str, int], ...] = ()  # (id, code, name, ratings)
+
+    @property
+    def settings(self) -> ComponentSettings:
+        return self.score.settings
+
+    @property
+    def enough(self) -> bool:
+        return self.score.enough
+
+    @property
+    def moved(self) -> bool:
+        """The ratings were given in a unit the officer no longer belongs to."""
+        return self.unit_id != self.home_unit_id
+
+    def as_dict(self) -> dict[str, Any]:
+        previous = self.previous
+        return {
+            "officer": {"identifier": self.identifier, "name": self.name},
+            "unit": {"code": self.unit_code, "name": self.unit_name},
+            "units": [{"code": c, "name": n, "ratings": k} for _i, c, n, k in self.units],
+            "period": self.period.as_dict(),
+            **self.score.as_dict(),
+            "rank_in_unit": self.rank,
+            "previous_period": None if previous is None else {
+                **self.period.previous().as_dict(), "n": previous.n, "days": previous.days,
+                "raw": float(previous.raw) if previous.raw is not None else None,
+            },
+            "trend": None if self.trend is None else float(self.trend),
+            "weakest_element_comments": [c.as_dict() for c in self.weakest_comments],
+            "praise": [c.as_dict() for c in self.praise],
+        }
 
 
 def _trend(current: ComponentScore, previous: ComponentScore | None) -> Decimal | None:
-    if previous is None or not (current.enough and previous.enough):
+    if previous is None or current.raw is None or previous.raw is None:
         return None
     return current.raw - previous.raw
+
+
+def officer_units(session: Session, officer: Officer, period: Period,
+                  unit_ids: Iterable[int] | None = None) -> list[tuple[Unit, int]]:
+    """The units whose ratings of this officer a reader with ``unit_ids`` (``None``: all)
+    may see: every allowed unit the officer was ever rated in, and their own unit today,
+    each with its number of ratings in the period; most first."""
+    from sqlalchemy import case, func
+
+    in_period = DailyAggregate.service_day.between(period.start, period.end)
+    query = (select(DailyAggregate.unit_id,
+                    func.sum(case((in_period, DailyAggregate.ratings), else_=0)))
+             .where(DailyAggregate.officer_id == officer.id)
+             .group_by(DailyAggregate.unit_id))
+    counts = {unit_id: int(n or 0) for unit_id, n in session.execute(query)}
+    counts.setdefault(officer.unit_id, 0)
+    if unit_ids is not None:
+        allowed = set(unit_ids)
+        counts = {u: n for u, n in counts.items() if u in allowed}
+    units = _units_by_id(session, counts)
+    return sorted(((units[u], n) for u, n in counts.items() if u in units),
+                  key=lambda item: (-item[1], item[0].id != officer.unit_id, item[0].code))
 
 
 def officer_component(
@@ -509,25 +652,58 @@ def officer_component(
     period: Period,
     settings: ComponentSettings | None = None,
     *,
+    unit_ids: Iterable[int] | None = None,
+    unit_id: int | None = None,
     evidence: bool = True,
     comment_limit: int = 20,
 ) -> OfficerComponent:
-    """One officer's component for the period, the previous period's for the trend, and
-    (with ``evidence``) the comments about the weakest element and the praise."""
+    """One officer's component for the period in one unit: ``unit_id`` if given (and
+    allowed), else their own unit if allowed, else the allowed unit they were rated in most.
+    ``unit_ids`` are the units the reader may see (``None``: all). With ``evidence``: the
+    comments about the weakest element (only when there are enough ratings) and the praise,
+    of that unit only. ``NotFound`` when no allowed unit holds anything of the officer."""
     settings = settings or current_settings()
-    score = _components(session, [officer], period, settings)[officer.id]
-    previous = _components(session, [officer], period.previous(), settings)[officer.id]
+    units = officer_units(session, officer, period, unit_ids)
+    if not units:
+        raise NotFound("Petugas tidak ditemukan.")
+    by_id = {unit.id: unit for unit, _ in units}
+    counts = {unit.id: n for unit, n in units}
+    if unit_id is not None:
+        if unit_id not in by_id:
+            raise NotFound("Unit tidak ditemukan untuk petugas ini.")
+        chosen = by_id[unit_id]
+    elif officer.unit_id in by_id and (counts[officer.unit_id] or not units[0][1]):
+        chosen = by_id[officer.unit_id]
+    else:
+        chosen = units[0][0]
+    score = officer_score(unit_cells(session, [chosen.id], period, settings)[chosen.id],
+                          officer.id, settings)
+    previous = officer_score(
+        unit_cells(session, [chosen.id], period.previous(), settings)[chosen.id],
+        officer.id, settings)
     weakest_comments: list[CommentView] = []
     praise: list[CommentView] = []
     if evidence:
         if score.weakest_element in ELEMENTS_BY_CODE:
-            weakest_comments = comments(session, None, period, officer_id=officer.id,
+            weakest_comments = comments(session, [chosen.id], period, officer_id=officer.id,
                                         element=score.weakest_element, limit=comment_limit)
-        praise = comments(session, None, period, officer_id=officer.id, kind="praise",
+        praise = comments(session, [chosen.id], period, officer_id=officer.id, kind="praise",
                           limit=comment_limit)
-    return OfficerComponent(officer.id, officer.identifier, officer.name, officer.unit_id,
-                            officer.unit.code, period, score, previous,
-                            _trend(score, previous), tuple(weakest_comments), tuple(praise))
+    return OfficerComponent(
+        officer.id, officer.identifier, officer.name, chosen.id, chosen.code, chosen.name,
+        officer.unit_id, period, score, previous, _trend(score, previous),
+        tuple(weakest_comments), tuple(praise),
+        units=tuple((u.id, u.code, u.name, n) for u, n in units))
+
+
+def _ranked_in_unit(items: list[OfficerComponent]) -> list[OfficerComponent]:
+    """Inside one unit: officers with enough ratings by adjusted score (highest first),
+    numbered; then those below the minimum by name, never numbered."""
+    from dataclasses import replace
+
+    ranked = sorted((i for i in items if i.enough), key=lambda i: (-i.score.adjusted, i.name))
+    rest = sorted((i for i in items if not i.enough), key=lambda i: i.name)
+    return [replace(item, rank=place) for place, item in enumerate(ranked, start=1)] + rest
 
 
 def officer_components(
@@ -538,28 +714,48 @@ def officer_components(
     *,
     include_inactive: bool = False,
 ) -> list[OfficerComponent]:
-    """The officers of these units, ranked: officers with enough ratings first by adjusted
-    score (highest first), then those below the minimum by name — never ranked by number."""
+    """Per unit (by unit code), the components of the officers rated in it during the
+    period and of its own officers: ranked inside the unit only (``rank``), never across
+    units. An officer rated in two units appears under each, with that unit's ratings."""
     settings = settings or current_settings()
-    query = select(Officer).join(Unit, Unit.id == Officer.unit_id)
-    if unit_ids is not None:
-        query = query.where(Officer.unit_id.in_(list(unit_ids) or [-1]))
+    units = _units_by_id(session, unit_ids)
+    if not units:
+        return []
+    cells = unit_cells(session, list(units), period, settings)
+    previous = unit_cells(session, list(units), period.previous(), settings)
+    wanted: dict[int, set[int]] = {u: cells[u].officer_ids() for u in units}
+    officer_ids = set().union(*wanted.values())
+    query = select(Officer).where(or_(Officer.unit_id.in_(list(units)),
+                                      Officer.id.in_(officer_ids or {-1})))
     if not include_inactive:
         query = query.where(Officer.active.is_(True))
-    officers = list(session.scalars(query))
-    if not officers:
-        return []
-    scores = _components(session, officers, period, settings)
-    previous = _components(session, officers, period.previous(), settings)
-    results = [
-        OfficerComponent(o.id, o.identifier, o.name, o.unit_id, o.unit.code, period,
-                         scores[o.id], previous[o.id], _trend(scores[o.id], previous[o.id]))
-        for o in officers
-    ]
-    ranked = sorted((r for r in results if r.enough),
-                    key=lambda r: (-r.score.adjusted, r.name))
-    rest = sorted((r for r in results if not r.enough), key=lambda r: r.name)
-    return ranked + rest
+    officers = {o.id: o for o in session.scalars(query)}
+    for officer in officers.values():
+        if officer.unit_id in wanted:
+            wanted[officer.unit_id].add(officer.id)
+    results: list[OfficerComponent] = []
+    for unit in sorted(units.values(), key=lambda u: (u.code, u.id)):
+        items = []
+        for officer_id in wanted[unit.id]:
+            officer = officers.get(officer_id)
+            if officer is None:
+                continue
+            score = officer_score(cells[unit.id], officer_id, settings)
+            before = officer_score(previous[unit.id], officer_id, settings)
+            items.append(OfficerComponent(
+                officer.id, officer.identifier, officer.name, unit.id, unit.code, unit.name,
+                officer.unit_id, period, score, before, _trend(score, before)))
+        results.extend(_ranked_in_unit(items))
+    return results
+
+
+def group_by_unit(components: Sequence[OfficerComponent]
+                  ) -> list[tuple[str, str, list[OfficerComponent]]]:
+    """(unit code, unit name, its officers) in the order given: what lists show."""
+    groups: dict[int, tuple[str, str, list[OfficerComponent]]] = {}
+    for item in components:
+        groups.setdefault(item.unit_id, (item.unit_code, item.unit_name, []))[2].append(item)
+    return list(groups.values())
 
 
 # --- complaint trends ----------------------------------------------------------------------
@@ -685,7 +881,8 @@ class FollowUpEffect:
 def _element_score(session: Session, unit_id: int, code: str, start: date, end: date
                    ) -> tuple[Decimal | None, int]:
     columns = (f"{code.lower()}_sum", f"{code.lower()}_n")
-    rows = agg.summed(session, start, end, unit_ids=[unit_id], columns=columns)
+    rows = agg.summed(session, start, end, unit_ids=[unit_id], counted_only=True,
+                      columns=columns)
     row = rows[0] if rows else agg.empty_row()
     total, count = (int(row[c] or 0) for c in columns)
     return (convert(Fraction(total, count)) if count else None), count

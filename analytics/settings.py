@@ -1,21 +1,25 @@
-"""Settings of the officer component (evaluation.md): which elements, the shrinkage, the
-minimum number of ratings, the band threshold and the interval method.
+"""Settings of the officer component (evaluation.md, docs/officer-component.md): which
+elements, the shrinkage k, the margin δ, the minimum ratings and days, the confidence.
 
-Defaults follow the domain rules; an administrator overrides them through the app config
-(``ANALYTICS_*``). Every report prints the settings it used, so a number is never shown
-without the rules that produced it.
+Defaults follow the domain rules; an administrator overrides them with ``ANALYTICS_*``
+environment variables (or the app config). A malformed value refuses to start, naming the
+key. Every surface prints the settings it used, so a number is never shown without the
+rules that produced it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 
-INTERVAL_METHODS = ("t",)
+TRUE_WORDS = {"1", "true", "yes", "on", "ya"}
+FALSE_WORDS = {"0", "false", "no", "off", "tidak"}
 
 
 @dataclass(frozen=True)
@@ -26,48 +30,71 @@ class ComponentSettings:
     elements: tuple[str, ...] = OFFICER_ELEMENTS
     # Whether an office's own questions marked ``about_officer`` count too.
     include_custom_questions: bool = True
-    # Shrinkage: the officer is treated as having ``k`` extra ratings at the unit's mean.
-    k: int = 10
-    # Below this many ratings the component is "belum cukup penilaian": no number shown.
+    # Shrinkage of the displayed score: adjusted = reference + d · n / (n + k).
+    k: int = 20
+    # A difference smaller than δ points (25–100 scale) is not relevant: 2.5 = 0.1 on 1–4.
+    delta: Decimal = Decimal("2.5")
+    # Below this many ratings, or this many service days, on either side: no number.
     minimum_n: int = 30
-    # An adjusted score below this (SKM category C or D) is "di bawah ekspektasi".
-    band_threshold: Decimal = Decimal("76.61")
+    minimum_days: int = 5
     confidence: Decimal = Decimal("0.95")
-    # "t": Student's t interval from the spread of the per-rating means, clipped to 25–100.
-    interval_method: str = "t"
-    # The score the officer is compared with and shrunk toward: the unit's mean on the
-    # same elements, over all the unit's ratings of the same period.
-    reference: str = "unit-same-elements-same-period"
 
     def __post_init__(self):
         unknown = [code for code in self.elements if code not in ELEMENT_CODES]
         if unknown or not self.elements:
             raise ValueError(f"unknown officer elements: {unknown or 'none given'}")
-        if self.k < 0 or self.minimum_n < 2:
-            raise ValueError("k must be ≥ 0 and minimum_n ≥ 2")
-        if self.interval_method not in INTERVAL_METHODS:
-            raise ValueError(f"interval method must be one of {INTERVAL_METHODS}")
-        if not Decimal(0) < Decimal(self.confidence) < Decimal(1):
-            raise ValueError("confidence must be between 0 and 1")
+        if self.k < 0:
+            raise ValueError("k must be ≥ 0")
+        if self.minimum_n < 2:
+            raise ValueError("minimum_n must be ≥ 2")
+        # Two days at least: the interval's degrees of freedom are (fewer days − 1).
+        if self.minimum_days < 2:
+            raise ValueError("minimum_days must be ≥ 2")
+        if Decimal(self.delta) < 0:
+            raise ValueError("delta must be ≥ 0")
+        if not Decimal("0.5") <= Decimal(self.confidence) < Decimal(1):
+            raise ValueError("confidence must be at least 0.5 and below 1")
+
+    @property
+    def uses_standard_elements(self) -> bool:
+        """Whether the daily aggregates hold exactly what these settings count."""
+        return tuple(self.elements) == OFFICER_ELEMENTS and self.include_custom_questions
+
+    @property
+    def confidence_percent(self) -> str:
+        value = Decimal(self.confidence) * 100
+        return f"{value.normalize():f}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly, in the order a report prints them."""
-        data = asdict(self)
-        data["elements"] = list(self.elements)
-        data["band_threshold"] = str(self.band_threshold)
-        data["confidence"] = str(self.confidence)
-        return data
+        return {
+            "elements": list(self.elements),
+            "include_custom_questions": self.include_custom_questions,
+            "k": self.k,
+            "delta": str(self.delta),
+            "minimum_n": self.minimum_n,
+            "minimum_days": self.minimum_days,
+            "confidence": str(self.confidence),
+            "reference": "rest-of-unit-same-period",
+            "interval": "cr1-service-days-student-t",
+        }
 
     def describe(self) -> list[tuple[str, str]]:
-        """(label, value) lines for a printed report, Indonesian first."""
+        """(label, value) lines for a printed report (Indonesian outside a request)."""
+        elements = ", ".join(self.elements)
+        if self.include_custom_questions:
+            elements += " + " + str(_l("pertanyaan kantor tentang petugas"))
         return [
-            ("Unsur komponen petugas", ", ".join(self.elements)
-             + (" + pertanyaan kantor tentang petugas" if self.include_custom_questions else "")),
-            ("Penyusutan k (penilaian tambahan pada rata-rata unit)", str(self.k)),
-            ("Minimum penilaian", str(self.minimum_n)),
-            ("Batas di bawah ekspektasi (skor disesuaikan)", str(self.band_threshold)),
-            ("Interval", f"{int(Decimal(self.confidence) * 100)}% t-Student, dibatasi 25–100"),
-            ("Pembanding", "skor unit pada unsur yang sama, periode yang sama"),
+            (str(_l("Unsur komponen petugas")), elements),
+            (str(_l("Pembanding")), str(_l("penilaian lain di unit yang sama, periode yang "
+                                           "sama (tanpa penilaian petugas sendiri)"))),
+            (str(_l("Minimum penilaian (petugas dan pembanding)")), str(self.minimum_n)),
+            (str(_l("Minimum hari layanan (petugas dan pembanding)")), str(self.minimum_days)),
+            (str(_l("Interval selisih")),
+             str(_l("%(p)s%% t-Student, galat baku klaster (CR1) per hari layanan",
+                    p=self.confidence_percent))),
+            (str(_l("Batas selisih yang berarti (δ)")), str(_l("±%(d)s poin", d=self.delta))),
+            (str(_l("Penyusutan k (skor disesuaikan)")), str(self.k)),
         ]
 
 
@@ -77,32 +104,70 @@ CONFIG_KEYS = {
     "ANALYTICS_OFFICER_ELEMENTS": "elements",
     "ANALYTICS_INCLUDE_CUSTOM_QUESTIONS": "include_custom_questions",
     "ANALYTICS_SHRINKAGE_K": "k",
+    "ANALYTICS_DELTA": "delta",
     "ANALYTICS_MINIMUM_N": "minimum_n",
-    "ANALYTICS_BAND_THRESHOLD": "band_threshold",
+    "ANALYTICS_MINIMUM_DAYS": "minimum_days",
     "ANALYTICS_CONFIDENCE": "confidence",
-    "ANALYTICS_INTERVAL_METHOD": "interval_method",
+}
+# Keys of the old method: refused with a reason rather than silently ignored.
+RETIRED_KEYS = {
+    "ANALYTICS_BAND_THRESHOLD": "an absolute threshold no longer decides a person's band; "
+                                "set ANALYTICS_DELTA (the margin around the rest of the unit)",
+    "ANALYTICS_INTERVAL_METHOD": "the interval is always cluster-robust by service day",
 }
 
 
+class SettingsError(ValueError):
+    """A component setting that cannot be used; the message names the key."""
+
+
+def _parse(name: str, value: Any) -> Any:
+    if name == "elements":
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return tuple(str(code).upper() for code in value)
+    if name == "include_custom_questions":
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(f"not a yes/no value: {value!r}")
+    if name in ("delta", "confidence"):
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    if isinstance(value, bool):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(str(value).strip())
+
+
 def from_config(config: Mapping[str, Any] | None) -> ComponentSettings:
-    """The settings an app is configured with (``ANALYTICS_*`` keys), defaults elsewhere."""
+    """The settings an app is configured with (``ANALYTICS_*`` keys), defaults elsewhere.
+    Raises ``SettingsError`` naming the key of a value that cannot be used."""
     if not config:
         return DEFAULTS
+    for key, reason in RETIRED_KEYS.items():
+        if config.get(key) is not None:
+            raise SettingsError(f"{key} is no longer used: {reason}.")
     values: dict[str, Any] = {}
     for key, name in CONFIG_KEYS.items():
-        if config.get(key) is None:
+        if config.get(key) is None or config.get(key) == "":
             continue
-        value = config[key]
-        if name == "elements":
-            if isinstance(value, str):
-                value = [part.strip() for part in value.split(",") if part.strip()]
-            value = tuple(code.upper() for code in value)
-        elif name in ("band_threshold", "confidence"):
-            value = Decimal(str(value))
-        elif name in ("k", "minimum_n"):
-            value = int(value)
-        values[name] = value
-    return ComponentSettings(**values) if values else DEFAULTS
+        try:
+            values[name] = _parse(name, config[key])
+        except ValueError as exc:
+            raise SettingsError(f"{key}: {exc}") from None
+    if not values:
+        return DEFAULTS
+    try:
+        return ComponentSettings(**values)
+    except ValueError as exc:
+        keys = ", ".join(k for k, n in CONFIG_KEYS.items() if n in values)
+        raise SettingsError(f"{keys}: {exc}") from None
 
 
 def current() -> ComponentSettings:

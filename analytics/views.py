@@ -34,8 +34,15 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 def register(app: Flask) -> None:
     from analytics.api import register_api
+    from core.settings import ConfigurationError
     from core.views import add_home_links
 
+    # The component settings are checked when the app starts: a malformed ANALYTICS_* value
+    # refuses to start, naming the key, instead of failing on the first dashboard.
+    try:
+        settings.from_config(app.config)
+    except settings.SettingsError as exc:
+        raise ConfigurationError(str(exc)) from None
     app.register_blueprint(blueprint)
     register_api(app)
     add_home_links(app, nav_links)
@@ -208,14 +215,14 @@ def my_component():
 def officer_page(officer_id: int):
     session = db.session()
     user = _user()
-    officer = dashboard.officer_in_scope(session, user, officer_id)
+    officer, unit_ids = dashboard.officer_in_scope(session, user, officer_id)
     today = _today_in(officer.unit)
     choice, period_error = _period_or_default(dashboard.PRESETS, "90-hari", today)
-    page = dashboard.officer_page(session, officer, choice.period, words=_words())
+    page = dashboard.officer_page(session, officer, choice.period, words=_words(),
+                                  unit_ids=unit_ids, unit_id=_int_arg("unit"))
     return render_template("analytics/officer.html", page=page, c=page.component,
                            s=page.component.score, choice=choice, period_error=period_error,
                            presets=dashboard.PRESETS, own=user.officer_id == officer.id)
-
 
 
 # --- the public results (no sign-in) -------------------------------------------------------

@@ -99,6 +99,16 @@ ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_ADDRESS": str,
     "RETENTION_MONTHS": int,
     "TEXT_RETENTION_MONTHS": int,
+    # The officer component (analytics/settings.py parses and checks them when the app starts).
+    "ANALYTICS_OFFICER_ELEMENTS": str,
+    "ANALYTICS_INCLUDE_CUSTOM_QUESTIONS": str,
+    "ANALYTICS_SHRINKAGE_K": str,
+    "ANALYTICS_DELTA": str,
+    "ANALYTICS_MINIMUM_N": str,
+    "ANALYTICS_MINIMUM_DAYS": str,
+    "ANALYTICS_CONFIDENCE": str,
+    "ANALYTICS_BAND_THRESHOLD": str,
+    "ANALYTICS_INTERVAL_METHOD": str,
 }
 
 ENV_ALIASES = {"SUARA_ENV": "ENV_NAME"}

@@ -1,5 +1,6 @@
 """``flask --app wsgi qr …``: survey links, QR images and printable sheets for counters and
-officers; ``flask --app wsgi demo-data``: the demo city."""
+officers; ``flask --app wsgi ratings import``: paper questionnaires; ``flask --app wsgi
+demo-data``: the demo city."""
 
 from __future__ import annotations
 
@@ -181,7 +182,43 @@ def demo_data() -> None:
     session.commit()
 
 
+ratings_cli = AppGroup("ratings", help="Ratings entered by staff (paper questionnaires).")
+
+
+@ratings_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "entered_by", required=True, metavar="NAME",
+              help="Who entered the forms (written to the audit log with the time).")
+def ratings_import(file: Path, entered_by: str) -> None:
+    """Enter paper questionnaires from a CSV, all or nothing, idempotent by each row's id.
+
+    Columns: id, unit, counter, officer, date (YYYY-MM-DD), time (HH:MM), U1…U9 (1–4 or
+    empty), comment_kind, comment, category. See docs/ikm.md."""
+    from survey.paper import PaperImportError, import_paper
+
+    session = db.session()
+    try:
+        result = import_paper(session, file.read_text(encoding="utf-8"),
+                              actor=f"cli:{entered_by.strip()[:100]}", source=file.name,
+                              comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
+    except PaperImportError as exc:
+        session.rollback()
+        for error in exc.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} kesalahan; tidak ada penilaian yang disimpan.") from None
+    except UnicodeDecodeError:
+        session.rollback()
+        raise click.ClickException("Berkas harus berupa teks UTF-8 (CSV).") from None
+    session.commit()
+    per_unit = ", ".join(f"{code}: {n}" for code, n in sorted(result.units.items()))
+    click.echo(f"{len(result.created)} penilaian kertas disimpan"
+               + (f" ({per_unit})" if per_unit else "")
+               + f"; {result.already} sudah ada sebelumnya (dilewati).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(qr_cli)
+    app.cli.add_command(ratings_cli)
     app.cli.add_command(demo_data)
 

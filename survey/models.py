@@ -120,7 +120,7 @@ class Rating(Base):
 
     __tablename__ = "rating"
     __table_args__ = (
-        CheckConstraint("channel IN ('qr', 'kiosk', 'api')", name="known_channel"),
+        CheckConstraint("channel IN ('qr', 'kiosk', 'api', 'paper')", name="known_channel"),
         Index("ix_rating_unit_day", "unit_id", "service_day"),
         Index("ix_rating_officer_day", "officer_id", "service_day"),
         Index("ix_rating_counter_received", "counter_id", "received_at"),
@@ -165,8 +165,8 @@ class Rating(Base):
 
     # A keyed hash of the client's network address, never the address itself.
     client_hash: Mapped[str | None] = mapped_column(String(64))
-    # Integrity flags ("burst,repeat,off-hours"); flagged ratings stay out of officer
-    # components until cleared.
+    # Integrity flags ("burst,repeat,off-hours"); flagged ratings count in no number (IKM,
+    # components) until cleared.
     flags: Mapped[str | None] = mapped_column(String(200))
     flags_cleared_at: Mapped[datetime | None]
     flags_cleared_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

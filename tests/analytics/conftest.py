@@ -29,3 +29,20 @@ def rate(db_session, factory):
         return made[0] if times == 1 else made
 
     return make
+
+
+@pytest.fixture
+def rate_days(rate):
+    """``rate_days(unit, answers, officer=None, per_day=6, days=5, first=2, month=3)``:
+    ``per_day`` ratings on each of ``days`` consecutive days of 2026 from ``first`` —
+    enough, by default, for a component (30 ratings over 5 service days)."""
+
+    def make(unit, answers=3, *, officer=None, per_day=6, days=5, month=3, first=2, **fields):
+        made = []
+        for d in range(first, first + days):
+            batch = rate(unit, answers, officer=officer, times=per_day, day=(2026, month, d),
+                         **fields)
+            made += batch if isinstance(batch, list) else [batch]
+        return made
+
+    return make

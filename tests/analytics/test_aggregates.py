@@ -62,23 +62,24 @@ def test_ratings_of_one_unit_day_officer_and_flag_state_share_one_row(db_session
         aggregates.MEAN_SCALE * 4) ** 2
 
 
-def test_a_flagged_rating_counts_for_the_unit_and_not_for_the_officer_until_cleared(
-    db_session, factory, rate
-):
+def test_a_flagged_rating_counts_nowhere_until_cleared(db_session, factory, rate, rate_days):
     unit = factory.unit()
     officer = factory.officer(unit=unit)
-    rate(unit, 4, officer=officer, times=30)
+    rate_days(unit, 4, officer=officer)
+    rate_days(unit, 3)
     suspicious = rate(unit, 1, officer=officer, flags="burst")
-    assert services.unit_ikm(db_session, unit, MARCH).result.respondents == 31
+    ikm = services.unit_ikm(db_session, unit, MARCH)
+    assert (ikm.result.respondents, ikm.flagged_excluded) == (60, 1)
     before = services.officer_component(db_session, officer, MARCH, evidence=False)
-    assert (before.score.n, before.score.raw) == (30, 100)
+    assert (before.score.n, before.score.raw, before.score.flagged_excluded) == (30, 100, 1)
 
     clear_flags(db_session, suspicious, factory.user("head"))
     after = services.officer_component(db_session, officer, MARCH, evidence=False)
-    assert after.score.n == 31
+    assert (after.score.n, after.score.flagged_excluded) == (31, 0)
     assert after.score.raw < 100
-    assert services.unit_ikm(db_session, unit, MARCH).result.respondents == 31
-    assert [r.flagged for r in rows(db_session, unit)] == [0]
+    ikm = services.unit_ikm(db_session, unit, MARCH)
+    assert (ikm.result.respondents, ikm.flagged_excluded) == (61, 0)
+    assert {r.flagged for r in rows(db_session, unit)} == {0}
 
 
 def test_rebuild_recomputes_the_rows_from_the_ratings(db_session, factory, rate):

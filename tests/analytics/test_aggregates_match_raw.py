@@ -1,6 +1,8 @@
 """The daily aggregates give exactly the IKM and officer components that the raw ratings
 give, whatever the ratings: answers missing at random, officers or none, flags set, cleared
-at once or later, office questions about the officer, any period."""
+at once or later, office questions about the officer, any period. The component's per-day
+cells (what CR1 needs) are compared directly, and the components themselves with the
+minimums relaxed so that every number is computed."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from hypothesis import strategies as st
 
 from analytics import services
 from analytics.ikm import ikm_from_answers
-from analytics.officers import component, totals_from_answers, unit_reference
-from analytics.settings import DEFAULTS
+from analytics.officers import cells_from_answers, component
+from analytics.settings import DEFAULTS, ComponentSettings
 from survey import aggregates
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question
@@ -80,19 +82,32 @@ def check(session, factory, specs, period):
     chosen = services.Period(FIRST_DAY + timedelta(days=period[0]),
                              FIRST_DAY + timedelta(days=period[1]))
     in_period = [(r, c) for r, c in raw if chosen.start <= r.service_day <= chosen.end]
+    counted = [(r, c) for r, c in in_period if not r.flags or r.flags_cleared_at is not None]
+    relaxed = ComponentSettings(minimum_n=2, minimum_days=2)
 
-    def expected_component(officer):
-        counted = [(r.answers(), c) for r, c in in_period
-                   if r.officer_id == officer.id and r.counts_for_officer]
-        reference = unit_reference(totals_from_answers([(r.answers(), c) for r, c in in_period]))
-        return component(totals_from_answers(counted), reference, DEFAULTS)
+    def expected_component(officer, settings):
+        """Straight from the spec: the officer's counted ratings against every other
+        counted rating of the unit, per service day."""
+        mine = [(r.service_day, r.answers(), c) for r, c in counted if r.officer_id == officer.id]
+        rest = [(r.service_day, r.answers(), c) for r, c in counted if r.officer_id != officer.id]
+        flagged = [r for r, _ in in_period if r.flags and r.flags_cleared_at is None]
+        return component(cells_from_answers(mine), cells_from_answers(rest), settings,
+                         flagged_excluded=sum(r.officer_id == officer.id for r in flagged),
+                         reference_flagged_excluded=sum(r.officer_id != officer.id
+                                                        for r in flagged))
 
     def compare():
-        assert services.unit_ikm(session, unit, chosen).result == ikm_from_answers(
-            r.answers() for r, _ in in_period)
+        got_ikm = services.unit_ikm(session, unit, chosen)
+        assert got_ikm.result == ikm_from_answers(r.answers() for r, _ in counted)
+        assert got_ikm.flagged_excluded == len(in_period) - len(counted)
+        from_aggregates = services.unit_cells(session, [unit.id], chosen, DEFAULTS)[unit.id]
+        from_ratings = services._cells_from_ratings(session, [unit.id], chosen, DEFAULTS)
+        assert from_aggregates == from_ratings[unit.id]
         for officer in officers:
-            got = services.officer_component(session, officer, chosen, DEFAULTS, evidence=False)
-            assert got.score == expected_component(officer)
+            for rules in (DEFAULTS, relaxed):
+                got = services.officer_component(session, officer, chosen, rules,
+                                                 evidence=False)
+                assert got.score == expected_component(officer, rules)
 
     compare()
     # A rebuild from the raw ratings lands on the same rows the upserts made.

@@ -60,9 +60,10 @@ def test_unknown_and_unpublished_units_are_not_found(client, factory):
 
 
 @pytest.fixture
-def officer(factory, unit, rate):
+def officer(factory, unit, rate_days):
     officer = factory.officer(unit=unit, nip="198503142010012003")
-    rate(unit, 4, officer=officer, times=30)
+    rate_days(unit, 4, officer=officer)
+    rate_days(unit, 3, per_day=8)
     return officer
 
 
@@ -82,9 +83,49 @@ def test_the_officer_themself_and_the_supervisor_see_the_component(
             f"/api/v1/officers/{officer.nip}/component?from=2026-03-01&to=2026-03-31")
         assert response.status_code == 200, response.json
         body = response.json
-        assert (body["n"], body["raw"], body["enough_ratings"]) == (30, 100.0, True)
-        assert body["settings"]["k"] == 10 and body["settings"]["minimum_n"] == 30
+        assert (body["n"], body["days"], body["raw"], body["enough_ratings"]) == (
+            30, 5, 100.0, True)
+        # The rest of the unit: 40 ratings of 3 and the fixture's two of 8/3:
+        # (120 + 16/3) / 42 · 25 = 74.60; adjusted 74.603 + 25.397 · 30 / (30 + 20) = 89.84.
+        assert (body["reference"], body["difference"]) == (74.6, 25.4)
+        assert body["reference_n"] == 42 and body["reference_days"] == 5
+        assert 2.5 < body["interval"][0] < 25.4 < body["interval"][1]
+        assert body["adjusted"] == 89.84
+        assert body["band"] == "di atas ekspektasi"
+        assert body["top_box"]["share"] == 1.0 and body["top_box"]["answers"] == 90
+        assert body["flagged_excluded"] == 0
+        assert body["unit"]["code"] == unit.code
+        assert body["settings"] == {
+            "elements": ["U3", "U6", "U7"], "include_custom_questions": True, "k": 20,
+            "delta": "2.5", "minimum_n": 30, "minimum_days": 5, "confidence": "0.95",
+            "reference": "rest-of-unit-same-period",
+            "interval": "cr1-service-days-student-t"}
         assert body["officer"]["identifier"] == officer.nip
+
+
+def test_forty_ratings_from_two_days_leak_no_number_through_the_api(signed_in, factory, unit,
+                                                                     rate, rate_days):
+    officer = factory.officer(unit=unit)
+    rate(unit, 4, officer=officer, times=20, day=(2026, 3, 2))
+    rate(unit, {"U3": 1, "U6": 2, "U7": 3}, officer=officer, times=20, day=(2026, 3, 3))
+    rate_days(unit, 3)
+    body = signed_in(factory.user("admin")).get(
+        f"/api/v1/officers/{officer.nip}/component?from=2026-03-01&to=2026-03-31").json
+    assert (body["n"], body["days"], body["enough_ratings"], body["band"]) == (
+        40, 2, False, None)
+    assert body["band_label"] == "belum cukup penilaian"
+    assert body["not_enough_because"] == ["officer_days"]
+    for key in ("raw", "reference", "difference", "interval", "adjusted", "top_box",
+                "elements", "weakest_element", "distribution", "standard_error",
+                "trend"):
+        assert body[key] is None, key
+    assert body["weakest_element_comments"] == []
+
+
+def test_the_unit_ikm_says_how_many_flagged_ratings_it_left_out(client, unit, rate):
+    rate(unit, 1, times=5, flags="burst-network")
+    body = client.get(f"/api/v1/units/{unit.code}/ikm?from=2026-03-01&to=2026-03-31").json
+    assert (body["respondents"], body["flagged_excluded"], body["paper_ratings"]) == (2, 5, 0)
 
 
 def test_others_cannot_tell_an_officer_exists(signed_in, factory, officer):

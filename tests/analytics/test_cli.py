@@ -73,11 +73,13 @@ def test_report_writes_the_offices_files_and_prints_the_settings(runner, unit, f
     assert names == sorted([f"laporan-skm-{stem}.xlsx", f"ikm-{stem}.json",
                             f"penilaian-{stem}.csv", f"penilaian-{stem}.xlsx",
                             f"komponen-petugas-{stem}.xlsx", f"komponen-petugas-{stem}.csv"])
-    assert "Penyusutan k (penilaian tambahan pada rata-rata unit): 10" in result.output
-    assert "Minimum penilaian: 30" in result.output
+    assert "Penyusutan k (skor disesuaikan): 20" in result.output
+    assert "Minimum penilaian (petugas dan pembanding): 30" in result.output
+    assert "Minimum hari layanan (petugas dan pembanding): 5" in result.output
+    assert "Penilaian ditandai yang tidak dihitung (sampai dibersihkan kepala): 0" in result.output
     sheet = load_workbook(tmp_path / "out" / f"komponen-petugas-{stem}.xlsx")["Komponen Petugas"]
-    assert [c.value for c in sheet[2]][1:6] == ["Dewi Lestari", "DUKCAPIL-1", 5,
-                                                "belum cukup penilaian", "belum cukup penilaian"]
+    assert [c.value for c in sheet[2]][:8] == ["DUKCAPIL-1", None, officer.nip, "Dewi Lestari",
+                                               5, 1, "belum cukup penilaian", None]
 
 
 def test_aggregates_rebuild_recomputes_every_unit(runner, unit, db_session):
@@ -93,6 +95,27 @@ def test_aggregates_rebuild_recomputes_every_unit(runner, unit, db_session):
 
 
 def test_every_command_has_help(runner):
-    for args in (["ikm", "--help"], ["report", "--help"], ["aggregates", "rebuild", "--help"]):
+    for args in (["ikm", "--help"], ["report", "--help"], ["components", "--help"],
+                 ["aggregates", "rebuild", "--help"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_components_prints_each_officer_against_the_rest_of_the_unit_with_the_settings(
+    runner, unit, factory, rate_days
+):
+    officer = factory.officer(unit=unit, name="Dewi Lestari")
+    rate_days(unit, 4, officer=officer)
+    rate_days(unit, 3)
+    result = runner.invoke(args=["components", "DUKCAPIL-1", "--from", "2026-03-01",
+                                 "--to", "2026-03-31"])
+    assert result.exit_code == 0, result.output
+    (line,) = [row for row in result.output.splitlines() if "Dewi Lestari" in row]
+    assert line.split()[:1] == ["1"] and "100.00" in line and "di atas ekspektasi" in line
+    assert "Unit DUKCAPIL-1" in result.output
+    assert "Batas selisih yang berarti (δ): ±2.5 poin" in result.output
+    as_json = runner.invoke(args=["components", "DUKCAPIL-1", "--from", "2026-03-01",
+                                  "--to", "2026-03-31", "--json"])
+    body = json.loads(as_json.output)
+    assert body["officers"][0]["band"] == "di atas ekspektasi"
+    assert body["settings"]["minimum_days"] == 5

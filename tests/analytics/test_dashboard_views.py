@@ -20,8 +20,9 @@ OFFICER_ANSWERS = {"U1": 3, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 3, "U7": 3
 
 
 @pytest.fixture
-def city(factory, rate):
-    """Two departments. Health: two units, one officer with enough ratings, two without.
+def city(factory, rate, rate_days):
+    """Two departments. Health: two units, one officer with enough ratings (30 over five
+    days, and 30 unattributed ratings over five days to compare with), two without.
     Population: one unit and its officer. Every unit has ratings in March 2026."""
     health = factory.department(name="Dinas Kesehatan Uji")
     people = factory.department(name="Dinas Dukcapil Uji")
@@ -33,7 +34,8 @@ def city(factory, rate):
     zainal = factory.officer(unit=clinic, name="Zainal Arifin")
     ahmad = factory.officer(unit=clinic, name="Ahmad Fauzi")
     outsider = factory.officer(unit=registry, name="Wati Lestari")
-    rate(clinic, OFFICER_ANSWERS, officer=steady, times=30)
+    rate_days(clinic, OFFICER_ANSWERS, officer=steady)
+    rate_days(clinic, OFFICER_ANSWERS)
     # Zainal's few ratings are perfect and Ahmad's dreadful: neither may show as a number.
     rate(clinic, 4, officer=zainal, times=5)
     rate(clinic, 1, officer=ahmad, times=4)
@@ -125,10 +127,10 @@ def test_officers_below_the_minimum_show_no_number_and_come_after_the_ranked_by_
     assert "75,00" in steady  # raw: U3, U6, U7 all 3 → 75.00
     for row in (ahmad, zainal):
         assert "belum cukup penilaian" in row
-        # Only the count of ratings is a number in the row: no score, no interval, no rank.
+        # Only the counts of ratings and days are numbers: no score, interval or rank.
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         numbers = [c for c in cells if re.search(r"\d", re.sub(r"<[^>]+>", "", c))]
-        assert len(numbers) == 1
+        assert len(numbers) == 2
     assert "100,00" not in zainal and "25,00" not in ahmad
     positions = [body.index(f'data-officer="{city[n].id}"') for n in ("steady", "ahmad", "zainal")]
     assert positions == sorted(positions)
@@ -226,14 +228,18 @@ def test_an_officer_sees_their_own_component_and_nobody_elses(signed_in, factory
 def test_the_officer_page_explains_a_component_below_the_minimum_without_a_number(
         signed_in, head, city):
     _, body = page(signed_in(head), f"/dasbor/petugas/{city['zainal'].id}")
-    assert "Belum cukup penilaian: baru 5 penilaian pada periode ini, sedangkan minimal 30" in body
+    text = re.sub(r"\s+", " ", body)
+    assert ("Belum cukup penilaian: 5 penilaian dari 1 hari layanan untuk Anda, dan 64 "
+            "penilaian dari 5 hari layanan untuk rekan di unit Puskesmas Melati") in text
+    assert "Penilaian untuk Anda kurang dari 30." in text
     assert 'data-testid="raw"' not in body and "100,00" not in body
 
 
-def test_the_officer_page_shows_the_evidence_and_every_setting(signed_in, factory, city, rate):
+def test_the_officer_page_shows_the_evidence_and_every_setting(signed_in, factory, city,
+                                                              rate_days):
     officer = factory.officer(unit=city["clinic"], name="Citra Kirana")
     weak_u7 = {**OFFICER_ANSWERS, "U7": 1}
-    ratings = rate(city["clinic"], weak_u7, officer=officer, times=30)
+    ratings = rate_days(city["clinic"], weak_u7, officer=officer)
     factory.comment(ratings[0], kind="complaint", text="Petugas membentak warga",
                     category="perilaku", element="U7", created_at=at(*IN_MARCH))
     factory.comment(ratings[1], kind="praise", text="Dijelaskan dengan <i>sabar</i>",
@@ -244,7 +250,9 @@ def test_the_officer_page_shows_the_evidence_and_every_setting(signed_in, factor
     assert "Pelatihan komunikasi pelayanan" in body
     assert "Petugas membentak warga" in body
     assert "Dijelaskan dengan &lt;i&gt;sabar&lt;/i&gt;" in body
-    for label in ("Penyusutan k", "Minimum penilaian", "Unsur komponen petugas"):
+    for label in ("Penyusutan k", "Minimum penilaian", "Minimum hari layanan",
+                  "Unsur komponen petugas", "Batas selisih yang berarti", "Pembanding",
+                  "Interval selisih", "Penilaian ditandai yang tidak dihitung"):
         assert label in body
     assert "U3, U6, U7" in body
 
@@ -325,9 +333,10 @@ def test_the_dashboard_offers_the_exports_for_the_same_period_and_unit(signed_in
 
 
 def test_the_officer_page_compares_with_the_previous_period_of_the_same_length(
-        signed_in, head, city, rate):
+        signed_in, head, city, rate_days):
     # March (31 days) follows 29 January – 28 February: Budi's 75.00 there was 50.00 then.
-    rate(city["clinic"], 2, officer=city["steady"], times=30, day=(2026, 2, 10))
+    rate_days(city["clinic"], 2, officer=city["steady"], month=2, first=10)
+    rate_days(city["clinic"], 3, month=2, first=10)
     _, body = page(signed_in(head), f"/dasbor/petugas/{city['steady'].id}")
     text = re.sub(r"\s+", " ", body)
     assert "29-01-2026 – 28-02-2026, 30 penilaian" in text
@@ -341,3 +350,119 @@ def test_every_page_renders_in_english_too(signed_in, head, city, path):
                                                        zainal=city["zainal"].id), lang="en")
     assert response.status_code == 200
     assert '<html lang="en">' in body
+
+
+# --- the fair component on every surface ----------------------------------------------------
+
+
+def test_forty_ratings_from_two_days_leak_no_number_on_any_surface(
+        signed_in, head, city, factory, rate, runner, db_session):
+    officer = factory.officer(unit=city["clinic"], name="Dani Prasetyo")
+    # Distinctive answers: 20 × (4, 4, 4) and 20 × (1, 2, 1) would show as counts 20 and 40.
+    rate(city["clinic"], {"U3": 4, "U6": 4, "U7": 4}, officer=officer, times=20, day=(2026, 3, 2))
+    rate(city["clinic"], {"U3": 1, "U6": 2, "U7": 1}, officer=officer, times=20, day=(2026, 3, 3))
+    client = signed_in(head)
+
+    _, body = page(client, f"/dasbor/petugas/{officer.id}")
+    text = re.sub(r"\s+", " ", body)
+    assert "40 penilaian dari 2 hari layanan untuk Anda" in text
+    assert "kurang dari 5 hari layanan" in text
+    for leak in ('data-testid="raw"', "chart-distribution", 'class="distribution"',
+                 "Unsur terlemah:", "Saran pengembangan", "62,50", "data-figure"):
+        assert leak not in body, leak
+
+    _, dashboard_body = page(client, "/dasbor/", unit=city["clinic"].id)
+    row = officer_row(dashboard_body, officer.id)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
+                                                                    row, re.S)]
+    assert [c for c in cells if re.search(r"\d", c)] == ["40", "2"]
+
+    sheet = client.get("/analytics/export/officers.csv",
+                       query_string={**MARCH, "unit": "PKM-MELATI"}).get_data(as_text=True)
+    (line,) = [r for r in sheet.splitlines() if "Dani Prasetyo" in r]
+    assert re.findall(r"\d+(?:\.\d+)?", line.replace(officer.nip, "")) == ["40", "2", "0", "0"]
+
+    result = runner.invoke(args=["components", "PKM-MELATI", "--from", "2026-03-01",
+                                 "--to", "2026-03-31"])
+    (cli_line,) = [r for r in result.output.splitlines() if "Dani Prasetyo" in r]
+    assert re.findall(r"\d+(?:\.\d+)?", cli_line) == ["40", "2"]
+    body = json.loads(runner.invoke(args=["components", "PKM-MELATI", "--from", "2026-03-01",
+                                          "--to", "2026-03-31", "--json"]).output)
+    (dani,) = [o for o in body["officers"] if o["officer"]["name"] == "Dani Prasetyo"]
+    assert dani["distribution"] is None and dani["raw"] is None and dani["band"] is None
+
+
+def test_the_officer_page_explains_the_comparison_the_band_and_what_would_change_it(
+        signed_in, head, city):
+    client = signed_in(head)
+    _, body = page(client, f"/dasbor/petugas/{city['steady'].id}")
+    text = re.sub(r"\s+", " ", body)
+    assert "Dibandingkan dengan siapa?" in text
+    assert ("Anda dibandingkan dengan rekan di unit Puskesmas Melati pada periode yang sama: "
+            "39 penilaian lain dari 5 hari layanan") in text
+    assert "Penilaian Anda sendiri tidak termasuk di dalam pembanding." in text
+    assert "Mengapa predikatnya ini?" in text and "Apa yang dapat mengubahnya?" in text
+    assert "±2,5 poin" in text or "+2,5" in text
+    _, english = page(client, f"/dasbor/petugas/{city['steady'].id}", lang="en")
+    text = re.sub(r"\s+", " ", english)
+    assert "Who are you compared with?" in text
+    assert ("You are compared with your colleagues in Puskesmas Melati over the same period: "
+            "39 other ratings from 5 service days") in text
+    assert "Why this band?" in text and "What would change it?" in text
+    assert "Your own ratings are not part of the comparison." in text
+
+
+def test_scope_follows_the_unit_a_rating_was_given_in(signed_in, factory, city, rate_days,
+                                                      db_session):
+    """Budi earned his March ratings at the clinic (health), then moved to the registry
+    (population): the health head keeps his clinic history, the population head sees only
+    what the registry gave, and the page says which unit its numbers come from."""
+    budi = city["steady"]
+    rate_days(city["registry"], 4, officer=budi, first=20)
+    budi.unit_id = city["registry"].id
+    db_session.flush()
+    health_head = factory.user(role="head", department=city["health"])
+    people_head = factory.user(role="head", department=city["people"])
+
+    response, body = page(signed_in(health_head), f"/dasbor/petugas/{budi.id}")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", body)
+    assert "hanya berasal dari penilaian yang diberikan di unit Puskesmas Melati" in text
+    assert "kini bertugas di unit lain" in text
+    assert 'data-testid="raw">75,00<' in body
+    assert "Kantor Catatan Sipil Anggrek" not in body
+
+    response, body = page(signed_in(people_head), f"/dasbor/petugas/{budi.id}")
+    assert response.status_code == 200
+    assert "hanya berasal dari penilaian yang diberikan di unit Kantor Catatan Sipil Anggrek" in (
+        re.sub(r"\s+", " ", body))
+    assert "Puskesmas Melati" not in body and "75,00" not in body
+    api = signed_in(people_head).get(f"/api/v1/officers/{budi.nip}/component",
+                                     query_string={**MARCH, "unit": "PKM-MELATI"})
+    assert api.status_code == 404
+
+    # The old head's dashboard still lists him under the clinic, marked as moved.
+    _, dashboard_body = page(signed_in(health_head), "/dasbor/")
+    assert "(kini di unit lain)" in officer_row(dashboard_body, budi.id)
+    # Budi himself sees both units' histories, one at a time.
+    own = signed_in(factory.user(role="officer", officer=budi))
+    _, body = page(own, "/dasbor/saya")
+    assert "Kantor Catatan Sipil Anggrek" in body and "Puskesmas Melati" in body
+    body = own.get(f"/api/v1/officers/{budi.nip}/component",
+                   query_string={**MARCH, "unit": "PKM-MELATI"}).json
+    assert body["unit"]["code"] == "PKM-MELATI" and body["raw"] == 75.0
+    assert {u["code"] for u in body["units"]} == {"PKM-MELATI", "DKC-ANGGREK"}
+
+
+def test_the_public_pages_say_how_many_flagged_ratings_they_left_out(client, city, rate,
+                                                                     db_session):
+    city["clinic"].published = True
+    db_session.flush()
+    before = client.get("/hasil/PKM-MELATI", query_string=MARCH).get_data(as_text=True)
+    rate(city["clinic"], 1, times=12, flags="burst-network")
+    body = client.get("/hasil/PKM-MELATI", query_string=MARCH).get_data(as_text=True)
+    ikm = re.compile(r'data-testid="ikm">([^<]+)<')
+    assert ikm.search(body).group(1) == ikm.search(before).group(1)
+    assert "tidak dihitung sampai diperiksa: 12 pada periode ini" in body
+    index = client.get("/hasil/", query_string=MARCH).get_data(as_text=True)
+    assert "12 ditandai, belum dihitung" in index

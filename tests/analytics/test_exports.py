@@ -85,25 +85,52 @@ def test_the_skm_report_is_laid_out_as_offices_report_it(db_session, unit):
 
 
 def test_the_officers_sheet_shows_words_not_numbers_below_the_minimum(db_session, unit, factory,
-                                                                     rate):
+                                                                     rate_days):
     enough = factory.officer(unit=unit, name="Agus Salim")
-    rate(unit, 4, officer=enough, times=30)
+    rate_days(unit, 4, officer=enough)
+    rate_days(unit, 3)
     components = services.officer_components(db_session, [unit.id], MARCH)
     out = io.StringIO()
     exports.officers_csv(components, MARCH, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == exports.OFFICER_HEADER
+    column = {name: i for i, name in enumerate(exports.OFFICER_HEADER)}
     agus, siti = rows[1], rows[2]
-    assert agus[1] == "Agus Salim" and agus[3] == "30" and agus[4] == "100.00"
-    assert siti[1] == "Siti Rahayu" and siti[3] == "3"
-    assert siti[4:8] == ["belum cukup penilaian", "belum cukup penilaian", "", ""]
-    assert siti[9] == "belum cukup penilaian"
-    assert ["Minimum penilaian", "30"] in rows
+    assert [agus[column[c]] for c in ("Unit penilaian", "Urutan di unit", "Nama",
+                                      "Jumlah penilaian", "Hari layanan", "Skor mentah",
+                                      "Kategori")] == [
+        "PKM-1", "1", "Agus Salim", "30", "5", "100.00", "di atas ekspektasi"]
+    assert float(agus[column["Pembanding (rekan di unit)"]]) < 100
+    assert siti[column["Nama"]] == "Siti Rahayu" and siti[column["Jumlah penilaian"]] == "3"
+    # Below the minimum: words, and nothing from which the score could be rebuilt.
+    start = column["Skor mentah"]
+    assert siti[start:start + 7] == ["belum cukup penilaian", "", "", "", "", "", ""]
+    assert siti[column["Kategori"]] == "belum cukup penilaian"
+    assert siti[column["Unsur terlemah"]] == "" and siti[column["Urutan di unit"]] == ""
+    assert ["Minimum penilaian (petugas dan pembanding)", "30"] in rows
+    assert ["Minimum hari layanan (petugas dan pembanding)", "5"] in rows
     book = load_workbook(io.BytesIO(exports.officers_xlsx(components, MARCH)))
     sheet_rows = list(book["Komponen Petugas"].iter_rows(values_only=True))
-    assert sheet_rows[2][4] == "belum cukup penilaian"
-    assert ("Penyusutan k (penilaian tambahan pada rata-rata unit)", "10") in list(
-        book["Pengaturan"].iter_rows(values_only=True))
+    assert sheet_rows[2][start] == "belum cukup penilaian"
+    settings = list(book["Pengaturan"].iter_rows(values_only=True))
+    assert ("Penyusutan k (skor disesuaikan)", "20") in settings
+    assert ("Batas selisih yang berarti (δ)", "±2.5 poin") in settings
+
+
+def test_the_officers_sheet_never_ranks_officers_of_different_units_together(
+    db_session, unit, factory, rate_days
+):
+    other = factory.unit(code="PKM-2", name="Puskesmas Dua")
+    first = factory.officer(unit=unit, name="Agus Salim")
+    second = factory.officer(unit=other, name="Bayu Putra")
+    rate_days(unit, 3, officer=first)
+    rate_days(unit, 3)
+    rate_days(other, 4, officer=second)
+    rate_days(other, 2)
+    components = services.officer_components(db_session, [unit.id, other.id], MARCH)
+    rows = [r for r in exports.officer_rows(components)]
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("PKM-1", 1, "Agus Salim"), ("PKM-1", "", "Siti Rahayu"), ("PKM-2", 1, "Bayu Putra")]
 
 
 def test_downloads_are_for_signed_in_users_in_scope(client, signed_in, factory, unit):

@@ -84,23 +84,60 @@ def test_the_element_frame_ranks_each_units_elements_weakest_first(db_session, f
     assert list(frame["converted"]) == [25.0, 50.0, 100.0]
 
 
-def test_officers_are_ranked_by_adjusted_score_and_those_below_the_minimum_are_not(
+def spread(rate, unit, answers, *, officer=None, per_day=6, days=5, month=3, first=2,
+           **fields):
+    """``per_day`` ratings on each of ``days`` consecutive days from ``first``."""
+    made = []
+    for d in range(first, first + days):
+        made += rate(unit, answers, officer=officer, times=per_day, day=(2026, month, d),
+                     **fields) if per_day > 1 else [rate(unit, answers, officer=officer,
+                                                          day=(2026, month, d), **fields)]
+    return made
+
+
+def test_officers_are_ranked_inside_their_unit_only_and_those_below_the_minimum_are_not(
     db_session, factory, rate
 ):
-    unit = factory.unit()
+    unit, other = factory.unit(code="A-UNIT"), factory.unit(code="B-UNIT")
     strong = factory.officer(unit=unit, name="Ani")
     steady = factory.officer(unit=unit, name="Budi")
     new = factory.officer(unit=unit, name="Citra")
-    rate(unit, 4, officer=strong, times=30)
-    rate(unit, 3, officer=steady, times=30)
+    best_elsewhere = factory.officer(unit=other, name="Aaron")
+    spread(rate, unit, 4, officer=strong)
+    spread(rate, unit, 3, officer=steady)
     rate(unit, 1, officer=new, times=3)
-    table = services.officer_components(db_session, [unit.id], MARCH)
-    assert [(c.name, c.enough) for c in table] == [("Ani", True), ("Budi", True),
-                                                    ("Citra", False)]
+    spread(rate, other, 4, officer=best_elsewhere)
+    spread(rate, other, 2)
+    table = services.officer_components(db_session, [unit.id, other.id], MARCH)
+    assert [(c.unit_code, c.name, c.rank) for c in table] == [
+        ("A-UNIT", "Ani", 1), ("A-UNIT", "Budi", 2), ("A-UNIT", "Citra", None),
+        ("B-UNIT", "Aaron", 1)]
     assert table[2].as_dict()["raw"] is None
     assert table[2].score.band_label == "belum cukup penilaian"
-    assert table[0].settings.k == 10
+    # Ani is compared with Budi and Citra (the rest of her unit), never with herself.
+    assert table[0].score.reference_n == 33
+    assert table[0].settings.k == 20
+    assert [(code, [o.name for o in items]) for code, _n, items
+            in services.group_by_unit(table)] == [("A-UNIT", ["Ani", "Budi", "Citra"]),
+                                                 ("B-UNIT", ["Aaron"])]
     assert services.officer_components(db_session, [], MARCH) == []
+
+
+def test_an_officer_better_than_every_colleague_in_a_category_c_unit_is_not_below(
+    db_session, factory, rate
+):
+    unit = factory.unit()
+    better = factory.officer(unit=unit)
+    colleagues = [factory.officer(unit=unit) for _ in range(2)]
+    weak = {**dict.fromkeys(("U1", "U2", "U4", "U5", "U8", "U9"), 3), "U3": 2, "U6": 2, "U7": 2}
+    for colleague in colleagues:
+        spread(rate, unit, weak, officer=colleague, per_day=8)
+    spread(rate, unit, 3, officer=better, per_day=8, days=6)
+    ikm = services.unit_ikm(db_session, unit, MARCH).result
+    assert ikm.category == "C"
+    (mine,) = [c for c in services.officer_components(db_session, [unit.id], MARCH)
+               if c.officer_id == better.id]
+    assert mine.score.raw == Decimal("75.00") and mine.score.band == "above"
 
 
 def test_an_officers_trend_compares_with_the_previous_period_of_equal_length(
@@ -108,10 +145,12 @@ def test_an_officers_trend_compares_with_the_previous_period_of_equal_length(
 ):
     unit = factory.unit()
     officer = factory.officer(unit=unit)
-    rate(unit, 3, officer=officer, times=30, day=(2026, 2, 10))
-    rate(unit, 4, officer=officer, times=30, day=(2026, 3, 10))
+    spread(rate, unit, 3, officer=officer, month=2, first=10)
+    spread(rate, unit, 4, officer=officer, first=10)
+    spread(rate, unit, 3, month=2, first=10)
+    spread(rate, unit, 3, first=10)
     result = services.officer_component(db_session, officer, MARCH)
-    assert result.previous.n == 30
+    assert result.previous.n == 30 and result.previous.days == 5
     assert result.trend == Decimal("25.00")
     assert MARCH.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
 
@@ -121,6 +160,8 @@ def test_an_officers_evidence_has_the_weakest_elements_comments_and_praise_witho
 ):
     unit = factory.unit()
     officer = factory.officer(unit=unit)
+    spread(rate, unit, {"U3": 3, "U6": 4, "U7": 4}, officer=officer)
+    spread(rate, unit, 3)
     slow = rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer)
     kind = rate(unit, {"U3": 2, "U6": 4, "U7": 4}, officer=officer)
     rude = rate(unit, {"U3": 2, "U6": 4, "U7": 3}, officer=officer)
@@ -138,6 +179,51 @@ def test_an_officers_evidence_has_the_weakest_elements_comments_and_praise_witho
     shown = result.as_dict()
     assert "0812-555" not in str(shown)
     assert "contact" not in shown["weakest_element_comments"][0]
+
+
+def test_below_the_minimum_there_is_no_weakest_element_to_point_comments_at(
+    db_session, factory, rate
+):
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    slow = rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer)
+    factory.comment(slow, kind="complaint", category="antrean", element="U3",
+                    text="Antrean lama sekali", created_at=slow.submitted_at)
+    result = services.officer_component(db_session, officer, MARCH)
+    assert result.score.weakest_element is None and result.weakest_comments == ()
+
+
+def test_a_burst_of_flagged_ratings_moves_neither_the_unit_ikm_nor_the_reference(
+    db_session, factory, rate
+):
+    from survey import integrity
+
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    spread(rate, unit, 3, officer=officer)
+    spread(rate, unit, {**dict.fromkeys(("U1", "U2", "U4", "U5", "U8", "U9"), 3),
+                        "U3": 2, "U6": 3, "U7": 3}, per_day=8)
+
+    def numbers():
+        ikm = services.unit_ikm(db_session, unit, MARCH)
+        score = services.officer_component(db_session, officer, MARCH, evidence=False).score
+        return ikm.result.ikm_converted, score.reference, score.difference, score.band
+
+    before = numbers()
+    burst = rate(unit, 4, times=24, day=(2026, 3, 4), flags=integrity.BURST_NETWORK)
+    assert numbers() == before
+    ikm = services.unit_ikm(db_session, unit, MARCH)
+    assert ikm.flagged_excluded == 24 and ikm.as_dict()["flagged_excluded"] == 24
+    score = services.officer_component(db_session, officer, MARCH, evidence=False).score
+    assert (score.flagged_excluded, score.reference_flagged_excluded) == (0, 24)
+    # A head clears them: they count from then on, in the IKM and in the reference.
+    head = factory.user(role="head", department_id=unit.department_id)
+    for rating in burst:
+        integrity.clear_flags(db_session, rating, head)
+    db_session.expire_all()
+    after = numbers()
+    assert after[0] > before[0] and after[1] > before[1]
+    assert services.unit_ikm(db_session, unit, MARCH).flagged_excluded == 0
 
 
 def test_complaints_are_counted_per_unit_category_and_week_with_open_and_overdue(
@@ -218,24 +304,80 @@ def test_other_officer_elements_are_computed_from_the_ratings_themselves(db_sess
 
     unit = factory.unit()
     officer = factory.officer(unit=unit)
-    rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer, times=2)
-    rate(unit, {"U3": 1, "U6": 2, "U7": 2}, officer=officer, flags="burst")
-    courtesy_only = ComponentSettings(elements=("U7",), minimum_n=2)
+    rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer, times=2, day=(2026, 3, 2))
+    rate(unit, {"U3": 1, "U6": 4, "U7": 2}, officer=officer, day=(2026, 3, 3))
+    rate(unit, {"U3": 1, "U6": 2, "U7": 1}, officer=officer, flags="burst")
+    rate(unit, {"U3": 4, "U7": 3}, day=(2026, 3, 2))
+    rate(unit, {"U3": 4, "U7": 2}, day=(2026, 3, 3))
+    rate(unit, {"U3": 4, "U7": 1}, day=(2026, 3, 3), flags="burst")
+    courtesy_only = ComponentSettings(elements=("U7",), minimum_n=2, minimum_days=2)
     result = services.officer_component(db_session, officer, MARCH, courtesy_only)
-    # The flagged rating stays out for the officer (n = 2, U7 = 4 → 100) but counts for the
-    # unit's reference (U7: 4, 4, 2 → 83.33).
-    assert (result.score.n, result.score.raw, result.score.unit_score) == (
-        2, Decimal("100.00"), Decimal("83.33"))
-    assert result.score.elements == {"U7": Decimal("100.00")}
+    # The flagged ratings count nowhere: officer U7 4, 4, 2 → 83.33; the rest 3, 2 → 62.50.
+    assert (result.score.n, result.score.raw, result.score.reference) == (
+        3, Decimal("83.33"), Decimal("62.50"))
+    assert (result.score.flagged_excluded, result.score.reference_flagged_excluded) == (1, 1)
+    assert result.score.elements == {"U7": Decimal("83.33")}
     assert result.as_dict()["settings"]["elements"] == ["U7"]
 
 
 def test_the_apps_configuration_sets_the_component_settings(make_app, db_session, factory, rate):
     unit = factory.unit()
     officer = factory.officer(unit=unit)
-    rate(unit, 4, officer=officer, times=5)
-    app = make_app(ANALYTICS_MINIMUM_N=5, ANALYTICS_SHRINKAGE_K=0)
+    for d in (2, 3):
+        rate(unit, 4, officer=officer, times=3, day=(2026, 3, d))
+        rate(unit, 3, times=3, day=(2026, 3, d))
+    app = make_app(ANALYTICS_MINIMUM_N=5, ANALYTICS_MINIMUM_DAYS=2, ANALYTICS_SHRINKAGE_K=0)
     with app.app_context():
         result = services.officer_component(db_session, officer, MARCH)
     assert result.enough and result.score.adjusted == Decimal("100.00")
-    assert (result.settings.minimum_n, result.settings.k) == (5, 0)
+    assert (result.settings.minimum_n, result.settings.minimum_days, result.settings.k) == (
+        5, 2, 0)
+
+
+def test_the_environment_sets_the_component_settings_and_a_bad_value_refuses_to_start(
+    make_app, monkeypatch
+):
+    from core.settings import ConfigurationError
+
+    monkeypatch.setenv("ANALYTICS_MINIMUM_N", "5")
+    monkeypatch.setenv("ANALYTICS_DELTA", "1.5")
+    app = make_app()
+    with app.app_context():
+        from analytics.settings import current
+
+        assert (current().minimum_n, current().delta) == (5, Decimal("1.5"))
+    monkeypatch.setenv("ANALYTICS_MINIMUM_DAYS", "satu")
+    with pytest.raises(ConfigurationError, match="ANALYTICS_MINIMUM_DAYS"):
+        make_app()
+
+
+def test_the_hand_worked_cr1_example_holds_through_the_database_on_both_paths(
+    db_session, factory, rate
+):
+    """The example of tests/analytics/test_officers.py stored as ratings: officer days
+    (4, 4, 3) and (2, 3), the rest of the unit (4, 4), (2) and (3, 3, 2). V = 0.3136 + 0.25,
+    SE = 25 · √0.5636 = 18.768, df = 1, t = 12.7062: 5 ± 238.47."""
+    from analytics.settings import ComponentSettings
+
+    unit = factory.unit()
+    officer = factory.officer(unit=unit)
+    for d, values in ((2, (4, 4, 3)), (3, (2, 3))):
+        for v in values:
+            rate(unit, {"U3": v, "U6": v, "U7": v}, officer=officer, day=(2026, 3, d))
+    for d, values in ((2, (4, 4)), (3, (2,)), (4, (3, 3, 2))):
+        for v in values:
+            rate(unit, {"U3": v, "U6": v, "U7": v}, day=(2026, 3, d))
+    from_aggregates = ComponentSettings(minimum_n=2, minimum_days=2)
+    from_ratings = ComponentSettings(minimum_n=2, minimum_days=2,
+                                     include_custom_questions=False)
+    scores = [services.officer_component(db_session, officer, MARCH, rules,
+                                         evidence=False).score
+              for rules in (from_aggregates, from_ratings)]
+    for score in scores:
+        assert (score.raw, score.reference, score.difference) == (
+            Decimal("80.00"), Decimal("75.00"), Decimal("5.00"))
+        assert (score.standard_error, score.df, score.t) == (Decimal("18.768"), 1,
+                                                              Decimal("12.7062"))
+        assert (score.lower, score.upper) == (Decimal("-233.47"), Decimal("243.47"))
+    assert scores[0] == scores[1].__class__(**{**vars(scores[1]),
+                                               "settings": from_aggregates})
