@@ -102,14 +102,14 @@ def _number(value, places: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")
 
 
-def _send(session: Session, user: User, email: str, template: str, subject: str,
+def _send(session: Session, recipient: User, email: str, template: str, subject: str,
           now: datetime, **context) -> None:
     text = "\n\n———\n\n".join(_render_both(f"alerts/{template}.txt", **context))
     html_parts = _render_both(f"alerts/{template}_part.html", **context)
     html = render_template("alerts/email.html", parts=html_parts)
-    alerts_delivery.enqueue_email(session, user=user, email=email, event="digest",
+    alerts_delivery.enqueue_email(session, user=recipient, email=email, event="digest",
                                   subject=subject, text=text, html=html, now=now,
-                                  unit_id=user.unit_id)
+                                  unit_id=recipient.unit_id)
 
 
 def _subject(key: str, week: str) -> str:

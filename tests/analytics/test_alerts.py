@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from analytics import alerts
 from analytics.alerts_models import Alert, AlertEvent, AlertRule, OutboxMessage
-from tests.support.factories import at
+from tests.support.factories import account, at
 
 NOW = at(2026, 3, 3, 10, 0)  # a Tuesday, 10:00 WIB: the unit is open
 
@@ -101,7 +101,7 @@ def test_recovery_closes_the_alert_by_itself_and_says_so(db_session, factory, un
     rule = ikm_rule(db_session, unit)
     alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     [alert] = alerts_of(db_session, rule)
-    alerts.acknowledge(db_session, alert, factory.user("head"), NOW)
+    alerts.acknowledge(db_session, alert, account(db_session, "head"), NOW)
 
     good = rate(factory, unit, 4, minutes_ago=1, times=15)  # IKM of the window: 87.5
     changes = alerts.evaluate(db_session, NOW, rating_ids=ids(good))
@@ -295,7 +295,7 @@ def test_acknowledge_comment_and_close_are_recorded_with_who_and_when(db_session
     rule = ikm_rule(db_session, unit)
     alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     [alert] = alerts_of(db_session, rule)
-    head = factory.user("head", department_id=unit.department_id)
+    head = account(db_session, "head", department_id=unit.department_id)
     alerts.acknowledge(db_session, alert, head, NOW + timedelta(minutes=3))
     assert (alert.status, alert.acknowledged_by) == ("diketahui", head.id)
     with pytest.raises(alerts.AlertError):
@@ -312,7 +312,7 @@ def test_acknowledge_comment_and_close_are_recorded_with_who_and_when(db_session
 
 def test_a_rule_outside_the_users_scope_is_refused(db_session, factory, unit):
     other = factory.unit()
-    head = factory.user("head", department_id=unit.department_id)
+    head = account(db_session, "head", department_id=unit.department_id)
     with pytest.raises(alerts.AlertError) as refused:
         alerts.add_rule(db_session, head, "ikm_below", unit_id=other.id, threshold=70)
     assert refused.value.status == 404
