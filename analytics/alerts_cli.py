@@ -95,7 +95,8 @@ def rule_list(unit: str | None) -> None:
     session = db.session()
     if alerts.ensure_default_rules(session):
         session.commit()
-    rules = alerts.rules_in_scope(session, None)
+    rules = list(session.scalars(select(AlertRule).where(AlertRule.active).order_by(
+        AlertRule.department_id, AlertRule.unit_id, AlertRule.counter_id, AlertRule.id)))
     if unit:
         found = session.scalars(select(Unit).where(Unit.code == unit)).first()
         if found is None:

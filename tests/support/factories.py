@@ -108,8 +108,8 @@ def account(session: Session, role: str, **scope):
     from core.models import User
 
     n = next(_sequence)
-    user = User(username=f"account{n}", display_name=f"Akun {n}", role=role,
-                password_hash="-", **scope)
+    user = User(**{"username": f"account{n}", "display_name": f"Akun {n}", "role": role,
+                   "password_hash": "-", **scope})
     session.add(user)
     session.flush()
     return user
