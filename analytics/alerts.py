@@ -386,7 +386,9 @@ def evaluate(session: Session, now: datetime, rating_ids: Sequence | None = None
         for alert in changes.opened:
             alerts_delivery.enqueue_for_alert(session, alert, "alert.opened", now)
         for alert in changes.closed:
-            alerts_delivery.enqueue_for_alert(session, alert, "alert.closed", now)
+            # "Recovered" is news about a problem; good news simply ends.
+            if not alert.rule.positive:
+                alerts_delivery.enqueue_for_alert(session, alert, "alert.closed", now)
     session.flush()
     return changes
 
@@ -709,7 +711,27 @@ STATUS_LABELS = {"terbuka": ("Terbuka", "Open"), "diketahui": ("Diketahui", "Ack
                  "selesai": ("Selesai", "Closed")}
 
 
+# --- the fold's hooks (analytics/fold.py) ---------------------------------------------------
+
+
+def after_fold_batch(session: Session, rating_ids: list, now: datetime) -> None:
+    """For ``register_after_batch``: evaluate what the batch's ratings touched (writes the
+    outbox only; sends nothing)."""
+    evaluate(session, now, rating_ids=rating_ids)
+
+
+def on_fold_tick(session: Session, now: datetime) -> None:
+    """For ``register_periodic``: every rule (windows also recover as time passes) and the
+    weekly digests. Delivery is ``alerts_delivery.deliver_due``, which commits on its own
+    and talks to the network: run it outside a fold batch's transaction."""
+    from analytics.alerts_digest import send_digests
+
+    evaluate(session, now)
+    send_digests(session, now)
+
+
 __all__ = [
+    "after_fold_batch", "on_fold_tick",
     "DEFAULT_RULES", "OPEN_ALERT", "URGENT_CATEGORIES", "AlertError", "Changes",
     "acknowledge", "add_comment", "add_rule", "alert_in_scope", "alerts_in_scope", "close",
     "ensure_default_rules", "evaluate", "headline", "open_count", "remove_rule",

@@ -318,6 +318,9 @@ def subscription():
     user = _user()
     contact = session.get(AlertContact, user.id)
     form = ContactForm(obj=contact)
+    if contact is None and request.method == "GET":
+        # Heads and supervisors get the weekly digest unless they say no; officers opt in.
+        form.weekly_digest.data = user.role != Role.OFFICER.value
     if form.validate_on_submit():
         if contact is None:
             contact = AlertContact(user_id=user.id, email=form.email.data)

@@ -349,3 +349,28 @@ def _in_english():
     from flask_babel import force_locale
 
     return force_locale("en")
+
+
+def test_the_database_holds_one_open_alert_per_rule_and_place(db_session, unit):
+    from sqlalchemy.exc import IntegrityError
+
+    rule = ikm_rule(db_session, unit)
+    db_session.add(Alert(rule_id=rule.id, place=f"unit:{unit.id}", unit_id=unit.id))
+    db_session.flush()
+    db_session.add(Alert(rule_id=rule.id, place=f"unit:{unit.id}", unit_id=unit.id,
+                         status="selesai"))  # closed ones may be many
+    db_session.flush()
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.add(Alert(rule_id=rule.id, place=f"unit:{unit.id}", unit_id=unit.id,
+                             status="diketahui"))
+        db_session.flush()
+
+
+def test_the_folds_hooks_evaluate_a_batch_and_the_periodic_pass(db_session, factory, unit):
+    rule = ikm_rule(db_session, unit)
+    batch = rate(factory, unit, 1, 5, times=5)
+    alerts.after_fold_batch(db_session, ids(batch), NOW)
+    [alert] = alerts_of(db_session, rule)
+    rate(factory, unit, 4, 1, times=30)
+    alerts.on_fold_tick(db_session, NOW)
+    assert alert.status == "selesai" and alert.close_reason == "pulih"
