@@ -198,15 +198,15 @@ def alert_payload(session: Session, alert: Alert, event: str, key: str,
     }
 
 
-def _alert_email(session: Session, alert: Alert, event: str) -> tuple[str, str, str]:
+def _alert_email(session: Session, alert: Alert, event: str, url: str
+                 ) -> tuple[str, str, str]:
     from analytics import alerts
 
     def render(template: str):
         return lambda: render_template(template, alert=alert, event=event,
                                        headline=alerts.headline(session, alert),
                                        rule_text=alerts.describe_rule(alert.rule),
-                                       url=alert_url(alert), local_time=_local_time,
-                                       unit=alert.unit)
+                                       url=url, local_time=_local_time, unit=alert.unit)
 
     subject_id, subject_en = _in_both_languages(lambda: _subject(session, alert, event))
     text = "\n\n———\n\n".join(_in_both_languages(render("alerts/email.txt")))
@@ -246,14 +246,19 @@ def enqueue_for_alert(session: Session, alert: Alert, event: str, now: datetime)
     made = []
     if config.get("SMTP_URL"):
         recipients = alert_recipients(session, alert)
-        if recipients:
-            subject, text, html = _alert_email(session, alert, event)
-            for user, email in recipients:
-                made.append(OutboxMessage(
-                    key=uuid.uuid4().hex, channel="email", event=event, alert_id=alert.id,
-                    unit_id=alert.unit_id, user_id=user.id, recipient=email, subject=subject[:300],
-                    body_text=text, body_html=html, not_before=not_before,
-                    held_for_quiet_hours=held, created_at=now))
+        emails = {}  # staff open the alert; an officer (praise) opens their own page
+        for user, email in recipients:
+            officer = user.role == Role.OFFICER.value
+            if officer not in emails:
+                url = (f"{config['BASE_URL'].rstrip('/')}/dasbor/saya" if officer
+                       else alert_url(alert))
+                emails[officer] = _alert_email(session, alert, event, url)
+            subject, text, html = emails[officer]
+            made.append(OutboxMessage(
+                key=uuid.uuid4().hex, channel="email", event=event, alert_id=alert.id,
+                unit_id=alert.unit_id, user_id=user.id, recipient=email, subject=subject[:300],
+                body_text=text, body_html=html, not_before=not_before,
+                held_for_quiet_hours=held, created_at=now))
     for webhook in alert_webhooks(session, alert.unit):
         key = uuid.uuid4().hex
         made.append(OutboxMessage(

@@ -323,3 +323,21 @@ def test_weekly_digests_go_to_heads_and_to_officers_who_opted_in(db_session, fac
     for word in ("peringkat", "ranking", "rank"):
         assert word not in text.lower()
     assert smtp.mailbox.to("shy@dinas.test") == []
+
+
+def test_praise_reaches_the_officer_with_a_link_to_their_own_page(db_session, factory, world,
+                                                                 smtp):
+    unit = world["unit"]
+    alerts.add_rule(db_session, None, "praise", unit_id=unit.id, check_scope=False)
+    officer = factory.officer(unit=unit, name="Dewi Lestari")
+    user = account(db_session, Role.OFFICER.value, officer_id=officer.id, unit_id=unit.id)
+    db_session.add(AlertContact(user_id=user.id, email="dewi@dinas.test"))
+    rating = factory.rating(unit=unit, officer_id=officer.id, submitted_at=NOW)
+    factory.comment(rating, kind="praise", text="Bu Dewi cekatan sekali")
+    alerts.evaluate(db_session, NOW, rating_ids=[rating.id])
+    alerts_delivery.deliver_due(db_session, NOW)
+    [mine] = smtp.mailbox.to("dewi@dinas.test")
+    assert mine["Subject"].startswith("[Kabar baik] Pujian warga untuk Dewi Lestari")
+    assert "http://suara.test/dasbor/saya" in mine.get_body(("plain",)).get_content()
+    [heads] = smtp.mailbox.to("head@dinas.test")
+    assert "/peringatan/" in heads.get_body(("plain",)).get_content()
