@@ -167,6 +167,23 @@ def add_rule(session: Session, user: User | None, kind: str, *, department_id=No
     return rule
 
 
+def change_rule(session: Session, rule: AlertRule, *, threshold: float | None = None,
+                window_minutes: int | None = None, min_ratings: int | None = None,
+                categories: Sequence[str] | None = None) -> AlertRule:
+    """Change a rule's value, window, minimum or categories (what is not given stays). An
+    open alert of the rule is judged by the new values from the next evaluation on."""
+    threshold = rule.threshold if threshold is None else threshold
+    window_minutes = rule.window_minutes if window_minutes is None else window_minutes
+    min_ratings = rule.min_ratings if min_ratings is None else min_ratings
+    categories = rule.categories if not categories else list(categories)
+    _check_rule(rule.kind, threshold, window_minutes, min_ratings, rule.element, categories)
+    rule.threshold, rule.window_minutes, rule.min_ratings = threshold, window_minutes, min_ratings
+    if rule.kind == "urgent_complaint":
+        rule.categories = list(categories or ())
+    session.flush()
+    return rule
+
+
 def remove_rule(session: Session, rule: AlertRule, now: datetime) -> None:
     """Stop a rule (kept for the alerts it raised); its open alerts stay until closed."""
     rule.active = False
@@ -733,7 +750,8 @@ def on_fold_tick(session: Session, now: datetime) -> None:
 __all__ = [
     "after_fold_batch", "on_fold_tick",
     "DEFAULT_RULES", "OPEN_ALERT", "URGENT_CATEGORIES", "AlertError", "Changes",
-    "acknowledge", "add_comment", "add_rule", "alert_in_scope", "alerts_in_scope", "close",
+    "acknowledge", "add_comment", "add_rule", "alert_in_scope", "alerts_in_scope",
+    "change_rule", "close",
     "ensure_default_rules", "evaluate", "headline", "open_count", "remove_rule",
     "rules_in_scope", "window_stats",
 ]

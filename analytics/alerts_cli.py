@@ -109,6 +109,28 @@ def rule_list(unit: str | None) -> None:
                    f"{rule.kind:<22} {alerts.describe_rule(rule)}")
 
 
+@rule_cli.command("set")
+@click.argument("rule_id", type=int)
+@click.option("--threshold", type=float)
+@click.option("--window", "window_minutes", type=int, help="Rolling window in minutes.")
+@click.option("--min-ratings", type=int)
+@click.option("--category", "categories", multiple=True, help="urgent_complaint: repeat.")
+def rule_set(rule_id: int, threshold, window_minutes, min_ratings, categories) -> None:
+    """Change rule RULE_ID (a default one too): its value, window, minimum, categories."""
+    session = db.session()
+    rule = session.get(AlertRule, rule_id)
+    if rule is None or not rule.active:
+        fail(f"No active rule {rule_id}")
+    try:
+        alerts.change_rule(session, rule, threshold=threshold, window_minutes=window_minutes,
+                           min_ratings=min_ratings, categories=list(categories) or None)
+    except alerts.AlertError as exc:
+        session.rollback()
+        fail(exc.message)
+    session.commit()
+    click.echo(f"Rule {rule.id}: {alerts.describe_rule(rule)}")
+
+
 @rule_cli.command("remove")
 @click.argument("rule_id", type=int)
 def rule_remove(rule_id: int) -> None:

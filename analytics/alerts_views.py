@@ -99,6 +99,21 @@ class RemoveRuleForm(FlaskForm):
     pass
 
 
+class ChangeRuleForm(FlaskForm):
+    threshold = DecimalField(_l("Batas nilai (25–100, atau porsi 0–1)"),
+                             validators=[Optional()], places=None)
+    window_minutes = IntegerField(_l("Jendela waktu (menit)"),
+                                  validators=[DataRequired(), NumberRange(min=1)])
+    min_ratings = IntegerField(_l("Penilaian minimum dalam jendela"),
+                               validators=[DataRequired(), NumberRange(min=1)])
+
+
+def change_form(rule) -> ChangeRuleForm:
+    """Each rule's own form (its prefix keeps the fields' ids apart on one page)."""
+    form = ChangeRuleForm(prefix=f"rule{rule.id}", formdata=None, obj=rule)
+    return form
+
+
 class ContactForm(FlaskForm):
     email = StringField(_l("Alamat surel"), validators=[DataRequired(), Length(max=200), Regexp(
         r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Alamat surel tidak valid."))])
@@ -290,7 +305,32 @@ def rules():
     elif request.method == "POST":
         flash(_("Periksa isian aturan."), "error")
     return render_template("alerts/rules.html", form=form, rules=alerts.rules_in_scope(
-        session, user), remove_form=RemoveRuleForm(prefix="remove"))
+        session, user), remove_form=RemoveRuleForm(prefix="remove"), change_form=change_form)
+
+
+@blueprint.post("/aturan/<int:rule_id>")
+@roles_required(Role.HEAD, Role.SUPERVISOR)
+def change_rule(rule_id: int):
+    session = db.session()
+    rule = alerts.rule_in_scope(session, _user(), rule_id)
+    if rule is None:
+        abort(404)
+    form = ChangeRuleForm(prefix=f"rule{rule.id}")
+    if not form.validate_on_submit():
+        flash(_("Periksa isian aturan."), "error")
+        return redirect(url_for("alerts.rules"))
+    try:
+        alerts.change_rule(session, rule, threshold=float(form.threshold.data)
+                           if form.threshold.data is not None else None,
+                           window_minutes=form.window_minutes.data,
+                           min_ratings=form.min_ratings.data)
+    except alerts.AlertError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    else:
+        session.commit()
+        flash(_("Aturan diubah."), "ok")
+    return redirect(url_for("alerts.rules"))
 
 
 @blueprint.post("/aturan/<int:rule_id>/hapus")

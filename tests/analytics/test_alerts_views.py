@@ -246,3 +246,32 @@ def test_the_webhook_body_is_in_the_openapi_document(client):
     assert document["x-webhooks"]["alert"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]["$ref"] == "#/components/schemas/AlertWebhook"
     assert not any(OutboxMessage.__tablename__ in path for path in document["paths"])
+
+
+def test_a_default_rule_is_changed_on_the_page_and_from_the_command_line(signed_in, world,
+                                                                        db_session, runner):
+    alerts.ensure_default_rules(db_session, [world["mine"]])
+    rule = db_session.scalars(select(AlertRule).where(
+        AlertRule.unit_id == world["mine"].id, AlertRule.kind == "ikm_below",
+        AlertRule.is_default)).one()
+    client = signed_in(world["head"])
+    assert f'id="rule{rule.id}-threshold"' in client.get("/peringatan/aturan").get_data(True)
+    response = client.post(f"/peringatan/aturan/{rule.id}", data={
+        f"rule{rule.id}-threshold": "80", f"rule{rule.id}-window_minutes": "240",
+        f"rule{rule.id}-min_ratings": "15"})
+    assert response.status_code == 302
+    db_session.refresh(rule)
+    assert (rule.threshold, rule.window_minutes, rule.min_ratings) == (80.0, 240, 15)
+    client.post(f"/peringatan/aturan/{rule.id}", data={
+        f"rule{rule.id}-threshold": "800", f"rule{rule.id}-window_minutes": "240",
+        f"rule{rule.id}-min_ratings": "15"})
+    db_session.refresh(rule)
+    assert rule.threshold == 80.0  # refused: outside 25–100
+    theirs = world["rule_theirs"]
+    assert client.post(f"/peringatan/aturan/{theirs.id}", data={
+        f"rule{theirs.id}-window_minutes": "5", f"rule{theirs.id}-min_ratings": "1"}
+    ).status_code == 404
+    result = runner.invoke(args=["alert", "rule", "set", str(rule.id), "--min-ratings", "20"])
+    assert result.exit_code == 0, result.output
+    db_session.refresh(rule)
+    assert (rule.threshold, rule.min_ratings) == (80.0, 20)

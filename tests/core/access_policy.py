@@ -219,6 +219,7 @@ POLICY: dict[str, Rule] = {
     "alerts.comment": rule(write=STAFF, kind="unit", args=ALERT_OF),
     "alerts.close": rule(write=STAFF, kind="unit", args=ALERT_OF),
     "alerts.rules": rule(read=STAFF, write=STAFF, lists=("unit", "counter"), shows=("unit",)),
+    "alerts.change_rule": rule(write=STAFF, kind="unit", args=RULE_OF),
     "alerts.remove_rule": rule(write=STAFF, kind="unit", args=RULE_OF),
     "alerts.subscription": rule(read=SIGNED_IN, write=SIGNED_IN),
     "alerts.deliveries": admin_only(),
