@@ -227,4 +227,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(components_command)
     app.cli.add_command(aggregates_cli)
+    from analytics.alerts_cli import register as register_alerts
+
+    register_alerts(app)  # `alert …` (analytics/alerts_cli.py)
 

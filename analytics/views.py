@@ -33,6 +33,7 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 
 def register(app: Flask) -> None:
+    from analytics.alerts_views import register_alerts
     from analytics.api import register_api
     from core.settings import ConfigurationError
     from core.views import add_home_links
@@ -45,6 +46,7 @@ def register(app: Flask) -> None:
         raise ConfigurationError(str(exc)) from None
     app.register_blueprint(blueprint)
     register_api(app)
+    register_alerts(app)  # alerts: inbox, rules, deliveries (analytics/alerts*.py)
     add_home_links(app, nav_links)
 
 
@@ -171,9 +173,13 @@ def dashboard_page():
     r = _staff_request()
     data = dashboard.head_dashboard(db.session(), r.user, r.scope, r.choice.period,
                                     today=r.today, words=_words(), locale=current_language())
+    from analytics.alerts import open_count  # alerts: the open-alert tile
+
+    open_alerts = open_count(db.session(), r.scope.unit_ids)
     return render_template("analytics/dashboard.html", data=data, choice=r.choice,
                            period_error=r.period_error, today=r.today,
-                           presets=dashboard.PRESETS, component_settings=settings.current())
+                           presets=dashboard.PRESETS, component_settings=settings.current(),
+                           open_alerts=open_alerts)
 
 
 @blueprint.get("/dasbor/komentar")

@@ -78,6 +78,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # months; free text only when TEXT_RETENTION_MONTHS is set (0 keeps it).
         "RETENTION_MONTHS": 12,
         "TEXT_RETENTION_MONTHS": 0,
+        # Alerts (analytics/alerts*.py, docs/alerts.md): e-mail through SMTP (unset: no
+        # e-mail, webhooks only), retries, and how often `flask alert work` looks.
+        "SMTP_URL": None,
+        "MAIL_SENDER": "Suara Layanan <suara-layanan@localhost>",
+        "SMTP_TIMEOUT_SECONDS": 20,
+        "WEBHOOK_TIMEOUT_SECONDS": 10,
+        "ALERT_MAX_ATTEMPTS": 8,
+        "ALERT_WORK_INTERVAL_SECONDS": 30,
     }
 
 
@@ -109,6 +117,12 @@ ENV_PARSERS: dict[str, Any] = {
     "ANALYTICS_CONFIDENCE": str,
     "ANALYTICS_BAND_THRESHOLD": str,
     "ANALYTICS_INTERVAL_METHOD": str,
+    "SMTP_URL": str,
+    "MAIL_SENDER": str,
+    "SMTP_TIMEOUT_SECONDS": int,
+    "WEBHOOK_TIMEOUT_SECONDS": int,
+    "ALERT_MAX_ATTEMPTS": int,
+    "ALERT_WORK_INTERVAL_SECONDS": int,
 }
 
 ENV_ALIASES = {"SUARA_ENV": "ENV_NAME"}

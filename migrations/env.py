@@ -14,6 +14,10 @@ try:  # areas added later keep their tables in their own models module
     import analytics.models  # noqa: F401
 except ModuleNotFoundError:
     pass
+try:  # alerts keep their tables apart from the rest of analytics
+    import analytics.alerts_models  # noqa: F401
+except ModuleNotFoundError:
+    pass
 try:
     import kiosk.models  # noqa: F401
 except ModuleNotFoundError:

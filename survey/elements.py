@@ -121,6 +121,10 @@ COMPLAINT_CATEGORIES: dict[str, tuple[str | None, str, str]] = {
     "perilaku": ("U7", "Sikap petugas / petugas tidak ada", "Officer behaviour or absence"),
     "pengaduan": ("U8", "Pengaduan tidak ditanggapi", "Complaints not handled"),
     "sarana": ("U9", "Sarana dan prasarana", "Facilities"),
+    # Urgent: these alert a head at once (analytics/alerts.py, docs/alerts.md).
+    "pungli": ("U4", "Pungutan liar / diminta uang tidak resmi", "Unofficial fees (pungli)"),
+    "ancaman": ("U7", "Ancaman atau intimidasi", "Threat or intimidation"),
+    "keselamatan": ("U9", "Keselamatan / keamanan terancam", "Safety or security at risk"),
     "lainnya": (None, "Lainnya", "Other"),
 }
 

@@ -108,6 +108,34 @@ def UNIT_CODE(world, unit):  # noqa: N802 - reads as a constant in the table
     return {"unit": unit.code}
 
 
+def ALERT_OF(world, unit):  # noqa: N802 - reads as a constant in the table
+    """An open alert about the unit (made on demand: the world has none of its own)."""
+    from sqlalchemy.orm import object_session
+
+    from analytics.alerts_models import Alert, AlertRule
+
+    session = object_session(unit)
+    rule = AlertRule(kind="ikm_below", unit_id=unit.id, threshold=76.61, window_minutes=60,
+                     min_ratings=1)
+    alert = Alert(rule=rule, place=f"unit:{unit.id}", unit_id=unit.id)
+    session.add(alert)
+    session.flush()
+    return {"alert_id": alert.id}
+
+
+def RULE_OF(world, unit):  # noqa: N802
+    from sqlalchemy.orm import object_session
+
+    from analytics.alerts_models import AlertRule
+
+    session = object_session(unit)
+    rule = AlertRule(kind="ikm_below", unit_id=unit.id, threshold=70.0, window_minutes=60,
+                     min_ratings=5)
+    session.add(rule)
+    session.flush()
+    return {"rule_id": rule.id}
+
+
 # Routes a kiosk tablet calls with its device credential; without one, nobody passes.
 DEVICE_ONLY = Rule()
 # Routes a queue machine calls with its key (Authorization: Bearer); a session is no key.
@@ -184,6 +212,17 @@ POLICY: dict[str, Rule] = {
     "analytics.my_component": rule(read=SIGNED_IN, lists=("comment",)),
     "analytics.officer_page": rule(read=SIGNED_IN, kind="officer", lists=("comment",)),
     "analytics_api.officer_component": rule(read=SIGNED_IN, kind="officer"),
+    # --- alerts (analytics/alerts_views.py) ---------------------------------------------
+    "alerts.inbox": rule(read=STAFF, lists=("unit",)),
+    "alerts.detail": rule(read=STAFF, kind="unit", args=ALERT_OF),
+    "alerts.acknowledge": rule(write=STAFF, kind="unit", args=ALERT_OF),
+    "alerts.comment": rule(write=STAFF, kind="unit", args=ALERT_OF),
+    "alerts.close": rule(write=STAFF, kind="unit", args=ALERT_OF),
+    "alerts.rules": rule(read=STAFF, write=STAFF, lists=("unit", "counter"), shows=("unit",)),
+    "alerts.change_rule": rule(write=STAFF, kind="unit", args=RULE_OF),
+    "alerts.remove_rule": rule(write=STAFF, kind="unit", args=RULE_OF),
+    "alerts.subscription": rule(read=SIGNED_IN, write=SIGNED_IN),
+    "alerts.deliveries": admin_only(),
     # --- kiosk ----------------------------------------------------------------------
     "kiosk.page": public(),
     "kiosk.service_worker": public(),

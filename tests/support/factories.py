@@ -101,3 +101,15 @@ class Factory:
 def at(year, month, day, hour=9, minute=0, zone="Asia/Jakarta") -> datetime:
     """A moment given in an office's local time, as aware UTC."""
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def account(session: Session, role: str, **scope):
+    """A user without a password (signed in directly by tests; argon2 would cost seconds)."""
+    from core.models import User
+
+    n = next(_sequence)
+    user = User(**{"username": f"account{n}", "display_name": f"Akun {n}", "role": role,
+                   "password_hash": "-", **scope})
+    session.add(user)
+    session.flush()
+    return user
