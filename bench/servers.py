@@ -98,8 +98,9 @@ class Seeded:
     token: str
 
 
-def seed(database_url: str, secret_key: str = SECRET_KEY) -> Seeded:
-    """A department, a unit, a counter with an officer on shift, and the counter's QR token."""
+def seed(database_url: str, secret_key: str = SECRET_KEY, code: str = "BENCH") -> Seeded:
+    """A department, a unit, a counter with an officer on shift, and the counter's QR token
+    (``code`` names them: seed twice with two codes for two units)."""
     from core import services as organisation
     from core.models import utcnow
     from survey.services import current_code, ensure_questionnaire, token_for
@@ -107,28 +108,32 @@ def seed(database_url: str, secret_key: str = SECRET_KEY) -> Seeded:
     engine = make_engine(database_url)
     try:
         with Session(engine, expire_on_commit=False) as session:
-            organisation.add_department(session, "BENCH", "Dinas Uji Beban")
-            unit = organisation.add_unit(session, "BENCH-U", "Unit Uji Beban", "BENCH")
-            counter = organisation.add_counter(session, "BENCH-L1", "Loket 1", "BENCH-U")
-            officer = organisation.add_officer(session, "BENCH-P1", "Petugas Uji", "BENCH-U",
-                                               has_nip=False)
+            organisation.add_department(session, code, "Dinas Uji Beban")
+            unit = organisation.add_unit(session, f"{code}-U", f"Unit Uji Beban {code}", code)
+            counter = organisation.add_counter(session, f"{code}-L1", "Loket 1", f"{code}-U")
+            officer = organisation.add_officer(session, f"{code}-P1", "Petugas Uji",
+                                               f"{code}-U", has_nip=False)
             organisation.start_shift(session, officer, counter, now=utcnow() - timedelta(hours=1))
             ensure_questionnaire(session)
-            code = current_code(session, counter=counter)
+            current = current_code(session, counter=counter)
             session.commit()
-            return Seeded(unit.id, counter.id, officer.id, code.id,
-                          token_for(code, secret_key))
+            return Seeded(unit.id, counter.id, officer.id, current.id,
+                          token_for(current, secret_key))
     finally:
         engine.dispose()
 
 
-def count_ratings(database_url: str) -> int:
+def count_ratings(database_url: str, unit_id: int | None = None) -> int:
+    """Ratings stored (of one unit, if given)."""
     from survey.models import Rating
 
     engine = make_engine(database_url)
+    statement = select(func.count()).select_from(Rating)
+    if unit_id is not None:
+        statement = statement.where(Rating.unit_id == unit_id)
     try:
         with Session(engine) as session:
-            return session.scalar(select(func.count()).select_from(Rating)) or 0
+            return session.scalar(statement) or 0
     finally:
         engine.dispose()
 
