@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench import results
+from bench.drills import DRILLS
 from bench.servers import postgres_server_url
 
 
@@ -75,12 +76,15 @@ def _drills(args) -> bool:
 
     passed = True
     chosen = _engines(args, "drills")
+    with_postgresql = any(engine == "postgresql" for engine, _url in chosen)
     for engine, url in chosen:
         # database_restarts makes a PostgreSQL cluster of its own: it goes with the
         # PostgreSQL drills, or with SQLite's when no PostgreSQL server is configured.
-        own_cluster = engine == "postgresql" or args.engine != "sqlite" and not any(
-            e == "postgresql" for e, _ in chosen)
-        outcome = drills.run_all(quick=args.quick, server_url=url, own_cluster=own_cluster)
+        own_cluster = engine == "postgresql" or (args.engine == "all" and not with_postgresql)
+        outcome = drills.run_all(quick=args.quick, server_url=url, own_cluster=own_cluster,
+                                 only=args.drill)
+        if not outcome["drills"]:
+            continue
         passed &= outcome["passed"]
         if args.record:
             results.record(f"drills-{engine}", outcome)
@@ -110,6 +114,10 @@ def parser() -> argparse.ArgumentParser:
     submit_options.add_argument("--workers", type=int, default=2)
     submit_options.add_argument("--worker-class", default="sync")
     submit_options.add_argument("--threads", type=int, default=1)
+    drill_options = parser.add_argument_group("drills")
+    drill_options.add_argument("--drill", action="append", metavar="NAME",
+                               choices=DRILLS,
+                               help="only this drill (repeatable)")
     fold_options = parser.add_argument_group("fold")
     fold_options.add_argument("--backlog", type=int, default=50_000,
                               help="ratings waiting to be folded when the fold starts")

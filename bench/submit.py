@@ -220,6 +220,10 @@ def compare(runs: list[Run]) -> dict:
         counts_ok=not failures,
         failures=failures,
     )
+    fold_cpu = result["app"]["fold_cpu_ms_per_rating"]
+    result["cpu_ratio_with_fold"] = (round(cpu_base / (cpu_app + fold_cpu), 3)
+                                     if cpu_base and cpu_app and fold_cpu else None)
+    result["min_ratio"] = MIN_RATIO
     result["passed"] = result["ratio_ok"] and result["p99_ok"] and result["counts_ok"]
     return result
 

@@ -41,10 +41,13 @@ def run_one(name: str, quick: bool = False, log=print, workdir: Path | None = No
 
 
 def run_all(quick: bool = False, log=print, server_url: str | None = None,
-            workdir: Path | None = None, own_cluster: bool = True) -> dict:
-    """Every drill on one engine: SQLite (``server_url`` None) or that PostgreSQL server;
-    ``own_cluster`` adds database_restarts, which always runs on a cluster of its own."""
-    names = ON_EITHER_ENGINE + (OWN_CLUSTER if own_cluster else ())
+            workdir: Path | None = None, own_cluster: bool = True,
+            only: list[str] | None = None) -> dict:
+    """Every drill (or those named in ``only``) on one engine: SQLite (``server_url`` None)
+    or that PostgreSQL server; ``own_cluster`` adds database_restarts, which always runs on
+    a cluster of its own."""
+    names = [name for name in ON_EITHER_ENGINE + (OWN_CLUSTER if own_cluster else ())
+             if only is None or name in only]
     outcomes = []
     for name in names:
         options = {} if name in OWN_CLUSTER else {"server_url": server_url}
