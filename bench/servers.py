@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -243,6 +244,7 @@ class Server:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        _remove_socket(self.control_socket)
 
     def __enter__(self) -> Server:
         return self
@@ -276,6 +278,14 @@ def socket_path(folder: Path, name: str) -> Path:
     import tempfile
 
     return Path(tempfile.mkdtemp(prefix="suara-ctl-", dir="/tmp")) / name
+
+
+def _remove_socket(path: Path | None) -> None:
+    if path is None:
+        return
+    path.unlink(missing_ok=True)
+    if path.parent.name.startswith("suara-ctl-"):
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 # --- the fold (analytics.fold, ``flask --app wsgi fold``) ----------------------------------

@@ -9,6 +9,7 @@ they run as the postgres user). The machine's own PostgreSQL server is never tou
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,12 @@ def cluster_parent() -> Path:
     """Where the cluster's folder is made: ``PG_DRILL_DIR``, else the system's temporary
     folder — never the bench run's own folder, which ``mkdtemp`` makes 0700 for whoever runs
     the bench, so that as root the ``postgres`` user could not enter it (issue 15)."""
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(SERVER_USER)
+        except KeyError:
+            raise ClusterUnavailable(f"running as root, and there is no {SERVER_USER} user to "
+                                     "run the server as") from None
     candidates = [os.environ.get("PG_DRILL_DIR"), os.environ.get("TMPDIR"), "/tmp", "/var/tmp"]
     tried = []
     for candidate in filter(None, candidates):
