@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 ANSWERS = {"U1": 4, "U2": 3, "U3": 3, "U4": 4, "U5": 2, "U6": 3, "U7": 4, "U8": 3, "U9": 4}
@@ -19,11 +20,12 @@ def rating(token: str, rating_id: str | None = None) -> dict:
     return {"id": rating_id or str(uuid.uuid4()), "token": token, "answers": ANSWERS}
 
 
-def post(url: str, body: dict, timeout: float = 10) -> tuple[int | None, dict | None]:
+def post(url: str, body: dict, timeout: float = 10,
+         headers: dict | None = None) -> tuple[int | None, dict | None]:
     """``(status, json)``; ``(None, None)`` when no answer came back at all."""
     request = urllib.request.Request(
         f"{url}/api/v1/ratings", data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -47,14 +49,27 @@ class Ledger:
     sent: set = field(default_factory=set)
     unexpected: list = field(default_factory=list)
 
+    def merge(self, other: Ledger, lock) -> None:
+        """Add what another client saw (each client thread keeps its own ledger)."""
+        with lock:
+            self.statuses.update(other.statuses)
+            self.sent |= other.sent
+            self.acknowledged |= other.acknowledged
+            self.unexpected += other.unexpected
 
-def deliver(url: str, body: dict, ledger: Ledger, deadline: float,
-            on_answer=None) -> bool:
-    """Send ``body`` until a 2xx comes back (or ``deadline``); True when acknowledged."""
+
+def deliver(url: str | Sequence[str], body: dict, ledger: Ledger, deadline: float,
+            on_answer=None, headers: dict | None = None) -> bool:
+    """Send ``body`` until a 2xx comes back (or ``deadline``); True when acknowledged.
+    ``url`` may be several hosts: each attempt goes to the next one, as a load balancer
+    sends a retry to another host when one stops answering."""
+    hosts = [url] if isinstance(url, str) else list(url)
     ledger.sent.add(body["id"])
     pause = 0.02
+    attempt = 0
     while time.monotonic() < deadline:
-        status, payload = post(url, body)
+        status, payload = post(hosts[attempt % len(hosts)], body, headers=headers)
+        attempt += 1
         ledger.statuses[status or "no answer"] += 1
         if on_answer is not None:
             on_answer(status)

@@ -11,16 +11,19 @@ from collections import Counter
 from pathlib import Path
 
 from bench.drills.client import post, rating
-from bench.drills.state import stored_state
-from bench.servers import Server, postgres_server_url, seed, temporary_database
+from bench.drills.state import settle, stored_state
+from bench.servers import CONFIGURED, Server, resolve_engine, seed, temporary_database
 
 
-def run(quick: bool = False, log=print, workdir: Path | None = None) -> dict:
+def run(quick: bool = False, log=print, workdir: Path | None = None,
+        server_url: str | None = CONFIGURED) -> dict:
+    """``server_url``: a PostgreSQL server to run on, None for SQLite; by default
+    BENCH_DATABASE_URL / TEST_DATABASE_URL if set, else SQLite."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="suara-drill-"))
     threads, ratings = (8, 3) if quick else (32, 10)
-    engine = "postgresql" if postgres_server_url() else "sqlite"
+    engine, server_url = resolve_engine(server_url)
     log(f"[drill kiosk_retries/{engine}] {ratings} ratings, each sent by {threads} threads at once")
-    with temporary_database(workdir, postgres_server_url(), "retry") as url:
+    with temporary_database(workdir, server_url, "retry") as url:
         organisation = seed(url)
         with Server(url, workers=4).start(workdir) as server:
             answers: list[Counter] = []
@@ -42,8 +45,8 @@ def run(quick: bool = False, log=print, workdir: Path | None = None) -> dict:
                 for worker in workers:
                     worker.join()
                 answers.append(seen)
+        problems = settle(url, workdir)  # the fold, if the app has one, counts them now
         state = stored_state(url)
-    problems = []
     for number, seen in enumerate(answers, start=1):
         if seen[201] != 1 or seen[200] != threads - 1:
             problems.append(f"rating {number}: answers {dict(seen)}")

@@ -15,22 +15,38 @@ import time
 from pathlib import Path
 
 from bench.drills.client import Ledger, deliver, rating
-from bench.drills.state import stored_state
-from bench.servers import Server, postgres_server_url, seed, temporary_database
+from bench.drills.state import catch_up, stopped_cleanly, stored_state
+from bench.servers import (
+    CONFIGURED,
+    FoldWorker,
+    Server,
+    fold_available,
+    resolve_engine,
+    seed,
+    temporary_database,
+)
 
 
-def run(quick: bool = False, log=print, workdir: Path | None = None) -> dict:
+def run(quick: bool = False, log=print, workdir: Path | None = None,
+        server_url: str | None = CONFIGURED) -> dict:
+    """``server_url``: a PostgreSQL server to run on, None for SQLite; by default
+    BENCH_DATABASE_URL / TEST_DATABASE_URL if set, else SQLite."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="suara-drill-"))
     clients, seconds, kills = (6, 4.0, 3) if quick else (16, 15.0, 12)
-    engine = "postgresql" if postgres_server_url() else "sqlite"
+    engine, server_url = resolve_engine(server_url)
     log(f"[drill worker_dies/{engine}] {clients} clients for {seconds:.0f} s, "
         f"a worker SIGKILLed {kills} times")
     ledger = Ledger()
     lock = threading.Lock()
     killed: list[int] = []
-    with temporary_database(workdir, postgres_server_url(), "kill") as url:
+    problems: list[str] = []
+    with temporary_database(workdir, server_url, "kill") as url:
         organisation = seed(url)
-        with Server(url, workers=3).start(workdir) as server:
+        folding = fold_available(url)
+        with Server(url, workers=3).start(workdir) as server, \
+                FoldWorker(url, name="fold-kill") as fold:
+            if folding:  # beside gunicorn, as `make run` starts it
+                fold.start(workdir)
             stop = time.monotonic() + seconds
             deadline = stop + 60  # time to get every rating acknowledged after the storm
 
@@ -38,11 +54,7 @@ def run(quick: bool = False, log=print, workdir: Path | None = None) -> dict:
                 mine = Ledger()
                 while time.monotonic() < stop:
                     deliver(server.url, rating(organisation.token), mine, deadline)
-                with lock:
-                    ledger.statuses.update(mine.statuses)
-                    ledger.sent |= mine.sent
-                    ledger.acknowledged |= mine.acknowledged
-                    ledger.unexpected += mine.unexpected
+                ledger.merge(mine, lock)
 
             def killer():
                 pause = seconds / (kills + 1)
@@ -60,8 +72,10 @@ def run(quick: bool = False, log=print, workdir: Path | None = None) -> dict:
                 thread.start()
             for thread in threads:
                 thread.join()
+            if folding:
+                problems += catch_up(url, len(ledger.sent), fold)
+                problems += stopped_cleanly(fold)
         state = stored_state(url)
-    problems = []
     unacknowledged = ledger.sent - ledger.acknowledged
     if unacknowledged:
         problems.append(f"{len(unacknowledged)} ratings never acknowledged")

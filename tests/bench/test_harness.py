@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from bench import dashboards, results, submit
+from bench import dashboards, fold, results, submit
+from bench.servers import fold_available, postgres_server_url
 
 pytestmark = pytest.mark.e2e
 
@@ -17,8 +18,6 @@ pytestmark = pytest.mark.e2e
 def submitted(tmp_path_factory):
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install wrk)")
-    from bench.servers import postgres_server_url
-
     settings = submit.Settings(duration=1.0, warmup=0.5, rounds=2, connections=4,
                                wrk_threads=1)
     engine = "postgresql" if postgres_server_url() else "sqlite"
@@ -34,6 +33,17 @@ def test_the_submit_benchmark_measures_app_and_baseline_in_alternating_rounds(su
         assert submitted[target]["p50_ms"] <= submitted[target]["p99_ms"]
     assert submitted["ratio"] == pytest.approx(
         submitted["app"]["rate"] / submitted["baseline"]["rate"], rel=0.01)
+
+
+def test_the_fold_lag_is_probed_under_the_load_when_the_app_has_a_fold(submitted):
+    if not fold_available():
+        # Before the fold: each request counts its own rating, there is no lag to measure.
+        assert submitted["fold"] is None
+        return
+    lag = submitted["fold"]
+    assert lag["probes"] > 0 and lag["fold_worker_alive"]
+    assert lag["lag_p50_ms"] <= lag["lag_p99_ms"] <= lag["lag_max_ms"]
+    assert submitted["app"]["fold_cpu_ms_per_rating"] is not None
 
 
 def test_every_rating_answered_201_is_stored_and_nothing_else_came_back(submitted):
@@ -58,8 +68,11 @@ def test_a_run_with_errors_fails():
 
 
 def test_dashboards_are_timed_on_both_tables_and_a_query_reading_ratings_is_named(tmp_path):
+    # On PostgreSQL the tables are generated with COPY.
     outcome = dashboards.run(small=200, large=1000, repeat=1, log=lambda *_: None,
-                             workdir=tmp_path)
+                             workdir=tmp_path, server_url=postgres_server_url())
+    assert outcome["engine"] == ("postgresql" if postgres_server_url() else "sqlite")
+    assert not outcome["failures"]  # the aggregates count every generated rating
     names = [q["name"] for q in outcome["queries"]]
     assert "unit IKM, quarter" in names
     for query in outcome["queries"]:
@@ -79,3 +92,36 @@ def test_results_render_each_section_with_its_verdict(submitted, tmp_path, monke
     assert "## submit-test" in text and "ratio app ÷ baseline" in text
     assert "| kiosk_retries | **PASS** | ok |" in text
     assert results.load()["sections"]["submit-test"]["machine"]["cores"] >= 1
+
+
+def test_the_fold_empties_a_backlog_counting_each_rating_once(tmp_path):
+    engine = "postgresql" if postgres_server_url() else "sqlite"
+    outcome = fold.run(engine, postgres_server_url(), backlog=300, log=lambda *_: None,
+                       workdir=tmp_path)
+    if outcome.get("skipped"):
+        assert not fold_available()
+        pytest.skip(outcome["detail"])
+    assert outcome["counts_ok"], outcome["failures"]
+    assert outcome["stored"] == 300 and outcome["folded"] == 300
+    assert outcome["rate"] == pytest.approx(outcome["folded"] / outcome["seconds"], rel=0.01)
+
+
+def test_results_render_the_fold_and_a_skipped_or_failed_drill(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "JSON", tmp_path / "latest.json")
+    monkeypatch.setattr(results, "MARKDOWN", tmp_path / "latest.md")
+    results.record("fold-sqlite", {
+        "engine": "sqlite", "backlog": 1000, "min_rate": 20000.0, "load_average": [0.5],
+        "generate_seconds": 1.0, "stored": 1000, "folded": 1000, "seconds": 0.04,
+        "rate": 25000.0, "cpu_ms_per_rating": 0.03, "counts_ok": True, "rate_ok": True,
+        "failures": [], "passed": True})
+    results.record("drills-postgresql", {"passed": False, "quick": True, "drills": [
+        {"name": "many_hosts", "passed": True, "skipped": True, "detail": "no Redis"},
+        {"name": "database_restarts", "passed": False,
+         "detail": "could not start its own PostgreSQL cluster: initdb exited 1: denied"}]})
+
+    text = (tmp_path / "latest.md").read_text()
+    assert "folded **1,000 ratings in 0.04 s: 25,000/s**; bar ≥ 20,000/s → **PASS**" in text
+    assert "| many_hosts | skipped | no Redis |" in text
+    assert ("| database_restarts | **FAIL** | could not start its own PostgreSQL cluster: "
+            "initdb exited 1: denied |") in text
+    assert "Short form" in text
