@@ -264,11 +264,18 @@ class CommentRow:
 
 def comment_rows(session: Session, scope: Scope, period: Period, *,
                  element: str | None = None, category: str | None = None,
-                 kind: str | None = None, limit: int = 200) -> list[CommentRow]:
+                 kind: str | None = None, tag: str | None = None,
+                 show_profanity: bool = False, limit: int = 200) -> list[CommentRow]:
     """Comments of the scope's units in the period, without the citizen's contact details
-    (evaluation.md): those are shown only on the follow-up page, to the people who act."""
+    (evaluation.md): those are shown only on the follow-up page, to the people who act.
+    Personal data in the text is masked; profanity too unless ``show_profanity``. Comments
+    not tagged yet are tagged first (survey.moderation)."""
+    from survey.moderation import tag_untagged_comments
+
+    tag_untagged_comments(session, unit_ids=scope.unit_ids)
     found = services.comments(session, scope.unit_ids, period, element=element,
-                              category=category, kind=kind, limit=limit)
+                              category=category, kind=kind, tag=tag,
+                              show_profanity=show_profanity, limit=limit)
     officer_ids = {c.officer_id for c in found if c.officer_id is not None}
     officers = dict(session.execute(
         select(Officer.id, Officer.name).where(Officer.id.in_(officer_ids or {-1}))).all())

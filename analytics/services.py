@@ -310,7 +310,8 @@ def element_frame(session: Session, unit_ids: Iterable[int] | None, period: Peri
 
 @dataclass(frozen=True)
 class CommentView:
-    """A comment as shown to staff: never the citizen's contact details."""
+    """A comment as shown to staff: never the citizen's contact details, and its text with
+    personal data and profanity masked (survey/comment_text.py)."""
 
     id: int
     kind: str
@@ -323,10 +324,12 @@ class CommentView:
     created_at: datetime
     due_on: date | None
     resolved_at: datetime | None
+    tags: tuple[str, ...] = ()
+    hidden: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "text": self.text, "category": self.category,
-                "element": self.element, "status": self.status,
+                "element": self.element, "status": self.status, "tags": list(self.tags),
                 "created_at": self.created_at.isoformat(),
                 "due_on": self.due_on.isoformat() if self.due_on else None,
                 "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None}
@@ -352,9 +355,15 @@ def comments(
     element: str | None = None,
     kind: str | None = None,
     category: str | None = None,
+    tag: str | None = None,
+    include_hidden: bool = True,
+    show_profanity: bool = False,
     limit: int | None = 200,
 ) -> list[CommentView]:
-    """Comments left in the period (by local day of the unit), newest first."""
+    """Comments left in the period (by local day of the unit), newest first, masked.
+    ``include_hidden=False`` leaves out those a head hid (the officer's evidence)."""
+    from survey import comment_text, moderation
+
     start, end = _utc_window(period)
     query = (select(Comment, Unit.timezone).join(Unit, Unit.id == Comment.unit_id)
              .where(Comment.created_at.between(start, end))
@@ -369,17 +378,27 @@ def comments(
         query = query.where(Comment.kind == kind)
     if category is not None:
         query = query.where(Comment.category == category)
-    found = []
+    if tag is not None:
+        query = query.where(moderation.has_tag(tag))
+    if not include_hidden:
+        query = query.where(~moderation.is_hidden())
+    chosen = []
     for comment, zone in session.execute(query):
         if not period.start <= _local_day(comment.created_at, zone) <= period.end:
             continue
-        found.append(CommentView(comment.id, comment.kind, comment.text, comment.category,
-                                 comment.element, comment.status, comment.unit_id,
-                                 comment.officer_id, comment.created_at, comment.due_on,
-                                 comment.resolved_at))
-        if limit is not None and len(found) >= limit:
+        chosen.append(comment)
+        if limit is not None and len(chosen) >= limit:
             break
-    return found
+    ids = [c.id for c in chosen]
+    tags = moderation.tags_of(session, ids)
+    hidden = moderation.hidden_ids(session, ids) if include_hidden else set()
+    labels = moderation.mask_labels()
+    return [CommentView(c.id, c.kind,
+                        comment_text.mask(c.text, profanity=not show_profanity, labels=labels),
+                        c.category, c.element, c.status, c.unit_id, c.officer_id, c.created_at,
+                        c.due_on, c.resolved_at, tuple(t.tag for t in tags.get(c.id, ())),
+                        c.id in hidden)
+            for c in chosen]
 
 
 # --- officers -------------------------------------------------------------------------------
@@ -522,9 +541,10 @@ def officer_component(
     if evidence:
         if score.weakest_element in ELEMENTS_BY_CODE:
             weakest_comments = comments(session, None, period, officer_id=officer.id,
-                                        element=score.weakest_element, limit=comment_limit)
+                                        element=score.weakest_element, include_hidden=False,
+                                        limit=comment_limit)
         praise = comments(session, None, period, officer_id=officer.id, kind="praise",
-                          limit=comment_limit)
+                          include_hidden=False, limit=comment_limit)
     return OfficerComponent(officer.id, officer.identifier, officer.name, officer.unit_id,
                             officer.unit.code, period, score, previous,
                             _trend(score, previous), tuple(weakest_comments), tuple(praise))

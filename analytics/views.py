@@ -26,6 +26,8 @@ from core.errors import error_response
 from core.i18n import current_language
 from core.models import Role, Unit, User, utcnow
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS, ELEMENTS_BY_CODE
+from survey.models import COMMENT_TAGS
+from survey.moderation import TAG_LABELS, shows_profanity
 
 blueprint = Blueprint("analytics", __name__)
 
@@ -177,15 +179,50 @@ def comments():
     element = _choice("element", ELEMENTS_BY_CODE)
     category = _choice("category", COMPLAINT_CATEGORIES)
     kind = _choice("kind", COMMENT_KINDS)
-    rows = dashboard.comment_rows(db.session(), scope, choice.period, element=element,
-                                  category=category, kind=kind)
+    tag = _choice("tag", COMMENT_TAGS)
+    session = db.session()
+    rows = dashboard.comment_rows(session, scope, choice.period, element=element,
+                                  category=category, kind=kind, tag=tag,
+                                  show_profanity=shows_profanity(r.user))
+    session.commit()  # the tags computed for comments read the first time
     filters = {name: value for name, value in (
         ("unit", scope.selected.id if scope.selected else None), ("element", element),
-        ("category", category), ("kind", kind)) if value is not None}
+        ("category", category), ("kind", kind), ("tag", tag)) if value is not None}
+    if request.path.endswith(".csv"):
+        return _comments_csv(rows, scope, choice)
     return render_template("analytics/comments.html", rows=rows, scope=scope, choice=choice,
                            period_error=r.period_error, element=element, category=category,
-                           kind=kind, filters=filters, presets=dashboard.PRESETS,
-                           elements=ELEMENTS)
+                           kind=kind, tag=tag, filters=filters, presets=dashboard.PRESETS,
+                           elements=ELEMENTS, tag_labels=TAG_LABELS,
+                           export_args={**filters, **choice.args})
+
+
+# The same filters, as a file: the masked text and the tags, never contact details.
+blueprint.add_url_rule("/dasbor/komentar.csv", "comments_csv", comments)
+
+COMMENT_CSV_HEADER = ["tanggal", "unit", "petugas", "jenis", "unsur", "kategori", "status",
+                      "tag", "disembunyikan", "teks"]
+
+
+def _comments_csv(rows, scope, choice):
+    import csv
+    import io
+
+    from analytics.exports import safe_text
+    from analytics.exports_views import _download
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COMMENT_CSV_HEADER)
+    for row in rows:
+        c = row.comment
+        zone = ZoneInfo(scope.zones.get(c.unit_id) or current_app.config["TIMEZONE"])
+        writer.writerow([safe_text(v) for v in (
+            c.created_at.astimezone(zone).date().isoformat(), row.unit_name,
+            row.officer_name or "", c.kind, c.element or "", c.category or "", c.status or "",
+            " ".join(c.tags), "ya" if c.hidden else "", c.text)])
+    name = f"komentar-{choice.period.start}-{choice.period.end}.csv"
+    return _download(buffer.getvalue().encode("utf-8-sig"), name, "text/csv")
 
 
 # --- an officer's component ---------------------------------------------------------------

@@ -110,7 +110,7 @@ def _number_kind(raw: str, digits: str, before: str) -> str | None:
         return "phone"
     if raw.startswith("+62") or (raw.startswith("(0") and 8 <= n <= 12):
         return "phone"
-    if digits.startswith("0") and digits[1] in "234567" and 9 <= n <= 12 and \
+    if 9 <= n <= 12 and digits.startswith("0") and digits[1] in "234567" and \
             re.match(r"^\(?0\d{2,3}\)?[ \-]", raw):
         return "phone"  # a landline with its area code: (0274) 512345, 021-5551234
     if n == 16:

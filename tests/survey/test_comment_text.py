@@ -73,6 +73,8 @@ def test_personal_data_is_masked_whatever_the_separators(text, number, label):
     "Surat nomor 470/123/2026",
     "Nomor antrean 105 dari 300 orang",
     "Kelas B 2 A di lantai 3",
+    "Nilai 0, antre 0 menit? Tidak mungkin",
+    "0",
 ])
 def test_numbers_that_are_not_personal_data_stay(text):
     assert find_pii(text) == []
