@@ -24,6 +24,7 @@ from analytics.services import NotFound, OfficerComponent, Period, UnitIkm
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
+from survey.models import COMMENT_TAGS as TAG_ORDER
 from survey.models import Comment
 
 # --- periods ----------------------------------------------------------------------------
@@ -201,6 +202,28 @@ class HeadDashboard:
     complaint_totals: list[tuple[str, int]]  # category, count in the period
     effects: list[services.FollowUpEffect]
     figures: dict[str, str] = field(default_factory=dict)
+    # Per unit: the period's share of comments (0–1) per tag, and how many comments.
+    topics_by_unit: list[UnitTopics] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitTopics:
+    unit_id: int
+    name: str
+    comments: int
+    shares: dict[str, float]
+
+
+def topics_by_unit(topics: pd.DataFrame, names: Mapping[int, str]) -> list[UnitTopics]:
+    """Each unit's share of comments per tag over the whole period."""
+    if topics.empty:
+        return []
+    totals = topics.drop_duplicates(["unit_id", "week"]).groupby("unit_id")["total"].sum()
+    tags = topics[topics["kind"] == "tag"].groupby(["unit_id", "topic"])["count"].sum()
+    return [UnitTopics(int(unit_id), names.get(int(unit_id), ""), int(total),
+                       {str(tag): float(tags[(unit_id, tag)]) / float(total)
+                        for tag in TAG_ORDER if (unit_id, tag) in tags.index})
+            for unit_id, total in totals.items()]
 
 
 def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int) -> Backlog:
@@ -220,8 +243,12 @@ def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int
 def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *,
                    today: date, words: charts.Words, locale: str = "id",
                    complaint_limit: int = 15) -> HeadDashboard:
+    from survey.moderation import TAG_LABELS, tag_untagged_comments
+
     ids = scope.unit_ids
     units = list(scope.units if scope.selected is None else (scope.selected,))
+    tag_untagged_comments(session, unit_ids=ids)
+    topics = services.comment_topics(session, ids, period)
     overall = services.ikm_of_units(session, ids, period)
     per_unit = services.units_ikm(session, units, period)
     series = services.ikm_series(session, ids, period, freq=frequency(period))
@@ -238,6 +265,11 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         "complaint_trend": charts.figure_json(charts.complaint_trend(counts, labels, words)),
         "complaints_by_unit": charts.figure_json(
             charts.complaints_by_unit(counts, scope.names, labels, words)),
+        "topic_tags": charts.figure_json(charts.topic_shares(
+            topics[topics["kind"] == "tag"], {t: str(TAG_LABELS[t]) for t in TAG_ORDER},
+            words)),
+        "topic_categories": charts.figure_json(charts.topic_shares(
+            topics[topics["kind"] == "category"], labels, words)),
     }
     return HeadDashboard(
         scope=scope,
@@ -249,6 +281,7 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         complaint_totals=totals,
         effects=services.follow_up_effects(session, ids, period),
         figures=figures,
+        topics_by_unit=topics_by_unit(topics, scope.names),
     )
 
 
@@ -344,7 +377,7 @@ def public_unit(session: Session, unit: Unit, period: Period) -> UnitIkm:
 
 
 __all__ = [
-    "Backlog", "CommentRow", "DEVELOPMENT_ACTIONS", "HeadDashboard", "OfficerPage",
+    "Backlog", "CommentRow", "UnitTopics", "DEVELOPMENT_ACTIONS", "HeadDashboard", "OfficerPage",
     "PRESETS", "PUBLIC_PRESETS", "PeriodChoice", "PublicDepartment", "Scope",
     "category_labels", "choose_period", "comment_rows", "element_name", "elements_frame",
     "frequency", "head_dashboard", "kind_labels", "officer_in_scope", "officer_page",

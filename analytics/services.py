@@ -401,6 +401,38 @@ def comments(
             for c in chosen]
 
 
+TOPIC_COLUMNS = ["unit_id", "week", "kind", "topic", "count", "total", "share"]
+
+
+def comment_topics(session: Session, unit_ids: Iterable[int] | None, period: Period
+                   ) -> pd.DataFrame:
+    """Share of comments per tag and per complaint category, by week (starting Monday, in
+    each unit's own zone) and unit: ``kind`` is "tag" or "category", ``share`` = comments
+    with that topic / all comments of the unit that week."""
+    from survey.moderation import tag_share_rows
+
+    start, end = _utc_window(period)
+    zones = dict(session.execute(select(Unit.id, Unit.timezone)).all())
+    seen: dict[tuple[int, date], set[int]] = defaultdict(set)
+    counts: dict[tuple[int, date, str, str], set[int]] = defaultdict(set)
+    for comment_id, unit_id, created_at, _kind, category, tag in tag_share_rows(
+            session, unit_ids, start, end):
+        day = _local_day(created_at, zones.get(unit_id, "Asia/Jakarta"))
+        if not period.start <= day <= period.end:
+            continue
+        week = day - timedelta(days=day.weekday())
+        seen[(unit_id, week)].add(comment_id)
+        if tag is not None:
+            counts[(unit_id, week, "tag", tag)].add(comment_id)
+        if category:
+            counts[(unit_id, week, "category", category)].add(comment_id)
+    records = [{"unit_id": unit_id, "week": week, "kind": kind, "topic": topic,
+                "count": len(ids), "total": len(seen[(unit_id, week)]),
+                "share": len(ids) / len(seen[(unit_id, week)])}
+               for (unit_id, week, kind, topic), ids in sorted(counts.items())]
+    return pd.DataFrame.from_records(records, columns=TOPIC_COLUMNS)
+
+
 # --- officers -------------------------------------------------------------------------------
 
 
@@ -781,7 +813,7 @@ def respondent_profile(session: Session, unit: Unit, period: Period) -> Responde
 __all__ = [
     "AnalyticsError", "CommentView", "FollowUpEffect", "NotFound", "OfficerComponent",
     "Period", "PeriodError", "RespondentProfile", "SCALE", "ServiceIkm", "UnitIkm",
-    "comments", "complaint_backlog", "complaint_counts", "department_ikm",
+    "comment_topics", "comments", "complaint_backlog", "complaint_counts", "department_ikm",
     "element_frame", "follow_up_effects", "ikm_of_units", "ikm_series", "officer_component",
     "officer_components", "parse_date", "parse_period", "respondent_profile", "round_half_up",
     "service_ikm", "unit_ikm", "units_ikm",

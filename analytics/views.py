@@ -27,7 +27,7 @@ from core.i18n import current_language
 from core.models import Role, Unit, User, utcnow
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS, ELEMENTS_BY_CODE
 from survey.models import COMMENT_TAGS
-from survey.moderation import TAG_LABELS, shows_profanity
+from survey.moderation import TAG_LABELS, display_text, shows_profanity
 
 blueprint = Blueprint("analytics", __name__)
 
@@ -72,7 +72,14 @@ def page_helpers():
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
+    def masked(text: str | None) -> str:
+        """A comment's text with personal data (and, but for administrators, profanity)
+        masked."""
+        return display_text(text or "", signed_in_user())
+
     return {
+        "masked": masked,
+        "tag_labels": TAG_LABELS,
         "number": number,
         "local_date": local_date,
         "has_endpoint": has_endpoint,
@@ -124,6 +131,7 @@ def _words() -> charts.Words:
         answers=_("jawaban"),
         complaints=_("pengaduan"),
         category=_("Mutu"),
+        share=_("bagian dari komentar"),
         decimal="." if english else ",",
         thousands="," if english else ".",
     )
@@ -164,8 +172,10 @@ def _staff_request() -> StaffRequest:
 @roles_required(Role.HEAD, Role.SUPERVISOR)
 def dashboard_page():
     r = _staff_request()
-    data = dashboard.head_dashboard(db.session(), r.user, r.scope, r.choice.period,
+    session = db.session()
+    data = dashboard.head_dashboard(session, r.user, r.scope, r.choice.period,
                                     today=r.today, words=_words(), locale=current_language())
+    session.commit()  # the tags computed for comments read the first time
     return render_template("analytics/dashboard.html", data=data, choice=r.choice,
                            period_error=r.period_error, today=r.today,
                            presets=dashboard.PRESETS, component_settings=settings.current())
