@@ -1,4 +1,4 @@
-"""``python -m bench [submit|dashboards|drills|all]`` — see bench/README.md."""
+"""``python -m bench [submit|dashboards|drills|comments|all]`` — see bench/README.md."""
 
 from __future__ import annotations
 
@@ -58,10 +58,19 @@ def _drills(args) -> bool:
     return outcome["passed"]
 
 
+def _comments(args) -> bool:
+    from bench import comments_quality
+
+    outcome = comments_quality.run()
+    if args.record:
+        results.record("comments-quality", {k: v for k, v in outcome.items() if k != "details"})
+    return outcome["passed"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("what", nargs="?", default="all",
-                        choices=["all", "submit", "dashboards", "drills"])
+                        choices=["all", "submit", "dashboards", "drills", "comments"])
     parser.add_argument("--no-record", dest="record", action="store_false",
                         help="do not update bench/results/latest.{md,json}")
     submit_options = parser.add_argument_group("submit")
@@ -88,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                                help="shorter drills (what the tests run)")
     args = parser.parse_args(argv)
 
-    steps = {"submit": _submit, "dashboards": _dashboards, "drills": _drills}
+    steps = {"submit": _submit, "dashboards": _dashboards, "drills": _drills,
+             "comments": _comments}
     chosen = list(steps) if args.what == "all" else [args.what]
     passed = True
     # Every database, log and wrk report of this run goes into one folder, removed at the end.

@@ -59,6 +59,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_api)
     app.register_blueprint(complaints_pages)
     app.register_blueprint(moderation_pages)
+    # What `purge` masks in comment texts after RETENTION_MONTHS (core imports no area).
+    from survey.comment_text import mask_personal_data
+
+    app.extensions["scrub_comment_text"] = mask_personal_data
     for name in ("kiosk", "analytics"):
         _register_optional_area(app, name)
 

@@ -360,6 +360,12 @@ def mask(text: str, *, pii: bool = True, profanity: bool = True,
     return "".join(out)
 
 
+def mask_personal_data(text: str) -> str:
+    """Only the personal data masked, with the Indonesian labels: what stays of a comment's
+    original once the retention period for personal data has passed."""
+    return mask(text, pii=True, profanity=False)
+
+
 # --- tags ---------------------------------------------------------------------------------
 
 _URL = re.compile(r"(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|xyz|site|online|link|id|ly|me|"
@@ -623,7 +629,8 @@ def tag_text(text: str, officers: Sequence[OfficerName] = (), kind: str | None =
 
 __all__ = [
     "DEFAULT_LABELS", "OfficerName", "PII_KINDS", "QUEUE_TAGS", "Span", "TAGS", "Tag",
-    "WORD_LIST", "WordEntry", "find_pii", "find_profanity", "mask", "officer_mentions",
+    "WORD_LIST", "WordEntry", "find_pii", "find_profanity", "mask", "mask_personal_data",
+    "officer_mentions",
     "parse_word_list", "praise_reason", "spam_reason", "tag_text", "urgent_reasons",
     "word_list",
 ]

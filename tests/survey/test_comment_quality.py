@@ -37,3 +37,17 @@ def test_the_benchmark_reports_precision_and_recall_per_tag_and_for_masking():
     text = comments_quality.report(outcome)
     for name in ("spam", "kasar", "mendesak", "petugas", "pujian", "mask pii"):
         assert name in text
+
+
+def test_python_m_bench_comments_runs_the_benchmark(capsys):
+    from bench.__main__ import main
+
+    assert main(["comments", "--no-record"]) == 0
+    out = capsys.readouterr().out
+    assert "mask pii" in out and "held out" in out and out.rstrip().endswith("PASS")
+
+
+def test_the_held_out_comments_are_labelled_in_the_same_format():
+    _officers, items = comments_quality.load(comments_quality.HELD_OUT)
+    assert len(items) >= 50
+    assert all(item.tags or item.pii or not item.profanity for item in items)

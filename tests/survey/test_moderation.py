@@ -280,3 +280,46 @@ def test_the_officers_page_shows_masked_praise(signed_in, factory, unit, officer
     html = signed_in(account).get("/dasbor/saya").get_data(as_text=True)
     assert "Bu Siti baik sekali, ini WA saya [nomor telepon]" in html
     assert PHONE not in html
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def test_the_originals_personal_data_goes_with_the_retention_rules(db_session, factory, unit):
+    from datetime import UTC, datetime
+
+    from core.retention import purge
+    from survey.comment_text import mask_personal_data
+    from survey.models import Comment
+
+    old_moment = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
+    old = comment(factory, unit, f"Goblok, hubungi {PHONE} atau NIK 3201012345670001",
+                  created_at=old_moment)
+    plain = comment(factory, unit, "Antrean 3 jam", created_at=old_moment)
+    new = comment(factory, unit, f"Hubungi {PHONE}")
+    now = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+    counted = purge(db_session, months=12, now=now, dry_run=True, scrub_text=mask_personal_data)
+    assert counted.personal_texts == 1
+    db_session.expire_all()
+    assert PHONE in db_session.get(Comment, old.id).text
+    result = purge(db_session, months=12, now=now, scrub_text=mask_personal_data)
+    assert result.personal_texts == 1
+    db_session.expire_all()
+    # The words stay (complaint trends, tags, the follow-up history); the numbers go.
+    assert db_session.get(Comment, old.id).text == \
+        "Goblok, hubungi [nomor telepon] atau NIK [NIK]"
+    assert db_session.get(Comment, plain.id).text == "Antrean 3 jam"
+    assert db_session.get(Comment, new.id).text == f"Hubungi {PHONE}"
+
+
+def test_the_purge_command_masks_personal_data_in_old_comments(db_session, factory, unit, app):
+    from datetime import UTC, datetime
+
+    from survey.models import Comment
+
+    old = comment(factory, unit, f"WA {PHONE}", created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "Data pribadi dalam teks komentar dihapus: 1" in result.output
+    db_session.expire_all()
+    assert db_session.get(Comment, old.id).text == "WA [nomor telepon]"
