@@ -223,10 +223,12 @@ def _lexicon() -> tuple[dict[str, WordEntry], list[tuple[tuple[str, ...], WordEn
     return single, phrases
 
 
+@lru_cache(maxsize=8192)
 def _normal(token: str) -> str:
     return _fold(token).translate(_LEET)
 
 
+@lru_cache(maxsize=8192)
 def _lookup(token: str) -> WordEntry | None:
     """The entry a typed token spells, if any (suffixes, repeats and * allowed)."""
     single, _phrases = _lexicon()
@@ -555,10 +557,11 @@ _COMMON_WORD_NAMES = frozenset(
     "sinta ratna wahyu".split())
 
 
-def _name_parts(name: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _name_parts(name: str) -> tuple[str, ...]:
     cleaned = re.sub(r"\b(?:s\.?\w{1,4}\.|dr\.|drg\.|ir\.|h\.|hj\.)", " ", name, flags=re.I)
     cleaned = cleaned.split(",")[0]
-    return [p for p in _words(cleaned) if len(p) >= 3]
+    return tuple(p for p in _words(cleaned) if len(p) >= 3)
 
 
 def officer_mentions(text: str, officers: Sequence[OfficerName]) -> list[tuple[int, str]]:
@@ -567,10 +570,11 @@ def officer_mentions(text: str, officers: Sequence[OfficerName]) -> list[tuple[i
         return []
     words = re.findall(r"[^\W\d_]+", text)
     folded = [_fold(w) for w in words]
+    present = set(folded)
     found: list[tuple[int, str]] = []
     for officer in officers:
         parts = _name_parts(officer.name)
-        if not parts:
+        if not parts or present.isdisjoint(parts):
             continue
         hit = None
         # The full name (first and second parts) in order.
