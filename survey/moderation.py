@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, insert, or_, select
+from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,14 +110,17 @@ def _tag_comments(session: Session, comments: Sequence[tuple[int, int, str, str]
                              "detected": True, "reason": tag.reason[:200],
                              "officer_id": tag.officer_id})
         review_rows.append({"comment_id": comment_id, "tagged_at": now, "hidden": False})
-    # Corrections made before (a re-tag after a rebuild) are kept as they are.
+    # A re-tag (after a rebuild, or new rules) replaces what the rules found before; a head's
+    # corrections are kept as they are.
     ids = [c[0] for c in comments]
     corrected = set(session.execute(
-        select(CommentTag.comment_id, CommentTag.tag).where(CommentTag.comment_id.in_(ids))
-    ))
+        select(CommentTag.comment_id, CommentTag.tag).where(
+            CommentTag.comment_id.in_(ids), CommentTag.corrected_at.is_not(None))))
     tag_rows = [r for r in tag_rows if (r["comment_id"], r["tag"]) not in corrected]
     try:
         with session.begin_nested():
+            session.execute(delete(CommentTag).where(CommentTag.comment_id.in_(ids),
+                                                     CommentTag.corrected_at.is_(None)))
             if tag_rows:
                 session.execute(insert(CommentTag), tag_rows)
             session.execute(insert(CommentReview), review_rows)

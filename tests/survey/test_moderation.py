@@ -323,3 +323,19 @@ def test_the_purge_command_masks_personal_data_in_old_comments(db_session, facto
     assert "Data pribadi dalam teks komentar dihapus: 1" in result.output
     db_session.expire_all()
     assert db_session.get(Comment, old.id).text == "WA [nomor telepon]"
+
+
+def test_retagging_replaces_what_the_rules_found_but_not_corrections(db_session, factory,
+                                                                     unit, head):
+    made = comment(factory, unit, "Dasar goblok, ada calo juga")
+    moderation.tag_untagged_comments(db_session)
+    moderation.correct_tag(db_session, made, head, "kasar", False)
+    # The text changed since (a purge, or the rules did): the rules' old finding goes.
+    made.text = "Ada warga pingsan"
+    db_session.execute(delete(CommentReview).where(CommentReview.comment_id == made.id))
+    moderation.tag_untagged_comments(db_session)
+    rows = {t.tag: t for t in db_session.scalars(
+        select(CommentTag).where(CommentTag.comment_id == made.id))}
+    assert set(rows) == {"kasar", "mendesak"}
+    assert rows["kasar"].corrected_by == head.id and not rows["kasar"].present
+    assert rows["mendesak"].reason == "keselamatan"
