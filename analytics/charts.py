@@ -40,6 +40,7 @@ class Words:
     answers: str = "jawaban"
     complaints: str = "pengaduan"
     category: str = "Mutu"
+    share: str = "bagian dari komentar"
     decimal: str = ","
     thousands: str = "."
 
@@ -181,6 +182,31 @@ def complaint_trend(counts: pd.DataFrame, category_labels: Mapping[str, str],
     figure.update_xaxes(type="date")
     figure.update_yaxes(title_text=words.complaints, rangemode="tozero")
     return _layout(figure, words, height=320)
+
+
+def topic_shares(topics: pd.DataFrame, labels: Mapping[str, str],
+                 words: Words = Words()) -> go.Figure:
+    """Share of comments with each topic, by week, over the units given
+    (``services.comment_topics`` rows of one kind)."""
+    if topics.empty:
+        return _empty(words, 300)
+    totals = topics.drop_duplicates(["unit_id", "week"]).groupby("week")["total"].sum()
+    counts = topics.groupby(["week", "topic"], as_index=False)["count"].sum()
+    figure = go.Figure()
+    for i, topic in enumerate(t for t in labels if t in set(counts["topic"])):
+        rows = counts[counts["topic"] == topic].sort_values("week")
+        label = labels.get(topic, topic)
+        shares = [round(100 * n / totals[w], 1) for w, n in zip(rows["week"], rows["count"],
+                                                                  strict=True)]
+        figure.add_trace(go.Scatter(
+            x=[d.isoformat() for d in rows["week"]], y=shares, mode="lines+markers",
+            name=_plain(label), line={"color": PALETTE[i % len(PALETTE)]},
+            hovertemplate=f"%{{x|%d %b %Y}}<br>%{{y}}% {words.share}"
+                          f"<extra>{_escape_hover(label)}</extra>",
+        ))
+    figure.update_xaxes(type="date")
+    figure.update_yaxes(title_text=f"% {words.share}", rangemode="tozero", ticksuffix="%")
+    return _layout(figure, words, height=300)
 
 
 def complaints_by_unit(counts: pd.DataFrame, unit_names: Mapping[int, str],

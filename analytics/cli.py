@@ -22,6 +22,7 @@ from core.cli import fail
 from core.services import OrganisationError, unit_by_code
 from survey import aggregates
 from survey.models import Rating
+from survey.moderation import tag_untagged_comments
 
 FROM = click.option("--from", "start", metavar="YYYY-MM-DD",
                     help="First service day (default: 90 days before --to).")
@@ -217,9 +218,11 @@ def aggregates_rebuild(unit_codes: tuple[str, ...]) -> None:
     total = session.scalar(count) or 0
     with click.progressbar(length=total, label="Membangun ulang agregat") as bar:
         read = aggregates.rebuild(session, unit_ids, progress=bar.update)
+    tagged = tag_untagged_comments(session, unit_ids=unit_ids)
     session.commit()
     scope = "semua unit" if unit_ids is None else ", ".join(unit_codes)
     click.echo(f"Agregat harian dibangun ulang dari {read} penilaian ({scope}).")
+    click.echo(f"Komentar yang baru diberi tag: {tagged}.")
 
 
 def register(app: Flask) -> None:

@@ -24,6 +24,7 @@ from analytics.services import NotFound, OfficerComponent, Period, UnitIkm
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
+from survey.models import COMMENT_TAGS as TAG_ORDER
 from survey.models import Comment, DailyAggregate
 
 # --- periods ----------------------------------------------------------------------------
@@ -202,11 +203,33 @@ class HeadDashboard:
     effects: list[services.FollowUpEffect]
     figures: dict[str, str] = field(default_factory=dict)
     flagged_excluded: int = 0  # flagged ratings left out of every number on the page
+    # Per unit: the period's share of comments (0–1) per tag, and how many comments.
+    topics_by_unit: list[UnitTopics] = field(default_factory=list)
 
     @property
     def officer_groups(self) -> list[tuple[str, str, list[OfficerComponent]]]:
         """(unit code, unit name, officers): one table per unit, never one ranked list."""
         return services.group_by_unit(self.officers)
+
+
+@dataclass(frozen=True)
+class UnitTopics:
+    unit_id: int
+    name: str
+    comments: int
+    shares: dict[str, float]
+
+
+def topics_by_unit(topics: pd.DataFrame, names: Mapping[int, str]) -> list[UnitTopics]:
+    """Each unit's share of comments per tag over the whole period."""
+    if topics.empty:
+        return []
+    totals = topics.drop_duplicates(["unit_id", "week"]).groupby("unit_id")["total"].sum()
+    tags = topics[topics["kind"] == "tag"].groupby(["unit_id", "topic"])["count"].sum()
+    return [UnitTopics(int(unit_id), names.get(int(unit_id), ""), int(total),
+                       {str(tag): float(tags[(unit_id, tag)]) / float(total)
+                        for tag in TAG_ORDER if (unit_id, tag) in tags.index})
+            for unit_id, total in totals.items()]
 
 
 def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int) -> Backlog:
@@ -226,8 +249,12 @@ def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int
 def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *,
                    today: date, words: charts.Words, locale: str = "id",
                    complaint_limit: int = 15) -> HeadDashboard:
+    from survey.moderation import TAG_LABELS, tag_untagged_comments
+
     ids = scope.unit_ids
     units = list(scope.units if scope.selected is None else (scope.selected,))
+    tag_untagged_comments(session, unit_ids=ids)
+    topics = services.comment_topics(session, ids, period)
     overall = services.ikm_of_units(session, ids, period)
     per_unit = services.units_ikm(session, units, period)
     series = services.ikm_series(session, ids, period, freq=frequency(period))
@@ -244,6 +271,11 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         "complaint_trend": charts.figure_json(charts.complaint_trend(counts, labels, words)),
         "complaints_by_unit": charts.figure_json(
             charts.complaints_by_unit(counts, scope.names, labels, words)),
+        "topic_tags": charts.figure_json(charts.topic_shares(
+            topics[topics["kind"] == "tag"], {t: str(TAG_LABELS[t]) for t in TAG_ORDER},
+            words)),
+        "topic_categories": charts.figure_json(charts.topic_shares(
+            topics[topics["kind"] == "category"], labels, words)),
     }
     return HeadDashboard(
         scope=scope,
@@ -256,6 +288,7 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         effects=services.follow_up_effects(session, ids, period),
         figures=figures,
         flagged_excluded=services.flagged_excluded(session, ids, period),
+        topics_by_unit=topics_by_unit(topics, scope.names),
     )
 
 
@@ -271,11 +304,18 @@ class CommentRow:
 
 def comment_rows(session: Session, scope: Scope, period: Period, *,
                  element: str | None = None, category: str | None = None,
-                 kind: str | None = None, limit: int = 200) -> list[CommentRow]:
+                 kind: str | None = None, tag: str | None = None,
+                 show_profanity: bool = False, limit: int = 200) -> list[CommentRow]:
     """Comments of the scope's units in the period, without the citizen's contact details
-    (evaluation.md): those are shown only on the follow-up page, to the people who act."""
+    (evaluation.md): those are shown only on the follow-up page, to the people who act.
+    Personal data in the text is masked; profanity too unless ``show_profanity``. Comments
+    not tagged yet are tagged first (survey.moderation)."""
+    from survey.moderation import tag_untagged_comments
+
+    tag_untagged_comments(session, unit_ids=scope.unit_ids)
     found = services.comments(session, scope.unit_ids, period, element=element,
-                              category=category, kind=kind, limit=limit)
+                              category=category, kind=kind, tag=tag,
+                              show_profanity=show_profanity, limit=limit)
     officer_ids = {c.officer_id for c in found if c.officer_id is not None}
     officers = dict(session.execute(
         select(Officer.id, Officer.name).where(Officer.id.in_(officer_ids or {-1}))).all())
@@ -374,7 +414,7 @@ def public_unit(session: Session, unit: Unit, period: Period) -> UnitIkm:
 
 
 __all__ = [
-    "Backlog", "CommentRow", "DEVELOPMENT_ACTIONS", "HeadDashboard", "OfficerPage",
+    "Backlog", "CommentRow", "UnitTopics", "DEVELOPMENT_ACTIONS", "HeadDashboard", "OfficerPage",
     "PRESETS", "PUBLIC_PRESETS", "PeriodChoice", "PublicDepartment", "Scope",
     "category_labels", "choose_period", "comment_rows", "element_name", "elements_frame",
     "frequency", "head_dashboard", "kind_labels", "officer_in_scope", "officer_page",

@@ -23,6 +23,7 @@ from analytics.services import OfficerComponent, Period
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Counter, Officer, Unit
+from survey import comment_text
 from survey.elements import (
     AGE_BANDS,
     EDUCATION,
@@ -32,6 +33,7 @@ from survey.elements import (
     OCCUPATIONS,
 )
 from survey.models import Comment, Rating
+from survey.moderation import mask_labels
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_ENOUGH = BAND_LABELS[INSUFFICIENT][0]
@@ -78,6 +80,7 @@ def rating_rows(session: Session, unit_ids: Iterable[int] | None, period: Period
     )
     if unit_ids is not None:
         query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    labels = mask_labels()
     for (rating, unit_code, zone, counter_code, nip, employee_id, kind, category, element,
          status, text) in session.execute(query):
         yield [
@@ -87,7 +90,9 @@ def rating_rows(session: Session, unit_ids: Iterable[int] | None, period: Period
             *(getattr(rating, code.lower()) for code in ELEMENT_CODES),
             rating.gender, rating.age_band, rating.education, rating.occupation,
             rating.service_type, rating.flags, rating.flags_cleared_at is not None,
-            kind, category, element, status, text,
+            kind, category, element, status,
+            # Personal data and profanity masked: a file travels further than a page.
+            comment_text.mask(text, labels=labels) if text else text,
         ]
 
 

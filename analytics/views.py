@@ -26,6 +26,8 @@ from core.errors import error_response
 from core.i18n import current_language
 from core.models import Role, Unit, User, utcnow
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS, ELEMENTS_BY_CODE
+from survey.models import COMMENT_TAGS
+from survey.moderation import TAG_LABELS, display_text, shows_profanity
 
 blueprint = Blueprint("analytics", __name__)
 
@@ -79,7 +81,14 @@ def page_helpers():
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
+    def masked(text: str | None) -> str:
+        """A comment's text with personal data (and, but for administrators, profanity)
+        masked."""
+        return display_text(text or "", signed_in_user())
+
     return {
+        "masked": masked,
+        "tag_labels": TAG_LABELS,
         "number": number,
         "local_date": local_date,
         "has_endpoint": has_endpoint,
@@ -131,6 +140,7 @@ def _words() -> charts.Words:
         answers=_("jawaban"),
         complaints=_("pengaduan"),
         category=_("Mutu"),
+        share=_("bagian dari komentar"),
         decimal="." if english else ",",
         thousands="," if english else ".",
     )
@@ -171,11 +181,13 @@ def _staff_request() -> StaffRequest:
 @roles_required(Role.HEAD, Role.SUPERVISOR)
 def dashboard_page():
     r = _staff_request()
-    data = dashboard.head_dashboard(db.session(), r.user, r.scope, r.choice.period,
+    session = db.session()
+    data = dashboard.head_dashboard(session, r.user, r.scope, r.choice.period,
                                     today=r.today, words=_words(), locale=current_language())
+    session.commit()  # the tags computed for comments read the first time
     from analytics.alerts import open_count  # alerts: the open-alert tile
 
-    open_alerts = open_count(db.session(), r.scope.unit_ids)
+    open_alerts = open_count(session, r.scope.unit_ids)
     return render_template("analytics/dashboard.html", data=data, choice=r.choice,
                            period_error=r.period_error, today=r.today,
                            presets=dashboard.PRESETS, component_settings=settings.current(),
@@ -190,15 +202,50 @@ def comments():
     element = _choice("element", ELEMENTS_BY_CODE)
     category = _choice("category", COMPLAINT_CATEGORIES)
     kind = _choice("kind", COMMENT_KINDS)
-    rows = dashboard.comment_rows(db.session(), scope, choice.period, element=element,
-                                  category=category, kind=kind)
+    tag = _choice("tag", COMMENT_TAGS)
+    session = db.session()
+    rows = dashboard.comment_rows(session, scope, choice.period, element=element,
+                                  category=category, kind=kind, tag=tag,
+                                  show_profanity=shows_profanity(r.user))
+    session.commit()  # the tags computed for comments read the first time
     filters = {name: value for name, value in (
         ("unit", scope.selected.id if scope.selected else None), ("element", element),
-        ("category", category), ("kind", kind)) if value is not None}
+        ("category", category), ("kind", kind), ("tag", tag)) if value is not None}
+    if request.path.endswith(".csv"):
+        return _comments_csv(rows, scope, choice)
     return render_template("analytics/comments.html", rows=rows, scope=scope, choice=choice,
                            period_error=r.period_error, element=element, category=category,
-                           kind=kind, filters=filters, presets=dashboard.PRESETS,
-                           elements=ELEMENTS)
+                           kind=kind, tag=tag, filters=filters, presets=dashboard.PRESETS,
+                           elements=ELEMENTS, tag_labels=TAG_LABELS,
+                           export_args={**filters, **choice.args})
+
+
+# The same filters, as a file: the masked text and the tags, never contact details.
+blueprint.add_url_rule("/dasbor/komentar.csv", "comments_csv", comments)
+
+COMMENT_CSV_HEADER = ["tanggal", "unit", "petugas", "jenis", "unsur", "kategori", "status",
+                      "tag", "disembunyikan", "teks"]
+
+
+def _comments_csv(rows, scope, choice):
+    import csv
+    import io
+
+    from analytics.exports import safe_text
+    from analytics.exports_views import _download
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COMMENT_CSV_HEADER)
+    for row in rows:
+        c = row.comment
+        zone = ZoneInfo(scope.zones.get(c.unit_id) or current_app.config["TIMEZONE"])
+        writer.writerow([safe_text(v) for v in (
+            c.created_at.astimezone(zone).date().isoformat(), row.unit_name,
+            row.officer_name or "", c.kind, c.element or "", c.category or "", c.status or "",
+            " ".join(c.tags), "ya" if c.hidden else "", c.text)])
+    name = f"komentar-{choice.period.start}-{choice.period.end}.csv"
+    return _download(buffer.getvalue().encode("utf-8-sig"), name, "text/csv")
 
 
 # --- an officer's component ---------------------------------------------------------------

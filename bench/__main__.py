@@ -1,4 +1,4 @@
-"""``python -m bench [submit|fold|dashboards|drills|all]`` — see bench/README.md."""
+"""``python -m bench [submit|fold|dashboards|drills|comments|all]`` — see bench/README.md."""
 
 from __future__ import annotations
 
@@ -91,7 +91,17 @@ def _drills(args) -> bool:
     return passed
 
 
-STEPS = {"submit": _submit, "fold": _fold, "dashboards": _dashboards, "drills": _drills}
+def _comments(args) -> bool:
+    from bench import comments_quality
+
+    outcome = comments_quality.run()
+    if args.record:
+        results.record("comments-quality", {k: v for k, v in outcome.items() if k != "details"})
+    return outcome["passed"]
+
+
+STEPS = {"submit": _submit, "fold": _fold, "dashboards": _dashboards, "drills": _drills,
+         "comments": _comments}
 
 
 def parser() -> argparse.ArgumentParser:

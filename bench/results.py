@@ -94,8 +94,20 @@ def render(data: dict) -> str:
             lines += _render_dashboards(outcome)
         elif name.startswith("drills"):
             lines += _render_drills(outcome)
+        elif name.startswith("comments"):
+            lines += _render_comments(outcome)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _render_comments(o: dict) -> list[str]:
+    lines = [f"{o['comments']} labelled comments (tests/data/comments_labelled.txt).", "",
+             "| | precision | recall | tp | fp | fn |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [*o["tags"].items(), *((f"mask {k}", v) for k, v in o["masking"].items())]
+    lines += [f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['tp']} | {c['fp']} | "
+              f"{c['fn']} |" for name, c in rows]
+    targets = ", ".join(f"{k} ≥ {v}" for k, v in o["targets"].items())
+    return [*lines, "", f"- targets: {targets} → {_verdict(o['passed'])}"]
 
 
 def _machine_line(m: dict) -> str:

@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
     from core.views import blueprint as core_blueprint
     from survey.api import blueprint as survey_api
     from survey.complaints_views import blueprint as complaints_pages
+    from survey.moderation_views import blueprint as moderation_pages
     from survey.views import blueprint as survey_pages
 
     app.register_blueprint(core_blueprint)
@@ -57,6 +58,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_pages)
     app.register_blueprint(survey_api)
     app.register_blueprint(complaints_pages)
+    app.register_blueprint(moderation_pages)
+    # What `purge` masks in comment texts after RETENTION_MONTHS (core imports no area).
+    from survey.comment_text import mask_personal_data
+
+    app.extensions["scrub_comment_text"] = mask_personal_data
     for name in ("kiosk", "analytics"):
         _register_optional_area(app, name)
 

@@ -262,7 +262,8 @@ def purge_command(dry_run: bool) -> None:
     config = current_app.config
     session = db.session()
     result = retention.purge(session, months=config["RETENTION_MONTHS"],
-                             text_months=config["TEXT_RETENTION_MONTHS"], dry_run=dry_run)
+                             text_months=config["TEXT_RETENTION_MONTHS"], dry_run=dry_run,
+                             scrub_text=current_app.extensions.get("scrub_comment_text"))
     verb = "akan dihapus" if dry_run else "dihapus"
     cutoff = result.contact_cutoff.date().isoformat() if result.contact_cutoff else "tidak pernah"
     click.echo(f"Batas kontak dan hash alamat: sebelum {cutoff} "
@@ -273,11 +274,13 @@ def purge_command(dry_run: bool) -> None:
     click.echo(f"Kontak {verb}: {result.contacts}")
     click.echo(f"Hash alamat {verb}: {result.client_hashes}")
     click.echo(f"Teks komentar {verb}: {result.texts}")
+    click.echo(f"Data pribadi dalam teks komentar {verb}: {result.personal_texts}")
     if dry_run:
         session.rollback()
         return
     audit.record(session, "cli", "privacy.purge", "", {
         "contacts": result.contacts, "client_hashes": result.client_hashes, "texts": result.texts,
+        "personal_texts": result.personal_texts,
         "retention_months": config["RETENTION_MONTHS"],
         "text_retention_months": config["TEXT_RETENTION_MONTHS"]})
     session.commit()

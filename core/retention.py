@@ -1,4 +1,6 @@
-"""Keeping personal data no longer than needed: contact details and address hashes go after
+"""Keeping personal data no longer than needed: contact details, address hashes and the
+personal data inside comment text (phone numbers, NIK, e-mail… — masked in place by the
+``scrub_text`` the composition root passes, survey/comment_text.py's) go after
 ``RETENTION_MONTHS``; comment text after ``TEXT_RETENTION_MONTHS`` when an office sets it.
 Ratings, answers, comment kinds and categories stay, so the IKM and complaint trends do not
 change. ``flask --app wsgi purge [--dry-run]`` runs it (daily from cron, docs/privacy.md)."""
@@ -6,10 +8,11 @@ change. ``flask --app wsgi purge [--dry-run]`` runs it (daily from cron, docs/pr
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Base, utcnow
@@ -32,12 +35,16 @@ class Purge:
     client_hashes: int
     texts: int
     dry_run: bool
+    # Comment texts whose personal data was masked in place (the original's phone numbers…).
+    personal_texts: int = 0
 
 
 def purge(session: Session, *, months: int, text_months: int = 0, now: datetime | None = None,
-          dry_run: bool = False) -> Purge:
+          dry_run: bool = False, scrub_text: Callable[[str], str] | None = None) -> Purge:
     """Blank what is older than the cut-offs (``months`` ≤ 0 keeps contacts and hashes;
-    ``text_months`` ≤ 0 keeps text). With ``dry_run`` only count. Flushes; the caller commits."""
+    ``text_months`` ≤ 0 keeps text); with ``scrub_text``, replace older comment texts by
+    what it returns (their personal data masked). With ``dry_run`` only count. Flushes; the
+    caller commits."""
     # By table, not by model: core does not import the survey area (the tables are the
     # survey's, registered on the shared metadata when the app is built).
     comment = Base.metadata.tables["comment"].c
@@ -61,15 +68,34 @@ def purge(session: Session, *, months: int, text_months: int = 0, now: datetime 
                                                  comment.created_at < text_cutoff],
                         {"text": ""}))
 
-    counts = {"contacts": 0, "client_hashes": 0, "texts": 0}
+    counts = {"contacts": 0, "client_hashes": 0, "texts": 0, "personal_texts": 0}
     for name, table, conditions, values in targets:
         counts[name] = session.scalar(select(func.count()).select_from(table).where(*conditions))
         if not dry_run and counts[name]:
             session.execute(update(table).where(*conditions).values(**values))
+    if contact_cutoff is not None and scrub_text is not None:
+        counts["personal_texts"] = _scrub_texts(session, comment_table, contact_cutoff,
+                                                scrub_text, dry_run)
     if not dry_run:
         session.expire_all()  # objects loaded before still hold the old values
     return Purge(contact_cutoff=contact_cutoff, text_cutoff=text_cutoff, dry_run=dry_run,
                  **counts)
+
+
+def _scrub_texts(session: Session, table, cutoff: datetime, scrub: Callable[[str], str],
+                 dry_run: bool) -> int:
+    """Mask the personal data in comment texts older than ``cutoff``. Every kind of it holds
+    a digit or an @, so only those texts are read."""
+    c = table.c
+    has_any = [c.text.contains(ch) for ch in "@0123456789"]
+    rows = session.execute(select(c.id, c.text).where(
+        c.created_at < cutoff, c.text != "", or_(*has_any))).all()
+    changed = [{"comment_id": comment_id, "scrubbed": scrub(text)}
+               for comment_id, text in rows if scrub(text) != text]
+    if changed and not dry_run:
+        session.execute(update(table).where(c.id == bindparam("comment_id"))
+                        .values(text=bindparam("scrubbed")), changed)
+    return len(changed)
 
 
 __all__ = ["Purge", "months_before", "purge"]

@@ -79,6 +79,7 @@ class Filters:
     unit_id: int | None = None
     category: str | None = None
     kind: str | None = None
+    tag: str | None = None
 
 
 def _scoped(session: Session, user: User | None, query: Select) -> Select:
@@ -105,6 +106,10 @@ def list_complaints(
         query = query.where(Comment.category == filters.category)
     if filters.kind in FOLLOWED_UP_KINDS:
         query = query.where(Comment.kind == filters.kind)
+    if filters.tag:
+        from survey.moderation import has_tag
+
+        query = query.where(has_tag(filters.tag))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     open_first = (Comment.status == "selesai")
     rows = session.scalars(

@@ -28,10 +28,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from core import db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
 from core.models import Role, Unit, User, utcnow
-from survey import complaints, integrity
+from survey import complaints, integrity, moderation
 from survey.complaints import ACTION_LABELS, STATUS_LABELS, ComplaintError, Filters
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES
-from survey.models import Rating
+from survey.models import COMMENT_TAGS, Rating
+from survey.moderation import TAG_LABELS
 
 blueprint = Blueprint("complaints", __name__)
 
@@ -51,6 +52,7 @@ class FilterForm(FlaskForm):
     unit = SelectField(_l("Unit"), validate_choice=False)
     category = SelectField(_l("Kategori"), validate_choice=False)
     kind = SelectField(_l("Jenis"), validate_choice=False)
+    tag = SelectField(_l("Tag"), validate_choice=False)
     overdue = BooleanField(_l("Hanya yang terlambat"))
 
 
@@ -113,7 +115,7 @@ def _today(session, user: User):
     return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
-FILTER_ARGS = ("status", "unit", "category", "kind", "overdue")
+FILTER_ARGS = ("status", "unit", "category", "kind", "tag", "overdue")
 
 
 @blueprint.context_processor
@@ -148,12 +150,16 @@ def complaint_list():
         (code, label) for code, (_el, label, _en) in COMPLAINT_CATEGORIES.items()]
     form.kind.choices = [("", _("Keluhan dan pertanyaan"))] + [
         (kind, COMMENT_KINDS[kind][0]) for kind in complaints.FOLLOWED_UP_KINDS]
+    form.tag.choices = [("", _("Semua tag"))] + [(t, str(TAG_LABELS[t])) for t in COMMENT_TAGS]
+    moderation.tag_untagged_comments(session, unit_ids=[u.id for u in units])
+    session.commit()  # the tags computed for comments read the first time
     filters = Filters(
         status=form.status.data if form.status.data in COMPLAINT_STATUSES else None,
         overdue=bool(form.overdue.data),
         unit_id=_int_or_none(form.unit.data),
         category=form.category.data if form.category.data in COMPLAINT_CATEGORIES else None,
         kind=form.kind.data if form.kind.data in complaints.FOLLOWED_UP_KINDS else None,
+        tag=form.tag.data if form.tag.data in COMMENT_TAGS else None,
     )
     page = max(_int_or_none(request.args.get("halaman")) or 1, 1)
     today = _today(session, user)
@@ -163,6 +169,10 @@ def complaint_list():
         "complaints/list.html",
         form=form,
         complaints=rows,
+        # Masked for the list: the original is on the detail page, for the assignee.
+        texts={c.id: moderation.display_text(c.text, user) for c in rows},
+        tags=moderation.tags_of(session, [c.id for c in rows]),
+        tag_labels=TAG_LABELS,
         total=total,
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
@@ -215,9 +225,16 @@ def complaint_detail(comment_id: int):
     people = {u.id: u for u in session.scalars(
         select(User).where(User.id.in_({e.user_id for e in comment.events if e.user_id} or {-1})))}
     today = complaints.local_today(unit)
+    moderation.tag_untagged_comments(session, unit_ids=[comment.unit_id])
+    session.commit()
+    original = moderation.may_see_original(user, comment)
     return render_template(
         "complaints/detail.html",
         comment=comment,
+        text=moderation.display_text(comment.text, user, original=original),
+        original=original,
+        tags=moderation.tags_of(session, [comment.id]).get(comment.id, []),
+        tag_labels=TAG_LABELS,
         rating=comment.rating,
         unit=unit,
         assignee=assignee,

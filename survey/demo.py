@@ -41,6 +41,7 @@ from core.workdays import holidays_between
 from survey import aggregates
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, ComplaintEvent, Rating
+from survey.moderation import tag_untagged_comments
 from survey.schema import CommentInput, RatingInput, RespondentInput
 from survey.services import _comment_for, current_code, ensure_questionnaire, survey_url
 
@@ -276,6 +277,40 @@ PRAISE_NAMED = ("{name} ramah dan sabar menjelaskan.", "Terima kasih {name}, san
 QUESTIONS = ("Apakah bisa mengurus untuk orang tua yang sakit tanpa datang?",
              "Berapa lama dokumen jadi kalau diurus hari ini?",
              "Apakah hari Sabtu buka?", "Bagaimana cara cek status permohonan secara online?")
+# Comments that exercise every tag and mask (survey/comment_text.py, docs/comments.md),
+# swapped in for every n-th comment of a kind (and category): no random draws, so the rest
+# of the demo stays as it was. Numbers and addresses are invented.
+TAG_EXAMPLES: dict[tuple[str, str | None], tuple[int, tuple[str, ...]]] = {
+    ("complaint", "biaya"): (1, (
+        "Saya dimintai uang 50 ribu supaya cepat, padahal gratis. Hubungi saya 0812-3456-7890.",
+        "Ada calo di depan loket, minta 200 ribu. Uang ditransfer ke rek BRI 0123456789012345.",
+        "Petugas minta uang rokok, tidak ada kuitansi.",
+    )),
+    ("complaint", "perilaku"): (1, (
+        "Petugasnya g0bl0k, ditanya malah marah!",
+        "Dasar b*ngsat, berkas saya dilempar.",
+        "Lama banget a n j i n g, loket kosong sejam.",
+    )),
+    ("complaint", "sarana"): (4, (
+        "Kabel di dekat mesin antrean terkelupas, anak-anak bisa kesetrum.",
+        "Ada anjing liar berkeliaran di halaman, anak saya takut.",
+        "Motor saya B 1234 XYZ diserempet mobil di parkiran yang sempit.",
+    )),
+    ("complaint", None): (15, (
+        "NIK saya 3201 0123 4567 0001 salah cetak, mohon dibetulkan. WA +62 813 9988 7766.",
+        "Tolong kabari lewat surel budi.santoso@gmail.com, nomor antrean 105 tidak dipanggil.",
+        "Pengembalian retribusi ke rekening BNI 0987654321 belum masuk juga.",
+    )),
+    ("question", None): (6, (
+        "Slot gacor maxwin hari ini, daftar di www.slot-gacor88.xyz",
+        "asdfghjkl",
+    )),
+    ("suggestion", None): (12, ("Tidak ada pungli sekarang, bagus. Pertahankan!",)),
+    ("praise", None): (9, (
+        "Terima kasih {name}, sangat membantu. Kalau ada kabar, WA saya 0857 1122 3344.",
+        "{name} ramah dan sabar 👍",
+    )),
+}
 FOLLOW_UP_NOTES = {
     "antrean": "Nomor antrean kini bisa diambil lewat WhatsApp; loket tambahan dibuka pagi hari.",
     "sarana": "Ditambah 20 kursi tunggu dan dua kipas angin di ruang tunggu.",
@@ -369,6 +404,7 @@ class _Builder:
         self.officers: dict[str, Officer] = {}
         self.codes: dict[int, int] = {}  # counter id → QR code id
         self.kiosks: dict[int, KioskDevice] = {}  # counter id → its tablet
+        self.example_counts: dict[tuple[str, str | None], int] = {}
 
     def run(self) -> DemoResult:
         self.echo(f"Membangun {CITY}…")
@@ -383,6 +419,8 @@ class _Builder:
         if rebuild is not None:
             self.echo("  agregat harian…")
             rebuild(self.session, unit_ids=[unit.id for unit in self.units.values()])
+        self.echo("  tag komentar…")
+        tag_untagged_comments(self.session, unit_ids=[unit.id for unit in self.units.values()])
         self.session.flush()
         return self.result
 
@@ -638,8 +676,32 @@ class _Builder:
                       dict.fromkeys(ELEMENT_CODES, 4), comment, RespondentInput(),
                       client=client, flags="burst,repeat")
 
+    def _tag_example(self, comment: CommentInput, shift) -> CommentInput:
+        """Every n-th comment of a kind (and category) becomes one of TAG_EXAMPLES."""
+        key = (comment.kind, comment.category)
+        if key not in TAG_EXAMPLES:
+            key = (comment.kind, None)
+        if key not in TAG_EXAMPLES:
+            return comment
+        every, texts = TAG_EXAMPLES[key]
+        seen = self.example_counts.get(key, 0) + 1
+        self.example_counts[key] = seen
+        if seen % every:
+            return comment
+        text = texts[(seen // every) % len(texts)]
+        if "{name}" in text:
+            officer = self.session.get(Officer, shift.officer_id) if shift is not None else None
+            if officer is None:
+                return comment
+            first = officer.name.split(",")[0].split(". ")[-1].split()[0]
+            title = "Bu" if officer.nip and officer.nip[14] == "2" else "Pak"
+            text = text.format(name=f"{title} {first}")
+        return CommentInput(comment.kind, text, comment.category)
+
     def _add(self, ratings, comments, unit, counter, shift, moment, zone, answers, comment,
              respondent, *, client, flags=None, kiosk: KioskDevice | None = None) -> None:
+        if comment is not None:
+            comment = self._tag_example(comment, shift)
         rating_id = uuid.UUID(int=self.rng.getrandbits(128), version=4)
         data = RatingInput(id=rating_id, token=None, answers=answers, comment=comment,
                            respondent=respondent, submitted_at=moment if kiosk else None)

@@ -336,3 +336,50 @@ class CommentDaily(Base):
     # "" for a comment without a category (praise, most questions).
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+COMMENT_TAGS = ("spam", "kasar", "mendesak", "petugas", "pujian")
+_TAG_CONDITION = "tag IN ('spam', 'kasar', 'mendesak', 'petugas', 'pujian')"
+
+
+class CommentTag(Base):
+    """A tag on a comment (survey/comment_text.py's rules): what the rules found
+    (``detected``) and what holds after a head's correction (``present``). A corrected row
+    keeps who corrected it and when; re-tagging never overwrites a correction."""
+
+    __tablename__ = "comment_tag"
+    __table_args__ = (
+        CheckConstraint(_TAG_CONDITION, name="known_tag"),
+        Index("ix_comment_tag_tag", "tag", "present", "comment_id"),
+    )
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(12), primary_key=True)
+    present: Mapped[bool] = mapped_column(default=True)
+    detected: Mapped[bool] = mapped_column(default=True)
+    # Why (in Indonesian, never quoting personal data): "pungli", "kata kasar: g***".
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    # For "petugas": the officer named.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    corrected_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    corrected_at: Mapped[datetime | None]
+
+
+class CommentReview(Base):
+    """A comment's moderation: when its tags were computed, and a head's decision. A hidden
+    comment stays for the record (and the complaint follow-up) but leaves the officer's
+    evidence and praise list."""
+
+    __tablename__ = "comment_review"
+    __table_args__ = (
+        CheckConstraint("decision IS NULL OR decision IN ('hidden', 'kept')",
+                        name="known_decision"),
+    )
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), primary_key=True)
+    tagged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    decision: Mapped[str | None] = mapped_column(String(8))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)

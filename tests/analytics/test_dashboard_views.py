@@ -139,7 +139,7 @@ def test_officers_below_the_minimum_show_no_number_and_come_after_the_ranked_by_
 def test_the_charts_are_data_for_the_static_script_not_inline_script(signed_in, head, city):
     _, body = page(signed_in(head), "/dasbor/")
     figures = re.findall(r'data-figure="([^"]*)"', body)
-    assert len(figures) == 4
+    assert len(figures) == 6  # IKM, elements, complaints ×2, comment topics ×2
     trend = json.loads(html.unescape(figures[0]))
     assert {trace["name"] for trace in trend["data"]} == {"Puskesmas Melati",
                                                          "Laboratorium Kenanga"}

@@ -194,6 +194,13 @@ POLICY: dict[str, Rule] = {
     "complaints.flagged_list": rule(read=STAFF),
     "complaints.flagged_clear": rule(write=HEADS, kind="rating",
                                      form=lambda world, rating: {"rating_id": str(rating.id)}),
+    # --- comment moderation (heads) -----------------------------------------------------
+    "moderation.queue_page": rule(read=HEADS, lists=("comment",)),
+    "moderation.hide": rule(write=HEADS, kind="comment",
+                            form=lambda world, comment: {"note": "Tidak pantas"}),
+    "moderation.keep": rule(write=HEADS, kind="comment"),
+    "moderation.correct_tag": rule(write=HEADS, kind="comment",
+                                   form=lambda world, comment: {"tag": "spam", "present": "1"}),
     # --- analytics ------------------------------------------------------------------
     "analytics_api.unit_ikm": public(kind="unit", lists=PRIVATE),
     "analytics.public_index": public(lists=PRIVATE, shows=("unit",)),
@@ -201,6 +208,8 @@ POLICY: dict[str, Rule] = {
     "analytics.dashboard": rule(read=STAFF, kind="unit", query=lambda world, unit: {
         "unit": unit.id}, lists=("comment", "officer")),
     "analytics.comments": rule(read=STAFF, kind="unit", query=lambda world, unit: {
+        "unit": unit.id}, lists=("comment",)),
+    "analytics.comments_csv": rule(read=STAFF, kind="unit", query=lambda world, unit: {
         "unit": unit.id}, lists=("comment",)),
     "analytics_exports.ratings_csv": rule(read=STAFF, kind="unit", query=UNIT_CODE,
                                           lists=("comment",)),

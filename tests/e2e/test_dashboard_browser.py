@@ -94,7 +94,7 @@ def test_the_head_signs_in_and_finds_every_chart_drawn_without_errors(page, live
     # The accounts area sends a head to the dashboard after signing in.
     assert page.url.startswith(f"{live_server.url}/dasbor/")
     charts = wait_for_charts(page)
-    assert charts == 4
+    assert charts == 6  # IKM, elements, complaints ×2, comment topics ×2
     for index in range(charts):
         chart = page.locator(".chart").nth(index)
         assert chart.locator("svg.main-svg").count() >= 1

@@ -266,3 +266,21 @@ def test_there_is_a_demo_account_for_every_role_with_the_published_password(sess
     for name in ("admin", "kadis.kesehatan", "kapus.sukamaju", "petugas.siti"):
         assert verify_password(users[name].password_hash, demo.PASSWORD)
         assert not verify_password(users[name].password_hash, "salah")
+
+
+def test_the_demo_comments_exercise_every_tag_and_mask(session):
+    from survey import comment_text
+    from survey.models import CommentReview, CommentTag
+
+    tagged = dict(session.execute(select(CommentTag.tag, func.count())
+                                  .where(CommentTag.present.is_(True))
+                                  .group_by(CommentTag.tag)).all())
+    assert set(tagged) == {"spam", "kasar", "mendesak", "petugas", "pujian"}
+    assert all(n >= 3 for n in tagged.values()), tagged
+    # Every comment was tagged when the demo was loaded.
+    assert count(session, CommentReview) == count(session, Comment)
+    texts = session.scalars(select(Comment.text)).all()
+    kinds = {span.kind for text in texts for span in comment_text.find_pii(text)}
+    assert {"phone", "nik", "email", "plate", "account"} <= kinds
+    assert any(comment_text.find_profanity(text) for text in texts)
+    assert any("anjing liar" in text for text in texts)  # the innocent look-alike
