@@ -72,7 +72,10 @@ def request_has_nul() -> bool:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.is_json:
             return _has_nul(request.get_json(silent=True))
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Not multipart: a view may raise the body limit for an upload before reading it
+        # (the officer import), and files are parsed, not stored as text. The database's
+        # refusal of a NUL there is still a 400 (core/errors.py).
+        if request.mimetype == "application/x-www-form-urlencoded":
             return _multi_has_nul(request.form)
     return False
 

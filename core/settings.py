@@ -52,6 +52,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # How long a staff sign-in lasts (core/auth.py), whatever the browser does.
+        "SESSION_HOURS": 12,
         "KIOSK_IDLE_SECONDS": 45,
         # How far a client's own clock may be ahead of ours, and how old a queued rating may be.
         "CLOCK_SKEW_SECONDS": 300,
@@ -89,6 +91,7 @@ ENV_PARSERS: dict[str, Any] = {
     "REDIS_URL": str,
     "RATELIMIT_ENABLED": _bool,
     "KIOSK_IDLE_SECONDS": int,
+    "SESSION_HOURS": int,
     "SESSION_COOKIE_SECURE": _bool,
     "ENV_NAME": str,
     "TRUSTED_PROXIES": int,
@@ -150,5 +153,7 @@ def build(instance_path: Path, overrides: dict[str, Any] | None, environ=None) -
     if config["ENV_NAME"] == "production":
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+    if not isinstance(config["SESSION_HOURS"], int) or config["SESSION_HOURS"] < 1:
+        raise ConfigurationError("SESSION_HOURS must be a whole number of hours, at least 1.")
     ensure_secret_key(config, instance_path)
     return config
