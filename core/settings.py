@@ -72,10 +72,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SERVICE_HOURS_GRACE_MINUTES": 30,
         "KIOSK_MIN_INTERVAL_SECONDS": 5,
         # Rate limits (core/limits.py): per device, and a looser one per address because a
-        # whole office often sits behind one.
+        # whole office often sits behind one; requests showing no device share a strict
+        # limit per address, and new phone device cookies per address are limited too.
         "RATELIMIT_DEVICE": "10/minute;60/hour",
         "RATELIMIT_KIOSK": "60/minute",
         "RATELIMIT_ADDRESS": "120/minute;3000/hour",
+        "RATELIMIT_ANONYMOUS": "10/minute;60/hour",
+        "RATELIMIT_NEW_DEVICE": "30/minute;300/hour",
+        # Without REDIS_URL the counters live here, shared by the workers of this machine.
+        "RATELIMIT_FILE": instance_path / "ratelimit.db",
         # Privacy (core/retention.py): contact details and address hashes go after this many
         # months; free text only when TEXT_RETENTION_MONTHS is set (0 keeps it).
         "RETENTION_MONTHS": 12,
@@ -100,6 +105,10 @@ ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_DEVICE": str,
     "RATELIMIT_KIOSK": str,
     "RATELIMIT_ADDRESS": str,
+    "RATELIMIT_ANONYMOUS": str,
+    "RATELIMIT_NEW_DEVICE": str,
+    "RATELIMIT_FILE": Path,
+    "RATELIMIT_STORAGE_URI": str,
     "RETENTION_MONTHS": int,
     "TEXT_RETENTION_MONTHS": int,
 }
