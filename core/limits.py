@@ -167,8 +167,12 @@ def _may_issue_device(limiter: Limiter) -> bool:
         return True
     key = "new-device:" + _hashed(request.remote_addr or "unknown")
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    return all(limiter.limiter.hit(limit, prefix, key)
-               for limit in parse_many(current_app.config["RATELIMIT_NEW_DEVICE"]))
+    try:
+        return all(limiter.limiter.hit(limit, prefix, key)
+                   for limit in parse_many(current_app.config["RATELIMIT_NEW_DEVICE"]))
+    except Exception as exc:  # the store is away: the page still opens, with a cookie
+        current_app.logger.warning("rate-limit store unavailable: %s", exc)
+        return True
 
 
 def _give_device_cookie(limiter: Limiter):
