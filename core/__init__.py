@@ -35,8 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from core import auth, i18n, security
+    from core import auth, i18n, inputs, security
 
+    inputs.init_converters(app)
+    inputs.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

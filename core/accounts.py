@@ -26,13 +26,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core import audit, db
-from core.auth import Account, hash_password, signed_in_user, verify_password
+from core.auth import Account, end_sessions, hash_password, signed_in_user, verify_password
+from core.db import begin_write
 from core.models import Role, User, utcnow
 
 LOGIN_MAX_FAILURES = 5
@@ -75,7 +76,6 @@ def authenticate(session: Session, username: str, password: str,
     Counts failures and locks the account after too many (flushes; the caller commits)."""
     global _dummy_hash
     now = now or utcnow()
-    max_failures, lock_for = _failure_limits()
     user = session.scalars(
         select(User).where(func.lower(User.username) == username.strip().lower())
     ).first()
@@ -84,23 +84,57 @@ def authenticate(session: Session, username: str, password: str,
         verify_password(_dummy_hash, password)
         return None
     correct = verify_password(user.password_hash, password)
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user, now):
         return None
-    if not correct or not user.active:
-        if not correct:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + lock_for
-                user.failed_logins = 0
-                audit.record(session, None, "user.locked", f"user:{user.username}",
-                             {"minutes": int(lock_for.total_seconds() // 60)})
+    if not correct:
+        record_failure(session, user, now)
+        return None
+    if not user.active:
+        return None
+    # One statement, and only while no concurrent failure has locked the account meanwhile.
+    begin_write(session)
+    signed_in = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.expire(user, ["failed_logins", "locked_until", "last_login_at"])
+    return user if signed_in is not None else None
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def record_failure(session: Session, user: User, now: datetime | None = None) -> bool:
+    """Count one wrong password for ``user``; lock the account when that makes too many.
+    Returns whether this failure locked it.
+
+    Counted in the database in one ``UPDATE … RETURNING``, never read-then-written: eight
+    wrong passwords at once are eight failures (PostgreSQL makes each UPDATE of the row
+    wait for the one before it), and on SQLite the write transaction is taken up front
+    (``begin_write``) instead of upgrading a reader, which fails at once under load."""
+    now = now or utcnow()
+    max_failures, lock_for = _failure_limits()
+    begin_write(session)
+    reaches_limit = User.failed_logins + 1 >= max_failures
+    row = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=case((reaches_limit, 0), else_=User.failed_logins + 1),
+                locked_until=case((reaches_limit, now + lock_for), else_=User.locked_until))
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).one()
+    session.expire(user, ["failed_logins", "locked_until"])
+    locked = row.failed_logins == 0
+    if locked:
+        audit.record(session, None, "user.locked", f"user:{user.username}",
+                     {"minutes": int(lock_for.total_seconds() // 60)})
         session.flush()
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    session.flush()
-    return user
+    return locked
 
 
 def check_new_password(user: User, password: str) -> None:
@@ -113,28 +147,42 @@ def check_new_password(user: User, password: str) -> None:
 
 
 def set_password(session: Session, user: User, password: str, now: datetime | None = None) -> None:
-    """Set a new password. Moving ``password_changed_at`` ends every session signed in
-    with the old one (the session id carries it); the failure count and lock are cleared."""
+    """Set a new password. Every session signed in with the old one ends (the session
+    version moves); the failure count and lock are cleared."""
     check_new_password(user, password)
-    now = now or utcnow()
-    previous = user.password_changed_at
-    # The session id keeps whole seconds: make sure the stamp really moves.
-    if previous is not None and int(previous.timestamp()) >= int(now.timestamp()):
-        now = previous + timedelta(seconds=1)
     user.password_hash = hash_password(password)
-    user.password_changed_at = now
+    user.password_changed_at = now or utcnow()
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(user)
     session.flush()
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+class WrongCurrentPassword(AccountError):
+    """Counted like a failed sign-in: the caller commits the count."""
+
+
+def change_own_password(session: Session, user: User, current: str, new: str,
+                        now: datetime | None = None) -> None:
+    """A signed-in user's own change. A wrong current password counts as a failed sign-in,
+    so a borrowed session cannot be used to guess it; a locked account changes nothing."""
+    now = now or utcnow()
+    if is_locked(user, now):
+        raise WrongCurrentPassword(_locked_message())
     if not verify_password(user.password_hash, current):
-        raise AccountError(_("Kata sandi saat ini salah."))
+        if record_failure(session, user, now):
+            raise WrongCurrentPassword(_locked_message())
+        raise WrongCurrentPassword(_("Kata sandi saat ini salah."))
     if current == new:
         raise AccountError(_("Kata sandi baru harus berbeda dari yang lama."))
-    set_password(session, user, new)
+    set_password(session, user, new, now)
     audit.record(session, user, "user.password_change", f"user:{user.username}")
+
+
+def _locked_message() -> str:
+    _max, lock_for = _failure_limits()
+    return _("Terlalu banyak kata sandi salah: akun dikunci %(minutes)d menit.",
+             minutes=int(lock_for.total_seconds() // 60))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -212,6 +260,13 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
+    user = signed_in_user()
+    if user is not None:
+        # On the server too: a copy of this session's cookie is dead from now on.
+        session = db.session()
+        begin_write(session)
+        end_sessions(user)
+        session.commit()
     logout_user()
     http_session.clear()
     flash(_("Anda sudah keluar."), "info")
@@ -228,6 +283,9 @@ def password():
         session = db.session()
         try:
             change_own_password(session, user, form.current_password.data, form.new_password.data)
+        except WrongCurrentPassword as exc:
+            session.commit()  # the failure counts
+            form.current_password.errors = [*form.current_password.errors, str(exc)]
         except AccountError as exc:
             session.rollback()
             form.new_password.errors = [*form.new_password.errors, str(exc)]

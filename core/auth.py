@@ -11,16 +11,19 @@ helpers) and filter their queries with it, rather than hiding links in templates
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy import false, select
+from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import Session
 
 from core import db
+from core.inputs import MAX_ID
 from core.models import Officer, Role, Unit, User
 
 login_manager = LoginManager()
@@ -28,10 +31,16 @@ password_hasher = PasswordHasher()
 
 
 class Account:
-    """The Flask-Login view of a ``User`` row (kept apart from the model on purpose)."""
+    """The Flask-Login view of a ``User`` row (kept apart from the model on purpose).
 
-    def __init__(self, user: User):
+    Its id, which Flask-Login keeps in the signed session cookie, is
+    ``user id : session version : when signed in``. The loader refuses a session whose
+    version is behind the account's (signed out, deactivated, password changed: a copied
+    cookie is dead) or that is older than ``SESSION_HOURS``."""
+
+    def __init__(self, user: User, signed_in_at: int | None = None):
         self.user = user
+        self.signed_in_at = int(time.time()) if signed_in_at is None else signed_in_at
 
     is_authenticated = True
     is_anonymous = False
@@ -41,11 +50,7 @@ class Account:
         return self.user.active
 
     def get_id(self) -> str:
-        # The password-change time is part of the id, so changing a password ends every
-        # other session of that account.
-        changed = self.user.password_changed_at
-        stamp = int(changed.timestamp()) if changed else 0
-        return f"{self.user.id}:{stamp}"
+        return f"{self.user.id}:{self.user.session_version or 0}:{self.signed_in_at}"
 
     def __getattr__(self, name):
         return getattr(self.user, name)
@@ -65,14 +70,25 @@ def verify_password(password_hash: str, password: str) -> bool:
 @login_manager.user_loader
 def load_account(account_id: str):
     try:
-        user_id, stamp = (int(part) for part in account_id.split(":"))
+        user_id, version, signed_in_at = (int(part) for part in account_id.split(":"))
     except ValueError:
+        return None  # a session from before session versions: sign in again
+    lifetime = current_app.config["SESSION_HOURS"] * 3600
+    if not 0 <= time.time() - signed_in_at <= lifetime or not 0 < user_id <= MAX_ID:
         return None
     user = db.session().get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or (user.session_version or 0) != version:
         return None
-    current = int(user.password_changed_at.timestamp()) if user.password_changed_at else 0
-    return Account(user) if current == stamp else None
+    return Account(user, signed_in_at)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account at its next request (flushed with the session)."""
+    if inspect(user).persistent:
+        # In SQL (``session_version + 1``): two sign-outs at once still move it.
+        user.session_version = User.session_version + 1
+    else:
+        user.session_version = (user.session_version or 0) + 1
 
 
 @login_manager.unauthorized_handler
@@ -85,6 +101,8 @@ def unauthorized():
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    # The cookie's own signature expires with the session too, not after Flask's 31 days.
+    app.permanent_session_lifetime = timedelta(hours=app.config["SESSION_HOURS"])
 
 
 def signed_in_user() -> User | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -48,7 +48,27 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        return error_response(status, _(MESSAGES[status]) if status in MESSAGES else None)
+        body, status = error_response(status, _(MESSAGES[status]) if status in MESSAGES else None)
+        # What the exception says about itself stays: Allow on a 405, WWW-Authenticate…
+        headers = [(name, value) for name, value in error.get_headers()
+                   if name.lower() != "content-type"]
+        return body, status, headers
+
+    @app.errorhandler(OverflowError)
+    def out_of_range(error: OverflowError):
+        # A number or a date beyond what the database or the calendar can hold (an id of
+        # 2**64 on SQLite, a date in year 9999 moved across a time zone) is bad input.
+        app.logger.warning("out-of-range input on %s %s: %s", request.method, request.path,
+                           error)
+        return error_response(400)
+
+    @app.errorhandler(DataError)
+    def refused_by_database(error: DataError):
+        # SQLSTATE class 22 (data exception): the database refused a value, e.g. an id past
+        # INTEGER on PostgreSQL. The checks in core/inputs.py should have caught it first.
+        app.logger.warning("value refused by the database on %s %s: %s", request.method,
+                           request.path, error.orig)
+        return error_response(400)
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: DBAPIError):

@@ -1,11 +1,23 @@
-"""Rate limits on the ways a rating comes in (Flask-Limiter).
+"""Rate limits on the ways a rating comes in (Flask-Limiter), made so none can be escaped.
 
-Each submission is counted twice: per device (a kiosk's ``Authorization: Device …``
-credential, or the random first-party ``sl_device`` cookie a phone gets with the survey page),
-and per network address with a looser limit, because a whole office — or a Mal Pelayanan
-Publik — often reaches us through one address. Keys are keyed hashes, so the counters in
-Redis hold no addresses. Storage is in memory (per worker) unless ``REDIS_URL`` is set.
-``RATELIMIT_ENABLED=false`` switches every limit off (load tests); nothing else does.
+Each submission is counted against its device and against its network address:
+
+- a counter tablet by its ``Authorization: Device …`` credential, which must belong to a
+  paired tablet: an unknown credential is refused (401) before anything is counted, so an
+  invented header is not a new device with a fresh limit;
+- a phone by the ``sl_device`` cookie it gets with the survey page. The cookie is signed
+  by the server, so a client cannot make up a new device per request, and new cookies are
+  handed out at most ``RATELIMIT_NEW_DEVICE`` times per address;
+- anything else (no cookie, an unsigned or forged one) shares the strict
+  ``RATELIMIT_ANONYMOUS`` limit of its address: a script that drops cookies gains nothing;
+- and every submission meets the looser ``RATELIMIT_ADDRESS``, because a whole office — or
+  a Mal Pelayanan Publik — often reaches us through one address.
+
+The counters are shared by every worker: in Redis when ``REDIS_URL`` is set (several
+machines), otherwise in a small SQLite file in ``instance/`` (core/limit_storage.py) that
+the workers of one machine share. Keys are keyed hashes, so no store holds an address or a
+credential. ``RATELIMIT_ENABLED=false`` switches every limit off (load tests); nothing else
+does.
 
 Views opt in with ``@rate_limited``; ``init_app`` runs after the blueprints are registered
 and wraps them with this app's own ``Limiter`` (one per app, so tests can build apps with
@@ -14,18 +26,25 @@ and without limits side by side).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
+from limits import parse_many
+from sqlalchemy import select
 
+from core import limit_storage
 from core.privacy import keyed_hash
 
 DEVICE_COOKIE = "sl_device"
-DEVICE_COOKIE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# A random id and the server's signature of it: ``<22 chars>.<22 chars>``.
+DEVICE_COOKIE_SHAPE = re.compile(r"^([A-Za-z0-9_-]{20,64})\.([A-Za-z0-9_-]{22})$")
 DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # the most a browser keeps a cookie
 MARK = "_suara_rate_limited"
 
@@ -44,14 +63,46 @@ def _hashed(value: str) -> str:
 
 
 def kiosk_credential() -> str | None:
+    """The credential an ``Authorization: Device …`` header shows, whether known or not."""
     scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
     value = value.strip()
     return value if scheme.lower() == "device" and 0 < len(value) <= 200 else None
 
 
+def _signature(device_id: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"sl_device:" + device_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22]
+
+
+def new_device_cookie() -> str:
+    device_id = secrets.token_urlsafe(16)
+    return f"{device_id}.{_signature(device_id)}"
+
+
 def device_cookie() -> str | None:
+    """The phone's device id, if its cookie carries our signature (else ``None``)."""
     value = request.cookies.get(DEVICE_COOKIE)
-    return value if value and DEVICE_COOKIE_SHAPE.match(value) else None
+    found = DEVICE_COOKIE_SHAPE.match(value) if value else None
+    if found is None or not hmac.compare_digest(found.group(2), _signature(found.group(1))):
+        return None
+    return found.group(1)
+
+
+def known_kiosk() -> bool | None:
+    """Whether the request's device credential belongs to a paired tablet (revoked ones
+    included: the kiosk API answers those itself); ``None`` without a credential."""
+    credential = kiosk_credential()
+    if credential is None:
+        return None
+    if "suara_known_kiosk" not in g:
+        from core import db
+        from core.models import KioskDevice
+
+        digest = hashlib.sha256(credential.encode()).hexdigest()
+        g.suara_known_kiosk = db.session().scalar(
+            select(KioskDevice.id).where(KioskDevice.credential_hash == digest)) is not None
+    return g.suara_known_kiosk
 
 
 def address_key() -> str:
@@ -59,25 +110,24 @@ def address_key() -> str:
 
 
 def device_key() -> str:
-    """The device behind a request: a kiosk by its credential, a phone by its cookie."""
+    """The device behind a request: a tablet by its credential, a phone by its signed
+    cookie; a request with neither shares its address's anonymous count."""
     credential = kiosk_credential()
     if credential:
         return "kiosk:" + _hashed(credential)
     cookie = device_cookie()
     if cookie:
         return "device:" + _hashed(cookie)
-    return address_key()
-
-
-def _no_device() -> bool:
-    # A client that shows no device (a script without cookies) meets the address limit only:
-    # falling back to the address under the strict device limit would throttle a whole office.
-    return kiosk_credential() is None and device_cookie() is None
+    return "anon:" + _hashed(request.remote_addr or "unknown")
 
 
 def device_limit() -> str:
     config = current_app.config
-    return config["RATELIMIT_KIOSK"] if kiosk_credential() else config["RATELIMIT_DEVICE"]
+    if kiosk_credential():
+        return config["RATELIMIT_KIOSK"]
+    if device_cookie():
+        return config["RATELIMIT_DEVICE"]
+    return config["RATELIMIT_ANONYMOUS"]
 
 
 def address_limit() -> str:
@@ -98,19 +148,58 @@ def too_many_requests(error: RateLimitExceeded):
     )
 
 
-def _give_device_cookie(response):
-    """Phones get a random device id with the survey page (nothing else is in it)."""
+def _refuse_unknown_devices():
+    """Before any limit counts: a credential no tablet holds is refused, not a new device."""
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is not None and getattr(view, MARK, False) and device_cookie() is None:
-        response.set_cookie(
-            DEVICE_COOKIE, secrets.token_urlsafe(18), max_age=DEVICE_COOKIE_MAX_AGE,
-            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
-        )
-    return response
+    if view is None or not getattr(view, MARK, False) or known_kiosk() is not False:
+        return None
+    from core.errors import error_response
+
+    body, status = error_response(401, _("Tablet ini belum dipasangkan dengan loket mana pun."),
+                                  "device_unknown")
+    return body, status, {"WWW-Authenticate": 'Device realm="kiosk"'}
+
+
+def _may_issue_device(limiter: Limiter) -> bool:
+    """New device cookies per address are limited too: fetching the page again and again
+    for fresh cookies would otherwise make each request a new device."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return True
+    key = "new-device:" + _hashed(request.remote_addr or "unknown")
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    try:
+        return all(limiter.limiter.hit(limit, prefix, key)
+                   for limit in parse_many(current_app.config["RATELIMIT_NEW_DEVICE"]))
+    except Exception as exc:  # the store is away: the page still opens, with a cookie
+        current_app.logger.warning("rate-limit store unavailable: %s", exc)
+        return True
+
+
+def _give_device_cookie(limiter: Limiter):
+    def give(response):
+        """Phones get a signed random device id with the survey page (nothing else in it)."""
+        view = current_app.view_functions.get(request.endpoint or "")
+        if (view is None or not getattr(view, MARK, False) or kiosk_credential()
+                or device_cookie() is not None or response.status_code >= 400):
+            return response
+        if _may_issue_device(limiter):
+            response.set_cookie(
+                DEVICE_COOKIE, new_device_cookie(), max_age=DEVICE_COOKIE_MAX_AGE,
+                httponly=True, samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response
+
+    return give
 
 
 def storage_uri(config) -> str:
-    return config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+    """Redis when configured; otherwise the file the workers of this machine share."""
+    if config.get("RATELIMIT_STORAGE_URI"):
+        return config["RATELIMIT_STORAGE_URI"]
+    if config.get("REDIS_URL"):
+        return config["REDIS_URL"]
+    return limit_storage.storage_uri(config["RATELIMIT_FILE"])
 
 
 def init_app(app: Flask) -> Limiter:
@@ -124,7 +213,7 @@ def init_app(app: Flask) -> Limiter:
     app.extensions["suara_limiter"] = limiter
 
     per_device = limiter.shared_limit(device_limit, scope="submit-device", key_func=device_key,
-                                      methods=["POST"], exempt_when=_no_device)
+                                      methods=["POST"])
     per_address = limiter.shared_limit(address_limit, scope="submit-address",
                                        key_func=address_key, methods=["POST"])
     for endpoint, view in list(app.view_functions.items()):
@@ -133,9 +222,11 @@ def init_app(app: Flask) -> Limiter:
             setattr(wrapped, MARK, True)
             app.view_functions[endpoint] = wrapped
 
-    app.after_request(_give_device_cookie)
+    app.before_request(_refuse_unknown_devices)
+    app.after_request(_give_device_cookie(limiter))
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     return limiter
 
 
-__all__ = ["DEVICE_COOKIE", "address_key", "device_key", "init_app", "rate_limited"]
+__all__ = ["DEVICE_COOKIE", "address_key", "device_key", "init_app", "new_device_cookie",
+           "rate_limited"]

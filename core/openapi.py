@@ -1,5 +1,9 @@
 """The OpenAPI document at /api/v1/openapi.json. Each area adds its own paths and schemas
-when it registers, so the document grows with the API it describes."""
+when it registers, so the document grows with the API it describes.
+
+The document is OpenAPI 3.1, whose schemas are JSON Schema: that is what lets it say which
+keys an object may have (``propertyNames``, the answers' question codes). Areas may still
+write the 3.0 shorthand ``nullable: true``; ``add`` turns it into ``type: [..., "null"]``."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 BASE: dict[str, Any] = {
-    "openapi": "3.0.3",
+    "openapi": "3.1.0",
     "info": {
         "title": "Suara Layanan API",
         "version": "1.0.0",
@@ -41,12 +45,28 @@ def document(app: Flask) -> dict[str, Any]:
     return app.extensions.setdefault("openapi", copy.deepcopy(BASE))
 
 
+def json_schema(value: Any) -> Any:
+    """A copy of ``value`` with every 3.0 ``nullable: true`` written the 3.1 way."""
+    if isinstance(value, list):
+        return [json_schema(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {key: json_schema(item) for key, item in value.items() if key != "nullable"}
+    if value.get("nullable") is True:
+        kind = converted.get("type")
+        if isinstance(kind, str):
+            converted["type"] = [kind, "null"]
+        if "enum" in converted and None not in converted["enum"]:
+            converted["enum"] = [*converted["enum"], None]
+    return converted
+
+
 def add(app: Flask, paths: dict[str, Any], schemas: dict[str, Any] | None = None,
         security_schemes: dict[str, Any] | None = None) -> None:
     doc = document(app)
     for path, operations in paths.items():
-        doc["paths"].setdefault(path, {}).update(operations)
-    doc["components"]["schemas"].update(schemas or {})
+        doc["paths"].setdefault(path, {}).update(json_schema(operations))
+    doc["components"]["schemas"].update(json_schema(schemas or {}))
     doc["components"]["securitySchemes"].update(security_schemes or {})
 
 

@@ -52,6 +52,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # How long a staff sign-in lasts (core/auth.py), whatever the browser does.
+        "SESSION_HOURS": 12,
         "KIOSK_IDLE_SECONDS": 45,
         # How far a client's own clock may be ahead of ours, and how old a queued rating may be.
         "CLOCK_SKEW_SECONDS": 300,
@@ -70,10 +72,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SERVICE_HOURS_GRACE_MINUTES": 30,
         "KIOSK_MIN_INTERVAL_SECONDS": 5,
         # Rate limits (core/limits.py): per device, and a looser one per address because a
-        # whole office often sits behind one.
+        # whole office often sits behind one; requests showing no device share a strict
+        # limit per address, and new phone device cookies per address are limited too.
         "RATELIMIT_DEVICE": "10/minute;60/hour",
         "RATELIMIT_KIOSK": "60/minute",
         "RATELIMIT_ADDRESS": "120/minute;3000/hour",
+        "RATELIMIT_ANONYMOUS": "10/minute;60/hour",
+        "RATELIMIT_NEW_DEVICE": "30/minute;300/hour",
+        # Without REDIS_URL the counters live here, shared by the workers of this machine.
+        "RATELIMIT_FILE": instance_path / "ratelimit.db",
         # Privacy (core/retention.py): contact details and address hashes go after this many
         # months; free text only when TEXT_RETENTION_MONTHS is set (0 keeps it).
         "RETENTION_MONTHS": 12,
@@ -97,6 +104,7 @@ ENV_PARSERS: dict[str, Any] = {
     "REDIS_URL": str,
     "RATELIMIT_ENABLED": _bool,
     "KIOSK_IDLE_SECONDS": int,
+    "SESSION_HOURS": int,
     "SESSION_COOKIE_SECURE": _bool,
     "ENV_NAME": str,
     "TRUSTED_PROXIES": int,
@@ -105,6 +113,10 @@ ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_DEVICE": str,
     "RATELIMIT_KIOSK": str,
     "RATELIMIT_ADDRESS": str,
+    "RATELIMIT_ANONYMOUS": str,
+    "RATELIMIT_NEW_DEVICE": str,
+    "RATELIMIT_FILE": Path,
+    "RATELIMIT_STORAGE_URI": str,
     "RETENTION_MONTHS": int,
     "TEXT_RETENTION_MONTHS": int,
     # The officer component (analytics/settings.py parses and checks them when the app starts).
@@ -174,5 +186,7 @@ def build(instance_path: Path, overrides: dict[str, Any] | None, environ=None) -
     if config["ENV_NAME"] == "production":
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+    if not isinstance(config["SESSION_HOURS"], int) or config["SESSION_HOURS"] < 1:
+        raise ConfigurationError("SESSION_HOURS must be a whole number of hours, at least 1.")
     ensure_secret_key(config, instance_path)
     return config

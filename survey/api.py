@@ -23,7 +23,14 @@ from survey.elements import (
     GENDERS,
     OCCUPATIONS,
 )
-from survey.schema import InvalidRating, parse_rating
+from survey.schema import (
+    DATETIME_PATTERN,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    QUESTION_CODE,
+    InvalidRating,
+    parse_rating,
+)
 from survey.services import SurveyError, origin_from_code, resolve_code
 from survey.submit import DatabaseUnavailable, save_rating
 
@@ -78,8 +85,8 @@ def create_rating():
 @blueprint.get("/units")
 def list_units():
     units = db.session().scalars(
-        select(Unit).join(Department).options(selectinload(Unit.counters),
-                                              selectinload(Unit.department))
+        select(Unit).join(Department).where(Unit.published.is_(True))
+        .options(selectinload(Unit.counters), selectinload(Unit.department))
         .order_by(Department.code, Unit.code)
     )
     return jsonify(
@@ -117,6 +124,7 @@ RATING_SCHEMA = {
             "type": "object",
             "minProperties": 1,
             "description": "SKM element code (U1…U9) or an office's own question code → 1–4.",
+            "propertyNames": {"pattern": QUESTION_CODE.pattern},
             "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 4},
         },
         "comment": {
@@ -146,8 +154,15 @@ RATING_SCHEMA = {
                 "service_type": {"type": "string", "nullable": True, "maxLength": 120},
             },
         },
-        "submitted_at": {"type": "string", "format": "date-time", "nullable": True,
-                         "description": "When the citizen rated, with a time-zone offset."},
+        "submitted_at": {
+            "type": "string", "format": "date-time", "nullable": True,
+            "pattern": DATETIME_PATTERN,
+            "description": (
+                f"When the citizen rated, with a time-zone offset, in the years "
+                f"{EARLIEST_YEAR}–{LATEST_YEAR}. Which moment a rating keeps is the "
+                "server's rule (docs/integrity.md); a moment outside what it accepts is "
+                "refused (422)."),
+        },
     },
 }
 
@@ -208,7 +223,7 @@ def describe(app) -> None:
             },
             "/api/v1/units": {
                 "get": {
-                    "summary": "Service units with their department and counters",
+                    "summary": "Published service units with their department and counters",
                     "operationId": "listUnits",
                     "responses": {"200": {"description": "Units",
                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Units"}}}}},

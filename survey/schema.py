@@ -27,12 +27,29 @@ from survey.elements import (
 )
 
 QUESTION_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+ASCII_DIGITS = re.compile(r"^[0-9]{1,3}$")
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{4,32}\.[A-Za-z0-9_\-]{10,64}$")
 CONTACT_MAX = 200
 SERVICE_TYPE_MAX = 120
 TOP_LEVEL = {"id", "token", "answers", "comment", "respondent", "submitted_at"}
 COMMENT_FIELDS = {"kind", "text", "category", "contact", "contact_consent"}
 RESPONDENT_FIELDS = {"gender", "age_band", "education", "occupation", "service_type"}
+
+
+# The years a rating's moment may fall in: wide enough for any real queue, narrow enough that
+# moving it across a time zone never leaves the calendar (year 1 or 9999 did).
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
+# What the OpenAPI document promises for ``submitted_at``: an ISO 8601 moment in those years
+# with its offset.
+DATETIME_PATTERN = (r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+                    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})$")
+
+
+def echoed(key: Any, limit: int = 40) -> str:
+    """An untrusted JSON key made fit to name a field in an error: shortened, and with what
+    UTF-8 cannot carry (a lone surrogate) or a terminal should not show replaced."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in str(key)[:limit])
 
 
 class InvalidRating(ValueError):
@@ -117,11 +134,12 @@ def _parse_answers(raw: Any, errors: dict) -> dict[str, int]:
         return {}
     answers: dict[str, int] = {}
     for code, value in raw.items():
-        path = f"answers.{code}"
+        path = f"answers.{echoed(code, 20)}"
         if not isinstance(code, str) or not QUESTION_CODE.match(code):
             errors[path] = _l("Kode pertanyaan tidak dikenal.")
             continue
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and ASCII_DIGITS.match(value.strip()):
+            # Only 0–9: str.isdigit() also takes "²", which int() refuses.
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
             errors[path] = _l("Nilai harus bilangan bulat 1 sampai 4.")
@@ -140,7 +158,7 @@ def _parse_comment(raw: Any, errors: dict, max_length: int) -> CommentInput | No
         errors["comment"] = _l("Komentar harus berupa objek.")
         return None
     for unknown in set(raw) - COMMENT_FIELDS:
-        errors[f"comment.{unknown}"] = _l("Kolom tidak dikenal.")
+        errors[f"comment.{echoed(unknown)}"] = _l("Kolom tidak dikenal.")
     text = raw.get("text")
     kind = raw.get("kind")
     category = raw.get("category")
@@ -197,7 +215,7 @@ def _parse_respondent(raw: Any, errors: dict) -> RespondentInput:
         errors["respondent"] = _l("Profil responden harus berupa objek.")
         return RespondentInput()
     for unknown in set(raw) - RESPONDENT_FIELDS:
-        errors[f"respondent.{unknown}"] = _l("Kolom tidak dikenal.")
+        errors[f"respondent.{echoed(unknown)}"] = _l("Kolom tidak dikenal.")
     service_type = raw.get("service_type")
     if service_type in (None, ""):
         service_type = None
@@ -233,6 +251,10 @@ def parse_datetime(value: Any, path: str, errors: dict) -> datetime | None:
     if parsed.tzinfo is None:
         errors[path] = _l("Sertakan zona waktu, misalnya +07:00 atau Z.")
         return None
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        errors[path] = _l("Waktu harus antara tahun %(first)d dan %(last)d.",
+                          first=EARLIEST_YEAR, last=LATEST_YEAR)
+        return None
     return parsed.astimezone(UTC)
 
 
@@ -244,7 +266,7 @@ def parse_rating(
         raise InvalidRating({"body": _l("Kirim sebuah objek JSON.")})
     errors: dict[str, Any] = {}
     for unknown in set(raw) - TOP_LEVEL:
-        errors[str(unknown)[:40]] = _l("Kolom tidak dikenal.")
+        errors[echoed(unknown)] = _l("Kolom tidak dikenal.")
 
     rating_id = None
     raw_id = raw.get("id")

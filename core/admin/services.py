@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.accounts import AccountError, set_password
+from core.auth import end_sessions
 from core.models import Counter, Department, Officer, Role, Unit, User
 from survey.elements import ELEMENT_CODES
 from survey.models import QrCode, Question
@@ -140,13 +141,16 @@ def _keep_an_administrator(session: Session, leaving: User) -> None:
 
 
 def set_user_active(session: Session, actor: User | str | None, user: User, active: bool) -> User:
-    """Deactivating ends the user's sessions at their next request (the loader refuses
-    inactive accounts); nothing they did is deleted."""
+    """Deactivating ends the user's sessions for good: the loader refuses inactive accounts,
+    and the session version moves, so an old cookie stays dead after reactivation. Nothing
+    they did is deleted."""
     if not active:
         if isinstance(actor, User) and actor.id == user.id:
             raise AdminError("Anda tidak dapat menonaktifkan akun Anda sendiri.")
         if user.role == Role.ADMIN.value:
             _keep_an_administrator(session, user)
+        if user.active:
+            end_sessions(user)
     user.active = active
     session.flush()
     audit.record(session, actor, "user.activate" if active else "user.deactivate",
