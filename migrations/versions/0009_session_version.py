@@ -1,7 +1,7 @@
 """a per-user session version: signing out, deactivation and a new password end sessions
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0012
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
