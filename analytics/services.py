@@ -173,18 +173,26 @@ class UnitIkm:
         }
 
 
-def _unit_ikm(unit: Unit, period: Period, row) -> UnitIkm:
+def _unit_ikm(unit: Unit, period: Period, row, population: int | None) -> UnitIkm:
     respondents, totals = agg.ikm_totals(row or agg.empty_row())
     result = compute_ikm(respondents, totals)
     return UnitIkm(unit.id, unit.code, unit.name, period, result,
-                   sample_info(respondents, unit.annual_population))
+                   sample_info(respondents, population))
+
+
+def _populations(session: Session, units: Sequence[Unit], period: Period) -> dict:
+    # The population set for the unit, else the services recorded in the period's year.
+    from analytics.participation import populations
+
+    return populations(session, units, period.end.year)
 
 
 def unit_ikm(session: Session, unit: Unit, period: Period) -> UnitIkm:
     """The unit's IKM (all its ratings, flagged ones included) for the period."""
     rows = agg.summed(session, period.start, period.end, unit_ids=[unit.id],
                       columns=agg.IKM_COLUMNS)
-    return _unit_ikm(unit, period, rows[0] if rows else None)
+    return _unit_ikm(unit, period, rows[0] if rows else None,
+                     _populations(session, [unit], period)[unit.id])
 
 
 def units_ikm(session: Session, units: Sequence[Unit], period: Period) -> list[UnitIkm]:
@@ -192,7 +200,9 @@ def units_ikm(session: Session, units: Sequence[Unit], period: Period) -> list[U
     rows = agg.summed(session, period.start, period.end, unit_ids=[u.id for u in units],
                       group_by=["unit_id"], columns=agg.IKM_COLUMNS)
     by_unit = {row["unit_id"]: row for row in rows}
-    return [_unit_ikm(unit, period, by_unit.get(unit.id)) for unit in units]
+    population = _populations(session, units, period)
+    return [_unit_ikm(unit, period, by_unit.get(unit.id), population[unit.id])
+            for unit in units]
 
 
 def ikm_of_units(session: Session, unit_ids: Iterable[int], period: Period) -> IkmResult:

@@ -33,6 +33,7 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 
 def register(app: Flask) -> None:
+    import analytics.models  # noqa: F401  (analytics' own tables on the one Base)
     from analytics.api import register_api
     from core.views import add_home_links
 
