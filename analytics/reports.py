@@ -153,7 +153,8 @@ class SkmReport:
     service_types: list[services.ServiceIkm]
     participation: part.Participation
     signatory: Signatory
-    verification: str | None = None  # code and URL printed on a verified PDF
+    verification_code: str | None = None  # printed on a verified PDF, with its URL
+    verification_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -483,8 +484,12 @@ def blocks(report: SkmReport) -> list[Block]:
         ("Nama", v(s.name or "..............................")),
         ("NIP", v(s.nip or "..............................")),
     ], title="Pengesahan"))
-    if report.verification:
-        out.append(note(report.verification))
+    if report.verification_code:
+        out.append(pairs([
+            ("Kode verifikasi", v(report.verification_code)),
+            ("Periksa keaslian", v(f"{report.verification_url} — halaman itu menunjukkan isi "
+                                   "yang disahkan dan menolak berkas yang diubah.")),
+        ], title="Verifikasi dokumen"))
     return out
 
 
@@ -676,6 +681,9 @@ def report_pdf(report: SkmReport) -> bytes:
         canvas.drawString(15 * mm, 10 * mm, f"Laporan SKM {report.unit.code} · "
                           f"{report.period.label()} · Suara Layanan")
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"Halaman {doc.page}")
+        if report.verification_code:
+            canvas.drawString(15 * mm, 6.5 * mm, f"Kode verifikasi {report.verification_code}: "
+                              f"{report.verification_url}")
         canvas.restoreState()
 
     buffer = io.BytesIO()
@@ -687,8 +695,36 @@ def report_pdf(report: SkmReport) -> bytes:
     return buffer.getvalue()
 
 
+def subject(report: SkmReport) -> str:
+    """What a verified report certifies, in one sentence (shown at its verification URL)."""
+    r = report.ikm.result
+    result = ("tanpa penilaian" if r.empty else
+              f"IKM konversi {number_text(Value(r.ikm_converted, DEC2))}, mutu {r.category} "
+              f"({r.label})")
+    return (f"Laporan SKM unit {report.unit.code} — {report.unit.name} ({report.department}), "
+            f"periode {period_text(report.period)}: {r.respondents} responden, {result}; "
+            f"dibuat {report.local_generated.strftime('%d-%m-%Y %H:%M')} "
+            f"{ZONE_NAMES.get(report.zone, report.zone)}.")
+
+
+def verified_pdf(session: Session, report: SkmReport, *, base_url: str,
+                 issued_by: int | None = None, issued_by_name: str = "") -> tuple[str, bytes]:
+    """The report as a PDF with a verification code, recorded as an issued document.
+    Returns (code, PDF). Flushes; the caller commits."""
+    from analytics import documents
+
+    def render(code: str, url: str) -> bytes:
+        report.verification_code, report.verification_url = code, url
+        return report_pdf(report)
+
+    document, body = documents.issue(session, kind="skm-report", subject=subject(report),
+                                     base_url=base_url, render=render, unit_id=report.unit.id,
+                                     issued_by=issued_by, issued_by_name=issued_by_name)
+    return document.code, body
+
+
 __all__ = [
     "Block", "ElementRow", "FollowUpRow", "METHODS", "PRIORITY_RULE", "ProfileSection",
     "Signatory", "SkmReport", "blocks", "build_report", "number_text", "priorities",
-    "report_pdf", "report_xlsx",
+    "report_pdf", "report_xlsx", "subject", "verified_pdf",
 ]

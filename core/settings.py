@@ -78,6 +78,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # months; free text only when TEXT_RETENTION_MONTHS is set (0 keeps it).
         "RETENTION_MONTHS": 12,
         "TEXT_RETENTION_MONTHS": 0,
+        # Public results (analytics/publication.py): fewer respondents than this → withheld.
+        "PUBLIC_MINIMUM_RESPONDENTS": 5,
     }
 
 
@@ -99,6 +101,7 @@ ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_ADDRESS": str,
     "RETENTION_MONTHS": int,
     "TEXT_RETENTION_MONTHS": int,
+    "PUBLIC_MINIMUM_RESPONDENTS": int,
 }
 
 ENV_ALIASES = {"SUARA_ENV": "ENV_NAME"}
