@@ -345,6 +345,12 @@ def table(header: Iterable[str], rows: Iterable[Iterable[Value]], title: str = "
                  tuple(widths))
 
 
+def signature(rows: Iterable[tuple[str, Value]]) -> Block:
+    """The signature block: label/value rows in the XLSX, a signing space in the PDF."""
+    return Block("signature", "Pengesahan",
+                 rows=tuple((Value(label), value) for label, value in rows))
+
+
 def note(text: str, sheet: str = "Laporan SKM") -> Block:
     return Block("note", text, sheet=sheet)
 
@@ -393,7 +399,7 @@ def blocks(report: SkmReport) -> list[Block]:
           v(e.suggestions))
          for e in report.elements],
         title="Nilai per unsur, terlemah lebih dulu",
-        widths=(0.7, 3.2, 1.1, 1.0, 0.9, 1.3, 1.0, 0.7, 1.5, 1.2, 1.2, 1.1, 0.9)))
+        widths=(0.8, 3.0, 1.2, 1.0, 0.9, 1.3, 1.0, 0.8, 1.5, 1.2, 1.1, 1.2, 0.9)))
     out.append(note(PRIORITY_RULE + " Keluhan dan saran dihitung per unsur menurut "
                     "kategorinya, pada hari dibuat."))
     out.append(pairs([
@@ -477,13 +483,13 @@ def blocks(report: SkmReport) -> list[Block]:
     out.append(note(f"Persentase dari {report.respondents} responden yang dihitung.",
                     sheet="Profil Responden"))
     s = report.signatory
-    out.append(pairs([
+    out.append(signature([
         ("Tempat, tanggal", v(f"{s.place or '..................'}, {local_date_text(s.day)}")),
         ("Jabatan", v(s.title)),
         ("Tanda tangan", v("")),
         ("Nama", v(s.name or "..............................")),
         ("NIP", v(s.nip or "..............................")),
-    ], title="Pengesahan"))
+    ]))
     if report.verification_code:
         out.append(pairs([
             ("Kode verifikasi", v(report.verification_code)),
@@ -554,7 +560,7 @@ def report_xlsx(report: SkmReport) -> bytes:
             write(sheet, [Value(h) for h in block.header], bold)
         for row in block.rows:
             write(sheet, list(row))
-            if block.kind == "pairs":
+            if block.kind in ("pairs", "signature"):
                 sheet.cell(row=sheet.max_row, column=1).font = bold
         sheet.append([])
     return _save(book)
@@ -623,7 +629,8 @@ def report_pdf(report: SkmReport) -> bytes:
                                  spaceAfter=4)
     section = ParagraphStyle("section", parent=base, fontName=bold, fontSize=9.5, leading=12,
                              spaceBefore=6, spaceAfter=3)
-    header_style = ParagraphStyle("header", parent=small, fontName=bold)
+    header_style = ParagraphStyle("header", parent=small, fontName=bold, fontSize=6.5,
+                                  leading=8)
     label_style = ParagraphStyle("label", parent=base, fontName=bold)
     width = A4[0] - 30 * mm
 
@@ -650,10 +657,18 @@ def report_pdf(report: SkmReport) -> bytes:
         elif block.kind == "note":
             story.append(para(block.title, small))
             story.append(Spacer(1, 2))
+        elif block.kind == "signature":
+            lines = {label.value: number_text(value) for label, value in block.rows}
+            signing = [para(lines["Tempat, tanggal"]), para(lines["Jabatan"]),
+                       Spacer(1, 20 * mm), para(lines["Nama"], label_style),
+                       para("NIP " + lines["NIP"])]
+            t = Table([["", signing]], colWidths=[width * 0.55, width * 0.45])
+            t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story.append(KeepTogether([para(block.title, section), t]))
         elif block.kind == "pairs":
             rows = [[para(label.value, label_style), para(number_text(value))]
                     for label, value in block.rows]
-            t = Table(rows, colWidths=[width * 0.32, width * 0.68], hAlign="LEFT")
+            t = Table(rows, colWidths=[width * 0.36, width * 0.64], hAlign="LEFT")
             t.setStyle(TableStyle([
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9ced6")),
