@@ -37,6 +37,14 @@ blueprint = Blueprint("analytics_reports", __name__)
 FREQUENCIES = {"bulan": "M", "kuartal": "Q"}
 
 
+@blueprint.context_processor
+def page_helpers():
+    """The analytics pages' helpers (number, local_date, has_endpoint…) here too."""
+    from analytics.views import page_helpers as analytics_helpers
+
+    return analytics_helpers()
+
+
 def _json_error(message: str, code: str, status: int):
     response = jsonify({"error": code, "message": message})
     response.status_code = status

@@ -39,7 +39,6 @@ def register(app: Flask) -> None:
     from core.views import add_home_links
 
     app.register_blueprint(blueprint)
-    report_views.blueprint.context_processor(page_helpers)
     report_views.register(app)
     register_api(app)
     add_home_links(app, nav_links)
