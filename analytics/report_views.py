@@ -147,7 +147,9 @@ def service_counts():
     if not units:
         abort(403)
     chosen = request.values.get("unit", type=str)
-    unit = next((u for u in units if u.code == chosen), units[0])
+    unit = next((u for u in units if u.code == chosen), None) if chosen else units[0]
+    if unit is None:
+        abort(404)  # not confirmed to exist for someone outside its scope
     year_text = request.values.get("tahun", "")
     year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2099 else (
         utcnow().year)
@@ -192,7 +194,8 @@ def signatories():
     if request.method == "POST":
         unit = next((u for u in units if u.code == request.form.get("unit")), None)
         if unit is None:
-            abort(404)
+            flash(_("Pilih unit yang akan disimpan penandatangannya."), "error")
+            return redirect(url_for(".signatories"))
         row = existing.get(unit.id) or ReportSignatory(unit_id=unit.id)
         row.place = request.form.get("place", "").strip()[:120]
         row.head_title = request.form.get("head_title", "").strip()[:200]

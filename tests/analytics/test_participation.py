@@ -118,9 +118,10 @@ def test_a_supervisor_enters_the_months_of_their_own_unit(client, signed_in, fac
         "unit": "UPT-D", "tahun": "2026", "m-2026-05": "banyak", "m-2026-06": "9"})
     assert refused.status_code == 302
     assert db_session.get(ServiceCount, (unit.id, date(2026, 6, 1))) is None
-    # Another unit's code falls back to the supervisor's own: no write outside scope.
-    supervisor.post("/dasbor/jumlah-layanan", data={"unit": "UPT-E", "tahun": "2026",
-                                                    "m-2026-07": "5"})
+    # Another unit's code is not found: no write outside scope.
+    outside = supervisor.post("/dasbor/jumlah-layanan", data={"unit": "UPT-E", "tahun": "2026",
+                                                              "m-2026-07": "5"})
+    assert outside.status_code == 404
     assert db_session.get(ServiceCount, (other.id, date(2026, 7, 1))) is None
     officer = signed_in(factory.user("officer"))
     assert officer.get("/dasbor/jumlah-layanan").status_code == 403
