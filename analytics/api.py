@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import select
 
-from analytics import services
+from analytics import publication, services
 from analytics.ikm import ROUNDING_RULE_EN
 from analytics.services import AnalyticsError, NotFound
 from core import auth, db, openapi
@@ -47,7 +47,10 @@ def unit_ikm(code: str):
     session = db.session()
     unit = published_unit(session, code)
     result = services.unit_ikm(session, unit, period_from_request(unit))
-    return jsonify({**result.as_dict(), "rounding_rule_en": ROUNDING_RULE_EN})
+    floor = publication.floor_from(current_app.config)
+    return jsonify({**result.as_dict(), "rounding_rule_en": ROUNDING_RULE_EN,
+                    "publication": {"status": publication.status_of(result, floor),
+                                    "minimum_respondents_shown": floor}})
 
 
 @blueprint.get("/officers/<identifier>/component")
@@ -111,6 +114,13 @@ UNIT_IKM_SCHEMA = {
         "label": {"type": "string", "nullable": True, "description": "Kinerja unit"},
         "rounding_rule": {"type": "string"},
         "rounding_rule_en": {"type": "string"},
+        "publication": {"type": "object", "description": "How the public pages show it: "
+                        "`withheld` below PUBLIC_MINIMUM_RESPONDENTS, `provisional` below the "
+                        "minimum sample, `unchecked` without a population, else `solid`.",
+                        "properties": {
+                            "status": {"type": "string", "enum": [
+                                "empty", "withheld", "provisional", "unchecked", "solid"]},
+                            "minimum_respondents_shown": {"type": "integer"}}},
         "minimum_sample": {"type": "object", "properties": {
             "respondents": {"type": "integer"},
             "population": {"type": "integer", "nullable": True},

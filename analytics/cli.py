@@ -41,8 +41,9 @@ def _number(value, places: int = 4) -> str:
     return "—" if value is None else f"{float(value):.{places}f}"
 
 
-def ikm_table(result: UnitIkm) -> str:
-    """The unit's IKM as the plain-text table the ``ikm`` command prints."""
+def ikm_table(result: UnitIkm, share=None) -> str:
+    """The unit's IKM as the plain-text table the ``ikm`` command prints (with the
+    participation, ``analytics.participation.Participation``, when given)."""
     ikm: IkmResult = result.result
     lines = [f"Unit {result.unit_code} — {result.unit_name}",
              f"Periode {result.period.label()}", ""]
@@ -70,6 +71,11 @@ def ikm_table(result: UnitIkm) -> str:
     else:
         line += "; populasi tahunan belum diisi (sampel minimum tidak dihitung)"
     lines += [line, f"Aturan pembulatan: {ikm.rounding_rule}"]
+    if share is not None:
+        lines.append("Partisipasi: " + ("jumlah layanan belum tercatat untuk bulan penuh "
+                                        "periode ini" if share.rate is None else
+                                        f"{share.ratings} penilaian / {share.services} layanan "
+                                        f"= {share.percent} %"))
     return "\n".join(lines)
 
 
@@ -86,7 +92,9 @@ def ikm_command(unit_code: str, start: str | None, end: str | None, as_json: boo
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(ikm_table(result))
+        from analytics.participation import participation
+
+        click.echo(ikm_table(result, participation(session, unit, period.start, period.end)))
 
 
 @click.command("report")

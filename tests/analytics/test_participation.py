@@ -137,3 +137,13 @@ def test_every_report_shows_the_participation(db_session, factory, rate):
     assert report.participation.percent == 25
     assert report.ikm.sample.population == 12
     assert report.population_source == "jumlah layanan tercatat tahun 2026 (1 dari 12 bulan)"
+
+
+def test_the_ikm_command_prints_the_participation(runner, db_session, factory, rate):
+    unit = factory.unit(code="UPT-F")
+    rate(unit, 3, day=(2026, 3, 2), times=2)
+    participation.set_month(db_session, unit, date(2026, 3, 1), 8)
+    result = runner.invoke(args=["ikm", "UPT-F", "--from", "2026-03-01", "--to", "2026-03-31"])
+    assert "Partisipasi: 2 penilaian / 8 layanan = 25.00 %" in result.output
+    # The year's count is the population: N = 8 → minimum 8.
+    assert "populasi 8 → sampel minimum 8" in result.output

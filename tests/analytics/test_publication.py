@@ -202,3 +202,8 @@ def test_only_an_administrator_sets_who_signs_the_report(client, signed_in, fact
     assert supervisor.get("/dasbor/penandatangan-laporan").status_code == 403
     assert supervisor.post("/dasbor/penandatangan-laporan",
                            data={"unit": "KEL-A", "head_name": "X"}).status_code == 403
+
+
+def test_the_public_api_says_how_the_pages_show_the_result(client, small):
+    data = client.get("/api/v1/units/KEL-A/ikm", query_string=YEAR).json
+    assert data["publication"] == {"status": "withheld", "minimum_respondents_shown": 5}
