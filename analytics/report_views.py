@@ -56,11 +56,11 @@ def _json_error(message: str, code: str, status: int):
 
 def _open_data(units: list[Unit], fmt: str, name: str):
     per = request.args.get("per", "bulan")
-    year_text = request.args.get("tahun", "")
+    year_text = request.args.get("tahun")
     if per not in FREQUENCIES:
         return _json_error("Parameter 'per' harus 'bulan' atau 'kuartal'.", "invalid", 400)
     today = utcnow().date()
-    if year_text:
+    if year_text is not None:
         if not (year_text.isdigit() and len(year_text) == 4 and 2000 <= int(year_text) <= 2099):
             return _json_error("Parameter 'tahun' harus tahun empat angka (2000–2099).",
                                "invalid", 400)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -155,7 +155,6 @@ class SkmReport:
     signatory: Signatory
     verification_code: str | None = None  # printed on a verified PDF, with its URL
     verification_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def local_generated(self) -> datetime:

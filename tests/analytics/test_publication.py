@@ -134,6 +134,7 @@ def test_open_data_per_month_and_quarter_as_csv_and_json(client, factory, rate, 
     assert client.get("/hasil/KEL-X/data.json").status_code == 404
     assert client.get("/hasil/data.csv?per=minggu").status_code == 400
     assert client.get("/hasil/data.json?tahun=1999").status_code == 400
+    assert client.get("/hasil/data.json?tahun=").status_code == 400
 
 
 def test_the_open_data_is_in_the_openapi_document(client):
