@@ -92,19 +92,37 @@ def _open_data(units: list[Unit], fmt: str, name: str):
     return response
 
 
-@blueprint.get("/hasil/data.<any(csv, json):fmt>")
-def open_data_all(fmt: str):
+def _all(fmt: str):
     return _open_data(publication.published_units(db.session()), fmt, "semua")
 
 
-@blueprint.get("/hasil/<code>/data.<any(csv, json):fmt>")
-def open_data_unit(code: str, fmt: str):
+def _unit(code: str, fmt: str):
     session = db.session()
     unit = session.scalars(select(Unit).where(Unit.code == code[:40])).first()
     if unit is None or not unit.published:
         return _json_error(f"Unit '{code[:40]}' tidak ditemukan atau hasilnya tidak "
                            "dipublikasikan.", "not_found", 404)
     return _open_data([unit], fmt, unit.code)
+
+
+@blueprint.get("/hasil/data.csv")
+def open_data_all_csv():
+    return _all("csv")
+
+
+@blueprint.get("/hasil/data.json")
+def open_data_all_json():
+    return _all("json")
+
+
+@blueprint.get("/hasil/<code>/data.csv")
+def open_data_unit_csv(code: str):
+    return _unit(code, "csv")
+
+
+@blueprint.get("/hasil/<code>/data.json")
+def open_data_unit_json(code: str):
+    return _unit(code, "json")
 
 
 # --- verification of issued documents (public) ------------------------------------------------
