@@ -11,7 +11,7 @@ FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-postgres install translations migrate demo browser lint bench wrk clean help
+.PHONY: run test test-postgres install translations migrate demo browser pdftools lint bench wrk clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data (first run), serve on http://127.0.0.1:$(PORT)"
@@ -50,10 +50,18 @@ browser:
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium chromium-driver"; fi; \
 	fi
 
-test: translations browser
+# poppler-utils' pdftoppm/pdftotext: the report tests render a printed page to PNG.
+pdftools:
+	@if ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils) >/dev/null; \
+	  else echo "Report tests need pdftoppm: sudo apt-get install poppler-utils"; fi; \
+	fi
+
+test: translations browser pdftools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: translations browser
+test-postgres: translations browser pdftools
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

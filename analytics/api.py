@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import select
 
-from analytics import services
+from analytics import publication, services
 from analytics.ikm import ROUNDING_RULE_EN
 from analytics.services import AnalyticsError, NotFound
 from core import auth, db, openapi
@@ -47,7 +47,10 @@ def unit_ikm(code: str):
     session = db.session()
     unit = published_unit(session, code)
     result = services.unit_ikm(session, unit, period_from_request(unit))
-    return jsonify({**result.as_dict(), "rounding_rule_en": ROUNDING_RULE_EN})
+    floor = publication.floor_from(current_app.config)
+    return jsonify({**result.as_dict(), "rounding_rule_en": ROUNDING_RULE_EN,
+                    "publication": {"status": publication.status_of(result, floor),
+                                    "minimum_respondents_shown": floor}})
 
 
 @blueprint.get("/officers/<identifier>/component")
@@ -132,6 +135,13 @@ UNIT_IKM_SCHEMA = {
         "flagged_excluded": {"type": "integer",
                              "description": "Flagged ratings (not cleared) left out."},
         "paper_ratings": {"type": "integer", "description": "Ratings entered from paper."},
+        "publication": {"type": "object", "description": "How the public pages show it: "
+                        "`withheld` below PUBLIC_MINIMUM_RESPONDENTS, `provisional` below the "
+                        "minimum sample, `unchecked` without a population, else `solid`.",
+                        "properties": {
+                            "status": {"type": "string", "enum": [
+                                "empty", "withheld", "provisional", "unchecked", "solid"]},
+                            "minimum_respondents_shown": {"type": "integer"}}},
         "minimum_sample": {"type": "object", "properties": {
             "respondents": {"type": "integer"},
             "population": {"type": "integer", "nullable": True},
@@ -232,10 +242,89 @@ def describe(app: Flask) -> None:
     )
 
 
+# --- open data of the public results (/hasil/…/data.csv|json, served by report_views) -------
+
+OPEN_DATA_PARAMETERS = [
+    {"name": "per", "in": "query", "required": False,
+     "description": "`bulan` (months, default) or `kuartal` (quarters).",
+     "schema": {"type": "string", "enum": ["bulan", "kuartal"]}},
+    {"name": "tahun", "in": "query", "required": False,
+     "description": "Calendar year (default: this year); months after today are left out.",
+     "schema": {"type": "string", "pattern": "^(20[0-9]{2})$"}},
+]
+
+OPEN_DATA_ROW = {
+    "type": "object",
+    "required": ["unit_code", "period", "from", "to", "days_label", "respondents", "status"],
+    "properties": {
+        "unit_code": {"type": "string"}, "unit_name": {"type": "string"},
+        "department": {"type": "string"},
+        "period": {"type": "string", "description": "YYYY-MM or YYYY-Qn"},
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "days_label": {"type": "string", "description": "The days the row covers"},
+        "respondents": {"type": "integer"},
+        "status": {"type": "string",
+                   "enum": ["empty", "withheld", "provisional", "unchecked", "solid"]},
+        "minimum_sample": {"type": "integer", "nullable": True},
+        "population": {"type": "integer", "nullable": True},
+        "ikm": {"type": "number", "nullable": True, "description": "1–4, half up, 3 decimals"},
+        "ikm_converted": {"type": "number", "nullable": True,
+                          "description": "IKM × 25, half up, 2 decimals"},
+        "category": {"type": "string", "nullable": True},
+        "label": {"type": "string", "nullable": True},
+    },
+    "additionalProperties": {"type": "number", "nullable": True,
+                             "description": "U1_nrr … U9_nrr, U1_converted … U9_converted"},
+}
+
+OPEN_DATA_SCHEMA = {
+    "type": "object",
+    "required": ["year", "per", "minimum_respondents_shown", "rounding_rule", "method", "rows"],
+    "properties": {
+        "year": {"type": "integer"}, "per": {"type": "string", "enum": ["month", "quarter"]},
+        "minimum_respondents_shown": {"type": "integer"},
+        "rounding_rule": {"type": "string"}, "rounding_rule_en": {"type": "string"},
+        "nrr_rounding": {"type": "string"},
+        "method": {"type": "string"}, "method_en": {"type": "string"},
+        "status_meaning": {"type": "object"},
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/OpenDataRow"}},
+    },
+}
+
+
+def describe_open_data(app: Flask) -> None:
+    def operation(summary: str, operation_id: str, with_code: bool, media: str):
+        schema = ({"$ref": "#/components/schemas/OpenData"} if media == "application/json"
+                  else {"type": "string"})
+        parameters = ([{"name": "code", "in": "path", "required": True,
+                        "schema": {"type": "string"}}] if with_code else [])
+        errors = openapi.error_responses(400, 404) if with_code else openapi.error_responses(400)
+        return {"get": {
+            "summary": summary, "operationId": operation_id, "tags": ["open data"],
+            "parameters": [*parameters, *OPEN_DATA_PARAMETERS],
+            "responses": {"200": {"description": "Results per month or quarter, with the "
+                                                 "rounding rule and the method",
+                                  "content": {media: {"schema": schema}}}, **errors},
+        }}
+
+    openapi.add(app, paths={
+        "/hasil/data.json": operation("Every published unit's results (open data, JSON)",
+                                      "openDataJson", False, "application/json"),
+        "/hasil/data.csv": operation("Every published unit's results (open data, CSV)",
+                                     "openDataCsv", False, "text/csv"),
+        "/hasil/{code}/data.json": operation("A published unit's results (open data, JSON)",
+                                             "unitOpenDataJson", True, "application/json"),
+        "/hasil/{code}/data.csv": operation("A published unit's results (open data, CSV)",
+                                            "unitOpenDataCsv", True, "text/csv"),
+    }, schemas={"OpenData": OPEN_DATA_SCHEMA, "OpenDataRow": OPEN_DATA_ROW})
+
+
 def register_api(app: Flask) -> None:
     """The JSON API and the export downloads (called from ``analytics.views.register``)."""
     app.register_blueprint(blueprint)
     describe(app)
+    describe_open_data(app)
     from analytics import exports_views
 
     exports_views.register(app)

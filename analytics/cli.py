@@ -43,8 +43,9 @@ def _number(value, places: int = 4) -> str:
     return "—" if value is None else f"{float(value):.{places}f}"
 
 
-def ikm_table(result: UnitIkm) -> str:
-    """The unit's IKM as the plain-text table the ``ikm`` command prints."""
+def ikm_table(result: UnitIkm, share=None) -> str:
+    """The unit's IKM as the plain-text table the ``ikm`` command prints (with the
+    participation, ``analytics.participation.Participation``, when given)."""
     ikm: IkmResult = result.result
     lines = [f"Unit {result.unit_code} — {result.unit_name}",
              f"Periode {result.period.label()}", ""]
@@ -77,6 +78,11 @@ def ikm_table(result: UnitIkm) -> str:
     if result.paper is not None:
         lines.append(f"Penilaian dari kuesioner kertas (ikut dihitung): {result.paper}")
     lines.append(f"Aturan pembulatan: {ikm.rounding_rule}")
+    if share is not None:
+        lines.append("Partisipasi: " + ("jumlah layanan belum tercatat untuk bulan penuh "
+                                        "periode ini" if share.rate is None else
+                                        f"{share.ratings} penilaian / {share.services} layanan "
+                                        f"= {share.percent} %"))
     return "\n".join(lines)
 
 
@@ -142,7 +148,9 @@ def ikm_command(unit_code: str, start: str | None, end: str | None, as_json: boo
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(ikm_table(result))
+        from analytics.participation import participation
+
+        click.echo(ikm_table(result, participation(session, unit, period.start, period.end)))
 
 
 @click.command("report")
@@ -153,7 +161,8 @@ def ikm_command(unit_code: str, start: str | None, end: str | None, as_json: boo
               default=Path("."), show_default=True, help="Folder to write the files into.")
 @with_appcontext
 def report_command(unit_code: str, start: str | None, end: str | None, folder: Path) -> None:
-    """Write UNIT_CODE's SKM report, ratings and officers' evaluation sheet for a period."""
+    """Write UNIT_CODE's SKM report (XLSX and a verifiable A4 PDF), ratings and officers'
+    evaluation sheet for a period."""
     session, unit, period = _unit_and_period(unit_code, start, end)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{unit.code}-{period.start}-{period.end}"
@@ -168,9 +177,23 @@ def report_command(unit_code: str, start: str | None, end: str | None, folder: P
         with path.open("w", newline="", encoding="utf-8-sig") as out:
             exports.officers_csv(components, period, out, settings)
 
+    def report_pdf(path: Path):
+        from flask import current_app
+
+        from analytics import reports
+
+        code, body = reports.verified_pdf(session, reports.build_report(session, unit, period),
+                                          base_url=current_app.config["BASE_URL"],
+                                          issued_by_name="flask report (CLI)")
+        session.commit()
+        path.write_bytes(body)
+        codes.append(code)
+
+    codes: list[str] = []
     steps = [
         (f"laporan-skm-{stem}.xlsx",
          lambda p: p.write_bytes(exports.skm_report_xlsx(session, unit, period))),
+        (f"laporan-skm-{stem}.pdf", report_pdf),
         (f"ikm-{stem}.json", lambda p: p.write_text(json.dumps(
             services.unit_ikm(session, unit, period).as_dict(), ensure_ascii=False, indent=2),
             encoding="utf-8")),
@@ -197,6 +220,8 @@ def report_command(unit_code: str, start: str | None, end: str | None, folder: P
         click.echo(f"  {label}: {value}")
     for path in written:
         click.echo(str(path))
+    for code in codes:
+        click.echo(f"Kode verifikasi laporan PDF: {code}")
 
 
 aggregates_cli = AppGroup("aggregates", help="Daily aggregates behind reports and dashboards.")
@@ -225,7 +250,52 @@ def aggregates_rebuild(unit_codes: tuple[str, ...]) -> None:
     click.echo(f"Komentar yang baru diberi tag: {tagged}.")
 
 
+participation_cli = AppGroup("participation",
+                             help="Services delivered per unit and month (participation).")
+
+
+@participation_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def participation_import(csv_file) -> None:
+    """Import monthly counts from CSV_FILE with the columns unit,month,services
+    (month as YYYY-MM; comma or semicolon). Nothing is stored if any line is wrong."""
+    from analytics import participation
+
+    session = db.session()
+    result = participation.import_csv(session, csv_file.read())
+    if result.errors:
+        session.rollback()
+        fail("Tidak ada yang disimpan:\n" + "\n".join(result.errors))
+    session.commit()
+    click.echo(f"{result.stored} jumlah layanan bulanan disimpan.")
+
+
+@participation_cli.command("show")
+@click.argument("unit_code")
+@click.option("--year", type=click.IntRange(2000, 2099), default=lambda: date.today().year,
+              show_default="this year", help="Calendar year.")
+def participation_show(unit_code: str, year: int) -> None:
+    """Print UNIT_CODE's services per month, where each count came from, and the year's
+    participation (ratings ÷ services)."""
+    from analytics import participation
+
+    session = db.session()
+    try:
+        unit = unit_by_code(session, unit_code)
+    except OrganisationError as exc:
+        fail(str(exc))
+    months = participation.monthly_services(session, [unit], date(year, 1, 1),
+                                            date(year, 12, 1))[unit.id]
+    for month in months:
+        count = "—" if month.services is None else str(month.services)
+        click.echo(f"{month.month:%Y-%m}  {count:>8}  {month.source or ''}")
+    share = participation.participation(session, unit, date(year, 1, 1), date(year, 12, 31))
+    rate = "—" if share.percent is None else f"{share.percent} %"
+    click.echo(f"Partisipasi {year}: {share.ratings} penilaian / {share.services} layanan = {rate}")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(participation_cli)
     app.cli.add_command(ikm_command)
     app.cli.add_command(report_command)
     app.cli.add_command(components_command)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
@@ -16,8 +17,6 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics import services
-from analytics.ikm import ROUNDING_RULE, SampleInfo
 from analytics.officers import BAND_LABELS, INSUFFICIENT
 from analytics.services import OfficerComponent, Period
 from analytics.settings import ComponentSettings
@@ -25,12 +24,7 @@ from analytics.settings import current as current_settings
 from core.models import Counter, Officer, Unit
 from survey import comment_text
 from survey.elements import (
-    AGE_BANDS,
-    EDUCATION,
     ELEMENT_CODES,
-    ELEMENTS_BY_CODE,
-    GENDERS,
-    OCCUPATIONS,
 )
 from survey.models import Comment, Rating
 from survey.moderation import mask_labels
@@ -40,11 +34,25 @@ NOT_ENOUGH = BAND_LABELS[INSUFFICIENT][0]
 BOLD = Font(bold=True)
 
 
+# A formula starts a cell: at the start of the text, or after any character a spreadsheet
+# may split a CSV line on (comma, semicolon in Indonesian and European locales, tab, pipe,
+# a line break), with blanks before it. Full-width signs count too: spreadsheets fold them.
+FORMULA_START = re.compile(r"(^|[,;|\t\r\n])([ \t\u00a0]*)([=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
 def safe_text(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (citizens write the comments)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Text a person typed, neutralised for spreadsheets: a ``'`` before every place where a
+    formula could start, whatever its position (``ok;=1+1`` → ``ok;'=1+1``), so no cell of
+    any export, in any locale's CSV split, is a live formula. Non-text passes unchanged."""
+    if isinstance(value, str):
+        return FORMULA_START.sub(r"\1\2'\3", value)
     return value
+
+
+def csv_writer(out: TextIO):
+    """Every CSV export's writer: every field quoted, so a separator inside typed text never
+    splits a cell, in a comma or a semicolon locale."""
+    return csv.writer(out, quoting=csv.QUOTE_ALL)
 
 
 def _cell(value: Any) -> Any:
@@ -99,7 +107,7 @@ def rating_rows(session: Session, unit_ids: Iterable[int] | None, period: Period
 def ratings_csv(session: Session, unit_ids: Iterable[int] | None, period: Period,
                 out: TextIO) -> int:
     """Write the ratings as CSV to ``out``; returns the number of ratings."""
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(RATING_HEADER)
     count = 0
     for row in rating_rows(session, unit_ids, period):
@@ -123,83 +131,24 @@ def _save(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-# --- the unit's SKM report ---------------------------------------------------------------------
+# --- the unit's SKM report (laid out in analytics/reports.py) ------------------------------
 
 
-def _sample_line(sample: SampleInfo) -> str:
-    if sample.minimum is None:
-        return "Populasi tahunan belum diisi: sampel minimum tidak dapat dihitung."
-    reached = "tercapai" if sample.reached else "BELUM tercapai"
-    return (f"Populasi {sample.population}; sampel minimum (Krejcie–Morgan) "
-            f"{sample.minimum}; {reached}.")
-
-
-PROFILE_LABELS = {
-    "gender": ("Jenis kelamin", GENDERS),
-    "age_band": ("Usia", AGE_BANDS),
-    "education": ("Pendidikan", EDUCATION),
-    "occupation": ("Pekerjaan", OCCUPATIONS),
-    "channel": ("Saluran", {"qr": ("Kode QR",), "kiosk": ("Tablet loket",), "api": ("API",)}),
-    "service_type": ("Jenis layanan", {}),
-}
+PDF_MIMETYPE = "application/pdf"
 
 
 def skm_report_xlsx(session: Session, unit: Unit, period: Period) -> bytes:
-    """The unit's SKM report for the period (sheet "Laporan SKM") and its respondent profile
-    (sheet "Profil Responden")."""
-    result = services.unit_ikm(session, unit, period)
-    ikm = result.result
-    profile = services.respondent_profile(session, unit, period)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Laporan SKM"
-    sheet.append(["Laporan Survei Kepuasan Masyarakat (Permenpan RB 14/2017)"])
-    sheet["A1"].font = BOLD
-    sheet.append(["Unit layanan", f"{unit.code} — {unit.name}"])
-    sheet.append(["Dinas", unit.department.name])
-    sheet.append(["Periode", period.label()])
-    sheet.append([])
-    sheet.append(["Unsur", "Nama unsur", "Jumlah jawaban", "Jumlah nilai", "NRR",
-                  "NRR tertimbang", "Nilai konversi (NRR × 25)", "Mutu"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = BOLD
-    by_code = {e.code: e for e in ikm.elements}
-    for code in ELEMENT_CODES:
-        element = by_code.get(code)
-        if element is None:
-            sheet.append([code, ELEMENTS_BY_CODE[code].name, 0, 0, "tidak ada jawaban"])
-            continue
-        sheet.append([code, element.name, element.answers, element.total, float(element.nrr),
-                      float(element.weighted), float(element.converted), element.category])
-    sheet.append([])
-    rows: list[tuple[str, Any]] = [
-        ("Jumlah NRR tertimbang (IKM)", None if ikm.empty else float(ikm.ikm)),
-        ("Nilai IKM konversi (IKM × 25)", None if ikm.empty else float(ikm.ikm_converted)),
-        ("Mutu pelayanan", ikm.category or "—"),
-        ("Kinerja unit pelayanan", ikm.label or "—"),
-        ("Bobot per unsur", "—" if ikm.weight is None else f"1/{ikm.weight.denominator}"),
-        ("Unsur tanpa jawaban (tidak dihitung)", ", ".join(ikm.unanswered) or "—"),
-        ("Jumlah responden (sampel)", ikm.respondents),
-        ("Populasi penerima layanan per tahun", result.sample.population or "—"),
-        ("Sampel minimum (Krejcie–Morgan)", result.sample.minimum or "—"),
-        ("Sampel minimum tercapai", {True: "ya", False: "tidak", None: "—"}[result.sample.reached]),
-        ("Penilaian melalui kode sekali pakai", profile.single_use_code_ratings),
-        ("Aturan pembulatan", ROUNDING_RULE),
-    ]
-    if ikm.empty:
-        rows.insert(0, ("Catatan", "Tidak ada penilaian pada periode ini."))
-    for label, value in rows:
-        sheet.append([label, value])
-        sheet.cell(row=sheet.max_row, column=1).font = BOLD
-    sheet.column_dimensions["A"].width = 38
-    sheet.column_dimensions["B"].width = 40
+    """The unit's SKM report for the period (sheets "Laporan SKM" and "Profil Responden")."""
+    from analytics import reports
 
-    profile_sheet = book.create_sheet("Profil Responden")
-    profile_sheet.append(["Profil", "Jawaban", "Jumlah"])
-    for name, (title, labels) in PROFILE_LABELS.items():
-        for value, count in sorted(getattr(profile, name).items()):
-            profile_sheet.append([title, labels.get(value, (value,))[0], count])
-    return _save(book)
+    return reports.report_xlsx(reports.build_report(session, unit, period))
+
+
+def skm_report_pdf(session: Session, unit: Unit, period: Period) -> bytes:
+    """The same report as a printable A4 PDF (without a verification code)."""
+    from analytics import reports
+
+    return reports.report_pdf(reports.build_report(session, unit, period))
 
 
 # --- officers' evaluation sheet ----------------------------------------------------------------
@@ -245,7 +194,7 @@ def settings_rows(settings: ComponentSettings, period: Period) -> list[list[str]
 def officers_csv(components: Sequence[OfficerComponent], period: Period, out: TextIO,
                  settings: ComponentSettings | None = None) -> None:
     settings = settings or (components[0].settings if components else current_settings())
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(OFFICER_HEADER)
     for row in officer_rows(components):
         writer.writerow([safe_text(v) for v in row])

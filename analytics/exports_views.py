@@ -1,6 +1,6 @@
-"""Downloads for signed-in users in scope: ratings (CSV, XLSX), the unit's SKM report and
-the officers' evaluation sheet (XLSX, CSV). ``unit`` picks one unit (else every unit the user
-may see); ``from``/``to`` the period (default: the last 90 days)."""
+"""Downloads for signed-in users in scope: ratings (CSV, XLSX), the unit's SKM report (XLSX,
+and a verifiable A4 PDF) and the officers' evaluation sheet (XLSX, CSV). ``unit`` picks one
+unit (else every unit the user may see); ``from``/``to`` the period (default: 90 days)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,27 @@ def skm_report():
                              "unit_required")
     return _download(exports.skm_report_xlsx(db.session(), unit, period),
                      _name("laporan-skm", unit, period, "xlsx"), exports.XLSX_MIMETYPE)
+
+
+@blueprint.get("/skm-report.pdf")
+def skm_report_pdf():
+    """The printable report, with a verification code recorded for this copy."""
+    from flask import current_app
+
+    from analytics import reports
+
+    _unit_ids, unit, period = _scope()
+    if unit is None:
+        raise AnalyticsError("Pilih satu unit (parameter 'unit') untuk laporan SKM.",
+                             "unit_required")
+    session = db.session()
+    user = auth.signed_in_user()
+    _code, body = reports.verified_pdf(
+        session, reports.build_report(session, unit, period),
+        base_url=current_app.config["BASE_URL"], issued_by=user.id,
+        issued_by_name=user.display_name or user.username)
+    session.commit()
+    return _download(body, _name("laporan-skm", unit, period, "pdf"), exports.PDF_MIMETYPE)
 
 
 @blueprint.get("/officers.xlsx")

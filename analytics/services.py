@@ -187,12 +187,19 @@ class UnitIkm:
         }
 
 
-def _unit_ikm(unit: Unit, period: Period, row, flagged: int = 0,
+def _unit_ikm(unit: Unit, period: Period, row, population: int | None, flagged: int = 0,
               paper: int | None = None) -> UnitIkm:
     respondents, totals = agg.ikm_totals(row or agg.empty_row())
     result = compute_ikm(respondents, totals)
     return UnitIkm(unit.id, unit.code, unit.name, period, result,
-                   sample_info(respondents, unit.annual_population), flagged, paper)
+                   sample_info(respondents, population), flagged, paper)
+
+
+def _populations(session: Session, units: Sequence[Unit], period: Period) -> dict:
+    # The population set for the unit, else the services recorded in the period's year.
+    from analytics.participation import populations
+
+    return populations(session, units, period.end.year)
 
 
 def _ikm_rows(session: Session, unit_ids: list[int], period: Period
@@ -221,14 +228,17 @@ def unit_ikm(session: Session, unit: Unit, period: Period) -> UnitIkm:
     """The unit's IKM for the period: counted ratings only (flagged ones left out and
     counted), with how many came on paper."""
     counted, flagged = _ikm_rows(session, [unit.id], period)
-    return _unit_ikm(unit, period, counted.get(unit.id), flagged.get(unit.id, 0),
-                     paper_ratings(session, [unit.id], period))
+    return _unit_ikm(unit, period, counted.get(unit.id),
+                     _populations(session, [unit], period)[unit.id],
+                     flagged.get(unit.id, 0), paper_ratings(session, [unit.id], period))
 
 
 def units_ikm(session: Session, units: Sequence[Unit], period: Period) -> list[UnitIkm]:
     """Many units' IKM in one query, in the order given."""
     counted, flagged = _ikm_rows(session, [u.id for u in units], period)
-    return [_unit_ikm(unit, period, counted.get(unit.id), flagged.get(unit.id, 0))
+    population = _populations(session, units, period)
+    return [_unit_ikm(unit, period, counted.get(unit.id), population[unit.id],
+                      flagged.get(unit.id, 0))
             for unit in units]
 
 

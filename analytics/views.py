@@ -36,6 +36,8 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 def register(app: Flask) -> None:
     from analytics.alerts_views import register_alerts
+    import analytics.models  # noqa: F401  (analytics' own tables on the one Base)
+    from analytics import report_views
     from analytics.api import register_api
     from core.settings import ConfigurationError
     from core.views import add_home_links
@@ -47,6 +49,7 @@ def register(app: Flask) -> None:
     except settings.SettingsError as exc:
         raise ConfigurationError(str(exc)) from None
     app.register_blueprint(blueprint)
+    report_views.register(app)
     register_api(app)
     register_alerts(app)  # alerts: inbox, rules, deliveries (analytics/alerts*.py)
     add_home_links(app, nav_links)
@@ -283,23 +286,34 @@ def officer_page(officer_id: int):
 
 @blueprint.get("/hasil/")
 def public_index():
+    from analytics import publication
+
     today = _today()
     choice, period_error = _period_or_default(dashboard.PUBLIC_PRESETS, "tahun", today)
-    departments = dashboard.public_index(db.session(), choice.period)
+    floor = publication.floor_from(current_app.config)
+    departments = [
+        dashboard.PublicDepartment(d.name, [publication.public_result(u, floor) for u in d.units])
+        for d in dashboard.public_index(db.session(), choice.period)]
     return render_template("analytics/public_index.html", departments=departments,
-                           choice=choice, period_error=period_error,
-                           presets=dashboard.PUBLIC_PRESETS)
+                           choice=choice, period_error=period_error, floor=floor,
+                           presets=dashboard.PUBLIC_PRESETS, year=choice.period.end.year)
 
 
 @blueprint.get("/hasil/<code>")
 def public_unit(code: str):
+    from analytics import publication
     from analytics.api import published_unit
 
     session = db.session()
     unit = published_unit(session, code[:40])
     choice, period_error = _period_or_default(dashboard.PUBLIC_PRESETS, "tahun",
                                               _today_in(unit))
-    result = dashboard.public_unit(session, unit, choice.period)
+    floor = publication.floor_from(current_app.config)
+    result = publication.public_result(dashboard.public_unit(session, unit, choice.period),
+                                       floor)
+    trend = publication.series(session, [unit], choice.period, "M", floor)[unit.id]
     return render_template("analytics/public_unit.html", unit=unit, result=result,
+                           trend=trend, floor=floor, nrr_text=publication.nrr_text,
                            choice=choice, period_error=period_error,
-                           presets=dashboard.PUBLIC_PRESETS, rounding_rule_en=ROUNDING_RULE_EN)
+                           presets=dashboard.PUBLIC_PRESETS, rounding_rule_en=ROUNDING_RULE_EN,
+                           year=choice.period.end.year)

@@ -70,7 +70,8 @@ def test_report_writes_the_offices_files_and_prints_the_settings(runner, unit, f
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     stem = "DUKCAPIL-1-2026-03-01-2026-03-31"
-    assert names == sorted([f"laporan-skm-{stem}.xlsx", f"ikm-{stem}.json",
+    assert names == sorted([f"laporan-skm-{stem}.xlsx", f"laporan-skm-{stem}.pdf",
+                            f"ikm-{stem}.json",
                             f"penilaian-{stem}.csv", f"penilaian-{stem}.xlsx",
                             f"komponen-petugas-{stem}.xlsx", f"komponen-petugas-{stem}.csv"])
     assert "Penyusutan k (skor disesuaikan): 20" in result.output

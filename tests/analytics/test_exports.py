@@ -78,10 +78,10 @@ def test_the_skm_report_is_laid_out_as_offices_report_it(db_session, unit):
     assert rows["Sampel minimum tercapai"][0] == "tidak"
     assert rows["Penilaian melalui kode sekali pakai"][0] == 1
     assert "2 desimal" in rows["Aturan pembulatan"][0]
-    profile = [row for row in book["Profil Responden"].iter_rows(values_only=True)]
+    profile = [row[:3] for row in book["Profil Responden"].iter_rows(values_only=True)]
     assert ("Jenis kelamin", "Perempuan", 1) in profile
     assert ("Jenis kelamin", "Laki-laki", 1) in profile
-    assert ("Pendidikan", "SMA/SMK", 1) in profile
+    assert ("Pendidikan terakhir", "SMA/SMK", 1) in profile
 
 
 def test_the_officers_sheet_shows_words_not_numbers_below_the_minimum(db_session, unit, factory,

@@ -136,6 +136,21 @@ def RULE_OF(world, unit):  # noqa: N802
     return {"rule_id": rule.id}
 
 
+def issued_code(world) -> str:
+    """The verification code of a document issued for the occasion (analytics/documents.py)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from analytics.models import IssuedDocument
+
+    code = "SL-TEST-0000-0001"
+    session = object_session(world.users["admin"])
+    if session.scalar(select(IssuedDocument.id).where(IssuedDocument.code == code)) is None:
+        session.add(IssuedDocument(code=code, kind="test", subject="Uji akses", sha256="0" * 64))
+        session.flush()
+    return code
+
+
 # Routes a kiosk tablet calls with its device credential; without one, nobody passes.
 DEVICE_ONLY = Rule()
 # Routes a queue machine calls with its key (Authorization: Bearer); a session is no key.
@@ -218,6 +233,15 @@ POLICY: dict[str, Rule] = {
     "analytics_exports.officers_csv": rule(read=STAFF, kind="unit", query=UNIT_CODE,
                                            lists=("officer",)),
     "analytics_exports.officers_xlsx": rule(read=STAFF, kind="unit", query=UNIT_CODE),
+    "analytics_exports.skm_report_pdf": rule(read=STAFF, kind="unit", query=UNIT_CODE),
+    "analytics_reports.open_data_all_csv": public(lists=PRIVATE),
+    "analytics_reports.open_data_all_json": public(lists=PRIVATE),
+    "analytics_reports.open_data_unit_csv": public(kind="unit", lists=PRIVATE),
+    "analytics_reports.open_data_unit_json": public(kind="unit", lists=PRIVATE),
+    "analytics_reports.verify": public(args=lambda world, obj: {"code": issued_code(world)}),
+    "analytics_reports.service_counts": rule(read=STAFF, write=STAFF, kind="unit",
+                                             query=UNIT_CODE),
+    "analytics_reports.signatories": admin_only(),
     "analytics.my_component": rule(read=SIGNED_IN, lists=("comment",)),
     "analytics.officer_page": rule(read=SIGNED_IN, kind="officer", lists=("comment",)),
     "analytics_api.officer_component": rule(read=SIGNED_IN, kind="officer"),
