@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analytics import services
 from analytics.officers import BAND_LABELS, INSUFFICIENT
 from analytics.services import OfficerComponent, Period
 from analytics.settings import ComponentSettings

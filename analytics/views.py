@@ -35,9 +35,9 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 
 def register(app: Flask) -> None:
-    from analytics.alerts_views import register_alerts
     import analytics.models  # noqa: F401  (analytics' own tables on the one Base)
     from analytics import report_views
+    from analytics.alerts_views import register_alerts
     from analytics.api import register_api
     from core.settings import ConfigurationError
     from core.views import add_home_links
