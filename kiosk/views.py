@@ -93,10 +93,12 @@ def ui_strings() -> dict[str, str]:
         "pairCode": _("Kode pemasangan"),
         "pairName": _("Nama tablet (boleh kosong)"),
         "pairButton": _("Pasangkan"),
-        "revokedTitle": _("Tablet ini sudah dicabut"),
-        "revokedHelp": _("Tablet ini tidak lagi terhubung dengan loket mana pun. Minta kode "
-                         "pemasangan baru kepada administrator."),
         "unpairedTitle": _("Tablet ini belum dipasangkan"),
+        # A revoked tablet stands in front of citizens: a neutral notice, no instructions.
+        "outOfServiceTitle": _("Tablet ini tidak sedang digunakan"),
+        "outOfServiceText": _("Silakan sampaikan penilaian Anda melalui kode QR di loket, atau "
+                              "tanyakan kepada petugas."),
+        "repair": _("Pasangkan ulang (petugas)"),
         "servedBy": _("Anda dilayani oleh"),
         "nobodyServing": _("Belum ada petugas yang masuk di loket ini."),
         "question": _("Pertanyaan"),
@@ -128,8 +130,16 @@ def ui_strings() -> dict[str, str]:
     }
 
 
-def _option_labels(choices: dict, index: int) -> dict[str, str]:
-    return {code: labels[index] for code, labels in choices.items()}
+# The quick messages a tablet offers, in the designed order (a question needs a contact for
+# the answer, which a counter tablet does not ask for: that stays on the phone survey).
+KIOSK_KINDS = ("praise", "complaint", "suggestion")
+
+
+def _categories_in_order():
+    """The categories as survey/elements.py lists them, "Lainnya" (other) last."""
+    items = list(COMPLAINT_CATEGORIES.items())
+    return [item for item in items if item[0] != "lainnya"] + [
+        item for item in items if item[0] == "lainnya"]
 
 
 @blueprint.get("/")
@@ -138,12 +148,13 @@ def page():
     for lang in current_app.config["LANGUAGES"]:
         with force_locale(lang):
             strings[lang] = ui_strings()
+    # Lists of [code, label], not objects: ``tojson`` sorts an object's keys, which put
+    # complaints before praise and "Lainnya" among the categories.
     options = {
-        "kinds": {lang: _option_labels({k: COMMENT_KINDS[k] for k in ("praise", "complaint",
-                                                                       "suggestion")}, i)
+        "kinds": {lang: [[kind, COMMENT_KINDS[kind][i]] for kind in KIOSK_KINDS]
                   for i, lang in enumerate(("id", "en"))},
-        "categories": {lang: {code: (labels[1] if lang == "id" else labels[2])
-                              for code, labels in COMPLAINT_CATEGORIES.items()}
+        "categories": {lang: [[code, labels[1] if lang == "id" else labels[2]]
+                              for code, labels in _categories_in_order()]
                        for lang in ("id", "en")},
     }
     response = Response(render_template(
