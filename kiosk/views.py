@@ -9,6 +9,8 @@ from script, possibly long after the page was loaded."""
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +30,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +38,7 @@ from core import audit, db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
 from core.db import begin_write
 from core.errors import error_response
-from core.limits import rate_limited
+from core.limits import address_key, rate_limited
 from core.models import Counter, KioskDevice, Officer, Role, Unit, utcnow
 from core.security import csrf
 from core.settings import ROOT
@@ -237,6 +240,8 @@ def device_state(session: Session, device: KioskDevice) -> dict[str, Any]:
     shift = services.counter_shift(session, counter.id)
     officer = shift.officer if shift else None
     return {
+        # Too many wrong sign-out PINs: the tablet asks for NIP + PIN to end this shift.
+        "sign_out_needs_nip": services.sign_out_needs_nip(session, shift),
         "device": {"id": device.id, "name": device.name},
         "counter": {"code": counter.code, "label": counter.label},
         "unit": {"code": unit.code, "name": unit.name, "timezone": unit.timezone},
@@ -263,15 +268,35 @@ def _commit_and_raise(session: Session, error: KioskError):
     raise error
 
 
+def _pairing_address_limit():
+    """(limiter, limit, key) for the wrong pairing codes of the caller's address, kept where
+    every other rate limit is (so shared by the workers as those are); None when limits are
+    switched off."""
+    limiter = current_app.extensions.get("suara_limiter")
+    if limiter is None or not limiter.enabled:
+        return None
+    return limiter.limiter, parse_limit(services.PAIRING_ADDRESS_LIMIT), ("kiosk-pair",
+                                                                          address_key())
+
+
 @api.post("/pair")
 def pair():
     session = db.session()
+    guard = _pairing_address_limit()
+    if guard is not None and not guard[0].test(guard[1], *guard[2]):
+        # Even a right code: otherwise the limit would not limit guessing.
+        body, status = error_response(429, str(services.PairingThrottled.message),
+                                      services.PairingThrottled.code)
+        reset_at = guard[0].get_window_stats(guard[1], *guard[2]).reset_time
+        return body, status, {"Retry-After": str(max(1, math.ceil(reset_at - time.time())))}
     begin_write(session)
     body = _body()
     try:
         device, credential = services.pair_device(session, str(body.get("code") or ""),
                                                   str(body.get("name") or ""))
     except KioskError as error:
+        if guard is not None:
+            guard[0].hit(guard[1], *guard[2])
         _commit_and_raise(session, error)
     state = device_state(session, device)
     session.commit()
@@ -316,8 +341,10 @@ def sign_in():
 def sign_out():
     session = db.session()
     device = authenticated_device(session)
+    body = _body()
     try:
-        services.sign_out(session, device, str(_body().get("pin") or ""))
+        services.sign_out(session, device, str(body.get("pin") or ""),
+                          identifier=str(body.get("nip") or ""))
     except KioskError as error:
         _commit_and_raise(session, error)
     return _state_response(session, device)
