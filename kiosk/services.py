@@ -412,7 +412,8 @@ def sign_out(
     if identifier:
         signed = _signable_officer(session, device.counter.unit_id, identifier, pin, now)
         if signed.id != officer.id:
-            raise SignInRefused(_l("Yang bertugas di loket ini petugas lain; dia yang keluar."))
+            raise SignInRefused(_l("Petugas lain yang sedang bertugas di loket ini; hanya dia yang dapat "
+                                   "keluar."))
     else:
         attempts = _attempts(session, _sign_out_key(shift), now, create=False)
         if attempts is not None and attempts.failures >= PIN_MAX_FAILURES:

@@ -124,6 +124,7 @@ def ui_strings() -> dict[str, str]:
         "signIn": _("Masuk"),
         "signOut": _("Keluar (akhiri tugas)"),
         "signOutHelp": _("Masukkan PIN petugas yang sedang bertugas untuk keluar."),
+        "signOutNipHelp": _("Untuk keluar, ketik NIP dan PIN petugas yang sedang bertugas."),
         "cancel": _("Batal"),
         "needNetwork": _("Perlu jaringan. Coba lagi saat tablet tersambung."),
         "triesLeft": _("Sisa percobaan"),

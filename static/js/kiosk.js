@@ -467,18 +467,24 @@
     if (scanning) stopScan(); else startScan();
   });
 
+  /* After too many wrong sign-out PINs (a citizen trying), the PIN alone no longer ends
+   * the shift: the officer types NIP + PIN. Nothing locks the officer out meanwhile. */
+  function signOutNeedsNip() { return !!(state && state.officer && state.sign_out_needs_nip); }
+
   function openOfficerPanel() {
     var signedIn = !!(state && state.officer);
+    var needsNip = signOutNeedsNip();
     cardToken = null;
     $("card-read").hidden = true;
-    $("scan-card").hidden = !canScan;
+    $("scan-card").hidden = !canScan || signedIn;
     $("officer-title").textContent = t(signedIn ? "signOut" : "signInTitle");
     $("officer-submit").textContent = t(signedIn ? "signOut" : "signIn");
-    $("nip-row").hidden = signedIn;
+    $("nip-row").hidden = signedIn && !needsNip;
+    $("sign-out-help").textContent = t(needsNip ? "signOutNipHelp" : "signOutHelp");
     $("sign-out-help").hidden = !signedIn;
     $("officer-error").hidden = true;
     $("officer-panel").hidden = false;
-    (signedIn ? $("officer-pin") : $("officer-nip")).focus();
+    (signedIn && !needsNip ? $("officer-pin") : $("officer-nip")).focus();
   }
 
   function closeOfficerPanel() {
@@ -495,8 +501,8 @@
   $("officer-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var signingOut = !!(state && state.officer);
-    var body = signingOut ? { pin: $("officer-pin").value }
-                          : { nip: $("officer-nip").value, pin: $("officer-pin").value };
+    var body = signingOut && !signOutNeedsNip() ? { pin: $("officer-pin").value }
+                                                : { nip: $("officer-nip").value, pin: $("officer-pin").value };
     if (!signingOut && cardToken) body = { token: cardToken, pin: $("officer-pin").value };
     $("officer-submit").disabled = true;
     post(signingOut ? "sign-out" : "sign-in", body).then(function (result) {
@@ -511,6 +517,12 @@
         closeOfficerPanel();
         deviceRefused(result.body);
         return;
+      }
+      if (result.body.error === "sign_out_needs_nip" && state) {
+        state.sign_out_needs_nip = true;
+        $("nip-row").hidden = false;
+        $("sign-out-help").textContent = t("signOutNipHelp");
+        $("officer-nip").focus();
       }
       var message = result.body.message || t("needNetwork");
       if (result.body.remaining) message += " " + t("triesLeft") + ": " + result.body.remaining + ".";

@@ -18,6 +18,7 @@ from tests.e2e.kiosk_helpers import (
     open_and_pair,
     pairing_code,
     rate,
+    sign_in,
     stored,
 )
 from tests.support.browser import TABLET
@@ -213,5 +214,55 @@ def test_two_tabs_of_one_tablet_share_one_sender_and_show_the_same_queue(
         assert len(set(map(id, senders))) == 1, "both tabs sent the queue"
         assert len(senders) == 2  # each rating sent once
         assert count(live_session, counter) == 2
+    finally:
+        context.close()
+
+
+# --- a citizen at the officer's panel --------------------------------------------------------
+
+PIN = "602413"
+
+
+def test_a_citizen_typing_wrong_sign_out_pins_does_not_lock_the_officer_out(
+    browser, live_server, live_factory, live_session, counter
+):
+    officer = live_factory.officer(unit=counter.unit, name="Dewi Lestari")
+    services.set_officer_pin(live_session, officer, PIN)
+    live_session.commit()
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    try:
+        open_and_pair(page, live_server.url, pairing_code(live_session, counter))
+        sign_in(page, officer.nip, PIN)
+        served = page.locator("#served-by")
+        expect(served).to_have_text("Anda dilayani oleh Dewi Lestari")
+
+        page.click("#officer-button")
+        expect(page.locator("#officer-nip")).to_be_hidden()  # the PIN alone signs out
+        for guess in ("1111", "2222", "3333", "4444", "5555", "6666"):
+            page.fill("#officer-pin", guess)
+            page.click("#officer-submit")
+            expect(page.locator("#officer-error")).to_be_visible()
+        expect(page.locator("#officer-error")).to_contain_text("ketik NIP dan PIN")
+        page.click("#officer-cancel")
+
+        # Still serving: the citizen ended nothing, and the tablet still rates for her.
+        expect(served).to_have_text("Anda dilayani oleh Dewi Lestari")
+        rate(page, face=4)
+        expect(page.locator("#status")).to_have_attribute("data-queued", "0", timeout=10_000)
+        [rating] = stored(live_session, counter)
+        assert rating.officer_id == officer.id
+
+        # She signs out with NIP and PIN.
+        page.click("#officer-button")
+        expect(page.locator("#officer-nip")).to_be_visible()
+        page.fill("#officer-nip", officer.nip)
+        page.fill("#officer-pin", PIN)
+        page.click("#officer-submit")
+        expect(page.locator("#officer-panel")).to_be_hidden()
+        expect(page.locator("#nobody-serving")).to_be_visible()
+        # ... and her own sign-in was never locked.
+        sign_in(page, officer.nip, PIN)
+        expect(served).to_have_text("Anda dilayani oleh Dewi Lestari")
     finally:
         context.close()
