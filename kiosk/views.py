@@ -190,7 +190,7 @@ def manifest():
               "sizes": f"{size}x{size}", "type": "image/png"} for size in (192, 512)]
     response = jsonify(name="Suara Layanan — Kiosk", short_name="Kiosk",
                        start_url=url_for("kiosk.page"), scope=url_for("kiosk.page"),
-                       display="fullscreen", orientation="landscape",
+                       display="fullscreen", orientation="any",  # the flow fits either way
                        background_color="#f4f6f9", theme_color="#0b5cab", icons=icons)
     response.headers["Content-Type"] = "application/manifest+json"
     return response

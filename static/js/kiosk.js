@@ -561,7 +561,7 @@
    * field in view while typing. */
   function fitToVisibleArea() {
     var visible = window.visualViewport ? window.visualViewport.height : window.innerHeight;
-    root.style.setProperty("--kiosk-height", Math.round(visible) + "px");
+    document.documentElement.style.setProperty("--kiosk-height", Math.round(visible) + "px");
     var field = document.activeElement;
     if (field && field.id === "comment-text") {
       $("send").scrollIntoView({ block: "nearest" });

@@ -183,10 +183,13 @@ def test_the_chips_keep_the_designed_order_in_both_languages(browser, live_serve
 # --- two tabs, one tablet -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("election", ["web-locks", "lease"])
 def test_two_tabs_of_one_tablet_share_one_sender_and_show_the_same_queue(
-    browser, live_server, live_session, counter
+    browser, live_server, live_session, counter, election
 ):
     context = browser.new_context(**TABLET)
+    if election == "lease":  # a browser without Web Locks (the kiosk served over plain HTTP)
+        context.add_init_script("Object.defineProperty(navigator, 'locks', {value: undefined})")
     first, second = context.new_page(), context.new_page()
     senders: list[Page] = []  # the tab of each rating the server answered
     for page in (first, second):
