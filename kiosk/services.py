@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.auth import hash_password, verify_password
 from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
+from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
 from core.settings import DEFAULT_SERVICE_HOURS
 from kiosk.models import KioskPinAttempt
@@ -321,8 +322,9 @@ def _attempts(session: Session, key: str, now: datetime, create: bool) -> KioskP
 
 
 def _typed_key(unit_id: int, identifier: str) -> str:
+    # Keyed, so the table holds no NIP that could be recovered by hashing every NIP.
     typed = "".join((identifier or "").split()).upper()[:80]
-    return f"sign-in:{unit_id}:{digest(typed)[:40]}"
+    return f"sign-in:{unit_id}:{keyed_hash(typed, 'kiosk-pin')}"
 
 
 def _signable_officer(session: Session, unit_id: int, identifier: str, pin: str, now: datetime,
@@ -335,6 +337,8 @@ def _signable_officer(session: Session, unit_id: int, identifier: str, pin: str,
             officer = officer_by_identifier(session, identifier or "")
         except OrganisationError:
             officer = None
+    elif not identifier:  # read from a card: count it as that officer's NIP typed
+        identifier = officer.identifier
     if officer is not None and (officer.unit_id != unit_id or not officer.active):
         officer = None
     if officer is None:
@@ -412,8 +416,8 @@ def sign_out(
     if identifier:
         signed = _signable_officer(session, device.counter.unit_id, identifier, pin, now)
         if signed.id != officer.id:
-            raise SignInRefused(_l("Petugas lain yang sedang bertugas di loket ini; hanya dia yang dapat "
-                                   "keluar."))
+            raise SignInRefused(_l("Petugas lain yang sedang bertugas di loket ini; hanya "
+                                   "dia yang dapat keluar."))
     else:
         attempts = _attempts(session, _sign_out_key(shift), now, create=False)
         if attempts is not None and attempts.failures >= PIN_MAX_FAILURES:

@@ -119,7 +119,7 @@
     var reason = $("pair-reason");
     reason.hidden = !reasonKey;
     reason.textContent = reasonKey ? t(reasonKey) : "";
-    if (reasonKey) $("pair-title").textContent = t(reasonKey === "revokedHelp" ? "revokedTitle" : "unpairedTitle");
+    if (reasonKey) $("pair-title").textContent = t("unpairedTitle");
     root.dataset.paired = "false";
     renderPlace();
   }
@@ -393,7 +393,11 @@
 
   function idleReset() {
     closeOfficerPanel();
-    if (!state) return;
+    if (!state) {
+      // Staff opened the pairing form of a revoked tablet and walked away.
+      if (localStorage.getItem(KEYS.outOfService) && root.dataset.screen === "screen-pair") showOutOfService();
+      return;
+    }
     var screen = root.dataset.screen;
     var pending = flow && (Object.keys(flow.answers).length || flow.kind || $("comment-text").value);
     if (pending || screen === "screen-comment" || lang !== "id") startRating();

@@ -82,7 +82,13 @@ def test_a_tablet_revoked_while_it_thanks_a_citizen_stops_and_says_it_is_out_of_
         expect(out_of_service).to_be_visible()
         expect(page.locator("#screen-pair")).to_be_hidden()
 
-        # Staff can still pair it again, and the kept rating is sent then.
+        # Staff open the pairing form from it; left alone, it goes back to the notice.
+        page.click("#repair")
+        expect(page.locator("#screen-pair")).to_be_visible()
+        page.clock.run_for(60 * 1000)
+        expect(out_of_service).to_be_visible()
+
+        # Paired again, the kept rating is sent.
         page.click("#repair")
         expect(page.locator("#screen-pair")).to_be_visible()
         page.fill("#pair-code", pairing_code(live_session, counter))
