@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from core import audit, db
 from core.cli import commit_or_fail, fail, officer_cli, read_secret_from_stdin_or_prompt, shift_cli
-from core.models import KioskDevice
+from core.db import begin_write
+from core.models import KioskDevice, Officer
 from core.services import counter_by_code, officer_by_identifier
 from kiosk import services
 
@@ -80,13 +81,29 @@ def officer_set_pin(nip: str) -> None:
     terminal; otherwise reads one line from standard input."""
     session = db.session()
     try:
-        officer = officer_by_identifier(session, nip)
+        officer_id = officer_by_identifier(session, nip).id
     except services.OrganisationError as exc:
         fail(str(exc))
+    # No transaction stays open while the prompt waits (on SQLite a read snapshot taken
+    # before it cannot write after a tablet has: "database is locked"), and the slow hash
+    # is made before the write begins, so the write holds the lock for a moment only.
+    session.rollback()
     pin = read_secret_from_stdin_or_prompt("PIN")
-    commit_or_fail(lambda s: (services.set_officer_pin(s, officer, pin),
-                              audit.record(s, "cli", "officer.set_pin",
-                                           f"officer:{officer.identifier}")))
+    try:
+        pin_hash = services.hash_pin(pin)
+    except services.OrganisationError as exc:
+        fail(str(exc))
+
+    def action(s):
+        begin_write(s)
+        officer = s.get(Officer, officer_id)
+        if officer is None:
+            fail(f"Petugas '{nip}' tidak ditemukan.")
+        services.set_officer_pin(s, officer, pin_hash=pin_hash)
+        audit.record(s, "cli", "officer.set_pin", f"officer:{officer.identifier}")
+        return officer
+
+    officer = commit_or_fail(action)
     click.echo(f"PIN {officer.name} diatur.")
 
 

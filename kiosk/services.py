@@ -10,21 +10,29 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.auth import hash_password, verify_password
 from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
+from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
 from core.settings import DEFAULT_SERVICE_HOURS
+from kiosk.models import KioskPinAttempt
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a tablet.
 PAIRING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PAIRING_LENGTH = 8
 PAIRING_LIFETIME = timedelta(minutes=15)
-# A wrong code names no code, so every wrong try counts against every live code: a guesser
-# gets this many tries at all of them together, then the administrator makes a new one.
-PAIRING_MAX_FAILURES = 10
+# A wrong code names no code, so every wrong try counts against every live code. Each code
+# takes this many wrong tries made anywhere during its 15 minutes, then stops working: with
+# 31^8 (8.5e11) codes, 1000 guesses find a given code with a chance of about 1 in a billion.
+# No one address can spend them: each address may type PAIRING_ADDRESS_LIMIT wrong codes
+# (kiosk/views.py), so locking a code takes a hundred addresses at once. (Ten wrong tries in
+# all used to lock every code: anyone could stop every tablet from being paired.)
+PAIRING_MAX_FAILURES = 1000
+PAIRING_ADDRESS_LIMIT = "10 per 15 minutes"
 
 PIN_MIN, PIN_MAX = 4, 8
 PIN_MAX_FAILURES = 5
@@ -65,6 +73,11 @@ class PairingCodeLocked(KioskError):
     message = _l("Terlalu banyak kode salah. Minta kode baru kepada administrator.")
 
 
+class PairingThrottled(KioskError):
+    status, code = 429, "pairing_throttled"
+    message = _l("Terlalu banyak kode salah dari jaringan ini. Coba lagi 15 menit lagi.")
+
+
 class DeviceUnknown(KioskError):
     status, code = 401, "device_unknown"
     message = _l("Tablet ini belum dipasangkan dengan loket mana pun.")
@@ -77,7 +90,9 @@ class DeviceRevoked(KioskError):
 
 class WrongPin(KioskError):
     status, code = 403, "wrong_pin"
-    message = _l("NIP atau PIN salah.")
+    # The same answer for an unknown NIP, another unit's officer, an officer without a PIN
+    # and a wrong PIN: a tablet does not tell which NIPs work at its unit.
+    message = _l("NIP atau PIN salah. Belum punya PIN? Minta administrator mengaturnya.")
 
 
 class PinLocked(KioskError):
@@ -86,9 +101,9 @@ class PinLocked(KioskError):
                  "administrator mengatur ulang PIN.")
 
 
-class PinNotSet(KioskError):
-    status, code = 403, "pin_not_set"
-    message = _l("PIN Anda belum diatur. Minta administrator mengaturnya.")
+class SignOutNeedsNip(KioskError):
+    status, code = 423, "sign_out_needs_nip"
+    message = _l("Terlalu banyak PIN salah untuk keluar. Untuk keluar, ketik NIP dan PIN Anda.")
 
 
 class SignInRefused(KioskError):
@@ -148,6 +163,8 @@ def pair_device(
     credential (shown to the tablet once, stored only as a hash)."""
     now = now or utcnow()
     code = normalise_pairing_code(typed_code)
+    if len(code) != PAIRING_LENGTH or not set(code) <= set(PAIRING_ALPHABET):
+        raise PairingCodeInvalid()  # no code looks like this: not a guess at any of them
     row = None
     if len(code) == PAIRING_LENGTH:
         # FOR UPDATE: two tablets typing the same code at once get one device between them.
@@ -222,33 +239,129 @@ def devices(session: Session, unit_ids: set[int] | None = None) -> list[KioskDev
 # --- officers -------------------------------------------------------------------------
 
 
-def set_officer_pin(session: Session, officer: Officer, pin: str) -> None:
+def hash_pin(pin: str) -> str:
+    """Check a new PIN's shape and hash it (slow by design: do it outside a write)."""
     pin = (pin or "").strip()
     if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
         raise OrganisationError(f"PIN harus {PIN_MIN}–{PIN_MAX} angka.")
-    officer.pin_hash = hash_password(pin)
+    return hash_password(pin)
+
+
+def set_officer_pin(session: Session, officer: Officer, pin: str | None = None, *,
+                    pin_hash: str | None = None) -> None:
+    """Give the officer a new PIN (or its ``hash_pin`` hash) and lift any lock on it."""
+    officer.pin_hash = pin_hash or hash_pin(pin or "")
     officer.pin_failures = 0
     officer.pin_locked_until = None
+    # A new PIN also lets the PIN alone end the officer's open shift again.
+    open_shifts = session.scalars(
+        select(Shift.id).where(Shift.officer_id == officer.id, Shift.ended_at.is_(None))).all()
+    if open_shifts:
+        session.execute(delete(KioskPinAttempt).where(KioskPinAttempt.key.in_(
+            [f"sign-out:shift:{shift_id}" for shift_id in open_shifts])))
     session.flush()
 
 
-def check_pin(officer: Officer, pin: str, now: datetime) -> None:
-    """Raise unless ``pin`` is the officer's; count wrong tries and lock after too many.
+_STAND_IN_HASH: list[str] = []
+
+
+def _stand_in_hash() -> str:
+    """Checked when there is no PIN to check (unknown NIP, no PIN set), so every answer takes
+    as long as a real check: the time taken tells nothing either."""
+    if not _STAND_IN_HASH:
+        _STAND_IN_HASH.append(hash_password(secrets.token_hex(16)))
+    return _STAND_IN_HASH[0]
+
+
+def _verify_counted(holder, failures: str, until: str, pin_hash: str | None, pin: str,
+                    now: datetime) -> None:
+    """Raise unless ``pin`` matches ``pin_hash``, counting wrong tries on ``holder`` (an
+    officer row or a KioskPinAttempt) and locking it for PIN_LOCK after PIN_MAX_FAILURES.
     The caller commits in both cases, so a wrong try is remembered."""
-    if officer.pin_locked_until is not None and officer.pin_locked_until > now:
-        raise PinLocked(until=officer.pin_locked_until)
-    if not officer.pin_hash:
-        raise PinNotSet()
-    if verify_password(officer.pin_hash, pin or ""):
-        officer.pin_failures = 0
-        officer.pin_locked_until = None
+    locked_until = getattr(holder, until)
+    if locked_until is not None and locked_until > now:
+        raise PinLocked(until=locked_until)
+    matched = verify_password(pin_hash or _stand_in_hash(), pin or "")
+    if matched and pin_hash:
+        setattr(holder, failures, 0)
+        setattr(holder, until, None)
         return
-    officer.pin_failures = (officer.pin_failures or 0) + 1
-    if officer.pin_failures >= PIN_MAX_FAILURES:
-        officer.pin_failures = 0
-        officer.pin_locked_until = now + PIN_LOCK
-        raise PinLocked(until=officer.pin_locked_until)
-    raise WrongPin(remaining=PIN_MAX_FAILURES - officer.pin_failures)
+    count = (getattr(holder, failures) or 0) + 1
+    if count >= PIN_MAX_FAILURES:
+        setattr(holder, failures, 0)
+        setattr(holder, until, now + PIN_LOCK)
+        raise PinLocked(until=now + PIN_LOCK)
+    setattr(holder, failures, count)
+    raise WrongPin(remaining=PIN_MAX_FAILURES - count)
+
+
+def check_pin(officer: Officer, pin: str, now: datetime) -> None:
+    """Raise unless ``pin`` is the officer's; count wrong tries on the officer and lock
+    after too many (an officer without a PIN gets the wrong-PIN answer)."""
+    _verify_counted(officer, "pin_failures", "pin_locked_until", officer.pin_hash, pin, now)
+
+
+def _attempts(session: Session, key: str, now: datetime, create: bool) -> KioskPinAttempt | None:
+    row = session.scalars(
+        select(KioskPinAttempt).where(KioskPinAttempt.key == key).with_for_update()
+    ).first()
+    if row is not None or not create:
+        return row
+    # Rows for keys nobody has typed for a day have nothing left to lock.
+    session.execute(delete(KioskPinAttempt).where(KioskPinAttempt.updated_at
+                                                  < now - timedelta(days=1)))
+    try:
+        with session.begin_nested():
+            row = KioskPinAttempt(key=key, failures=0, updated_at=now)
+            session.add(row)
+    except IntegrityError:  # another tablet typed the same key at the same moment
+        row = session.scalars(
+            select(KioskPinAttempt).where(KioskPinAttempt.key == key).with_for_update()
+        ).one()
+    return row
+
+
+def _typed_key(unit_id: int, identifier: str) -> str:
+    # Keyed, so the table holds no NIP that could be recovered by hashing every NIP.
+    typed = "".join((identifier or "").split()).upper()[:80]
+    return f"sign-in:{unit_id}:{keyed_hash(typed, 'kiosk-pin')}"
+
+
+def _signable_officer(session: Session, unit_id: int, identifier: str, pin: str, now: datetime,
+                      officer: Officer | None = None) -> Officer:
+    """The officer of this unit that ``identifier`` (or a scanned card) names, once their PIN
+    is checked. Anything else — an unknown NIP, another unit's or an inactive officer — is
+    counted and answered exactly as a wrong PIN is, lockout included."""
+    if officer is None:
+        try:
+            officer = officer_by_identifier(session, identifier or "")
+        except OrganisationError:
+            officer = None
+    elif not identifier:  # read from a card: count it as that officer's NIP typed
+        identifier = officer.identifier
+    if officer is not None and (officer.unit_id != unit_id or not officer.active):
+        officer = None
+    if officer is None:
+        attempts = _attempts(session, _typed_key(unit_id, identifier), now, create=True)
+        attempts.updated_at = now
+        _verify_counted(attempts, "failures", "locked_until", None, pin, now)
+        raise WrongPin()  # not reached: there is no PIN to match
+    session.refresh(officer, with_for_update=True)  # wrong tries counted one at a time
+    check_pin(officer, pin, now)
+    return officer
+
+
+def _sign_out_key(shift: Shift) -> str:
+    return f"sign-out:shift:{shift.id}"
+
+
+def sign_out_needs_nip(session: Session, shift: Shift | None) -> bool:
+    """Whether this shift may now be ended only with NIP + PIN (too many wrong PINs)."""
+    if shift is None:
+        return False
+    row = session.scalars(
+        select(KioskPinAttempt).where(KioskPinAttempt.key == _sign_out_key(shift))).first()
+    return row is not None and row.failures >= PIN_MAX_FAILURES
 
 
 def counter_shift(session: Session, counter_id: int) -> Shift | None:
@@ -278,15 +391,8 @@ def sign_in(
     employee id), or already known (``officer``: read from their own QR card); the PIN is
     asked either way, because a card is printed for citizens to scan."""
     now = now or utcnow()
-    if officer is None:
-        try:
-            officer = officer_by_identifier(session, identifier or "")
-        except OrganisationError:
-            raise WrongPin() from None
-    if officer.unit_id != device.counter.unit_id or not officer.active:
-        # The same answer as a wrong PIN: a tablet does not tell who works elsewhere.
-        raise WrongPin()
-    check_pin(officer, pin, now)
+    officer = _signable_officer(session, device.counter.unit_id, identifier, pin, now,
+                                officer=officer)
     try:
         return start_shift(session, officer, device.counter, now=now, kiosk_device_id=device.id)
     except OrganisationError as exc:
@@ -294,15 +400,36 @@ def sign_in(
 
 
 def sign_out(
-    session: Session, device: KioskDevice, pin: str, now: datetime | None = None
+    session: Session, device: KioskDevice, pin: str, now: datetime | None = None,
+    identifier: str = "",
 ) -> Shift:
-    """End the shift at the tablet's counter; the serving officer's PIN is asked so a
-    citizen cannot sign them out."""
+    """End the shift at the tablet's counter. The serving officer's PIN is asked so a citizen
+    cannot sign them out; wrong PINs here are counted for this shift, never on the officer's
+    own sign-in, so a citizen typing at the counter cannot lock the officer out. After
+    PIN_MAX_FAILURES of them the PIN alone no longer ends this shift: NIP + PIN does (checked
+    and counted as a sign-in is). The officer keeps serving all the while."""
     now = now or utcnow()
     shift = counter_shift(session, device.counter_id)
     if shift is None:
         raise NobodySignedIn()
-    check_pin(shift.officer, pin, now)
+    officer = shift.officer
+    if identifier:
+        signed = _signable_officer(session, device.counter.unit_id, identifier, pin, now)
+        if signed.id != officer.id:
+            raise SignInRefused(_l("Petugas lain yang sedang bertugas di loket ini; hanya "
+                                   "dia yang dapat keluar."))
+    else:
+        attempts = _attempts(session, _sign_out_key(shift), now, create=False)
+        if attempts is not None and attempts.failures >= PIN_MAX_FAILURES:
+            raise SignOutNeedsNip()
+        if not (officer.pin_hash and verify_password(officer.pin_hash, pin or "")):
+            attempts = attempts or _attempts(session, _sign_out_key(shift), now, create=True)
+            attempts.failures += 1
+            attempts.updated_at = now
+            session.flush()
+            if attempts.failures >= PIN_MAX_FAILURES:
+                raise SignOutNeedsNip()
+            raise WrongPin(_l("PIN salah."), remaining=PIN_MAX_FAILURES - attempts.failures)
     shift.ended_at = max(now, shift.started_at)
     shift.end_reason = "sign-out"
     session.flush()

@@ -9,6 +9,8 @@ from script, possibly long after the page was loaded."""
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +30,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +38,7 @@ from core import audit, db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
 from core.db import begin_write
 from core.errors import error_response
-from core.limits import rate_limited
+from core.limits import address_key, rate_limited
 from core.models import Counter, KioskDevice, Officer, Role, Unit, utcnow
 from core.security import csrf
 from core.settings import ROOT
@@ -93,10 +96,12 @@ def ui_strings() -> dict[str, str]:
         "pairCode": _("Kode pemasangan"),
         "pairName": _("Nama tablet (boleh kosong)"),
         "pairButton": _("Pasangkan"),
-        "revokedTitle": _("Tablet ini sudah dicabut"),
-        "revokedHelp": _("Tablet ini tidak lagi terhubung dengan loket mana pun. Minta kode "
-                         "pemasangan baru kepada administrator."),
         "unpairedTitle": _("Tablet ini belum dipasangkan"),
+        # A revoked tablet stands in front of citizens: a neutral notice, no instructions.
+        "outOfServiceTitle": _("Tablet ini tidak sedang digunakan"),
+        "outOfServiceText": _("Silakan sampaikan penilaian Anda melalui kode QR di loket, atau "
+                              "tanyakan kepada petugas."),
+        "repair": _("Pasangkan ulang (petugas)"),
         "servedBy": _("Anda dilayani oleh"),
         "nobodyServing": _("Belum ada petugas yang masuk di loket ini."),
         "question": _("Pertanyaan"),
@@ -119,6 +124,7 @@ def ui_strings() -> dict[str, str]:
         "signIn": _("Masuk"),
         "signOut": _("Keluar (akhiri tugas)"),
         "signOutHelp": _("Masukkan PIN petugas yang sedang bertugas untuk keluar."),
+        "signOutNipHelp": _("Untuk keluar, ketik NIP dan PIN petugas yang sedang bertugas."),
         "cancel": _("Batal"),
         "needNetwork": _("Perlu jaringan. Coba lagi saat tablet tersambung."),
         "triesLeft": _("Sisa percobaan"),
@@ -128,8 +134,16 @@ def ui_strings() -> dict[str, str]:
     }
 
 
-def _option_labels(choices: dict, index: int) -> dict[str, str]:
-    return {code: labels[index] for code, labels in choices.items()}
+# The quick messages a tablet offers, in the designed order (a question needs a contact for
+# the answer, which a counter tablet does not ask for: that stays on the phone survey).
+KIOSK_KINDS = ("praise", "complaint", "suggestion")
+
+
+def _categories_in_order():
+    """The categories as survey/elements.py lists them, "Lainnya" (other) last."""
+    items = list(COMPLAINT_CATEGORIES.items())
+    return [item for item in items if item[0] != "lainnya"] + [
+        item for item in items if item[0] == "lainnya"]
 
 
 @blueprint.get("/")
@@ -138,12 +152,13 @@ def page():
     for lang in current_app.config["LANGUAGES"]:
         with force_locale(lang):
             strings[lang] = ui_strings()
+    # Lists of [code, label], not objects: ``tojson`` sorts an object's keys, which put
+    # complaints before praise and "Lainnya" among the categories.
     options = {
-        "kinds": {lang: _option_labels({k: COMMENT_KINDS[k] for k in ("praise", "complaint",
-                                                                       "suggestion")}, i)
+        "kinds": {lang: [[kind, COMMENT_KINDS[kind][i]] for kind in KIOSK_KINDS]
                   for i, lang in enumerate(("id", "en"))},
-        "categories": {lang: {code: (labels[1] if lang == "id" else labels[2])
-                              for code, labels in COMPLAINT_CATEGORIES.items()}
+        "categories": {lang: [[code, labels[1] if lang == "id" else labels[2]]
+                              for code, labels in _categories_in_order()]
                        for lang in ("id", "en")},
     }
     response = Response(render_template(
@@ -175,7 +190,7 @@ def manifest():
               "sizes": f"{size}x{size}", "type": "image/png"} for size in (192, 512)]
     response = jsonify(name="Suara Layanan — Kiosk", short_name="Kiosk",
                        start_url=url_for("kiosk.page"), scope=url_for("kiosk.page"),
-                       display="fullscreen", orientation="landscape",
+                       display="fullscreen", orientation="any",  # the flow fits either way
                        background_color="#f4f6f9", theme_color="#0b5cab", icons=icons)
     response.headers["Content-Type"] = "application/manifest+json"
     return response
@@ -226,6 +241,8 @@ def device_state(session: Session, device: KioskDevice) -> dict[str, Any]:
     shift = services.counter_shift(session, counter.id)
     officer = shift.officer if shift else None
     return {
+        # Too many wrong sign-out PINs: the tablet asks for NIP + PIN to end this shift.
+        "sign_out_needs_nip": services.sign_out_needs_nip(session, shift),
         "device": {"id": device.id, "name": device.name},
         "counter": {"code": counter.code, "label": counter.label},
         "unit": {"code": unit.code, "name": unit.name, "timezone": unit.timezone},
@@ -252,15 +269,35 @@ def _commit_and_raise(session: Session, error: KioskError):
     raise error
 
 
+def _pairing_address_limit():
+    """(limiter, limit, key) for the wrong pairing codes of the caller's address, kept where
+    every other rate limit is (so shared by the workers as those are); None when limits are
+    switched off."""
+    limiter = current_app.extensions.get("suara_limiter")
+    if limiter is None or not limiter.enabled:
+        return None
+    return limiter.limiter, parse_limit(services.PAIRING_ADDRESS_LIMIT), ("kiosk-pair",
+                                                                          address_key())
+
+
 @api.post("/pair")
 def pair():
     session = db.session()
+    guard = _pairing_address_limit()
+    if guard is not None and not guard[0].test(guard[1], *guard[2]):
+        # Even a right code: otherwise the limit would not limit guessing.
+        body, status = error_response(429, str(services.PairingThrottled.message),
+                                      services.PairingThrottled.code)
+        reset_at = guard[0].get_window_stats(guard[1], *guard[2]).reset_time
+        return body, status, {"Retry-After": str(max(1, math.ceil(reset_at - time.time())))}
     begin_write(session)
     body = _body()
     try:
         device, credential = services.pair_device(session, str(body.get("code") or ""),
                                                   str(body.get("name") or ""))
     except KioskError as error:
+        if guard is not None:
+            guard[0].hit(guard[1], *guard[2])
         _commit_and_raise(session, error)
     state = device_state(session, device)
     session.commit()
@@ -305,8 +342,10 @@ def sign_in():
 def sign_out():
     session = db.session()
     device = authenticated_device(session)
+    body = _body()
     try:
-        services.sign_out(session, device, str(_body().get("pin") or ""))
+        services.sign_out(session, device, str(body.get("pin") or ""),
+                          identifier=str(body.get("nip") or ""))
     except KioskError as error:
         _commit_and_raise(session, error)
     return _state_response(session, device)

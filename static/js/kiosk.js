@@ -15,7 +15,8 @@
   var ADVANCE_MS = 250;      // long enough to see the chosen face light up
   var THANKS_MS = 4000;
   var HEARTBEAT_MS = 30000;
-  var KEYS = { credential: "kiosk.credential", state: "kiosk.state", offset: "kiosk.clockOffset" };
+  var KEYS = { credential: "kiosk.credential", state: "kiosk.state", offset: "kiosk.clockOffset",
+               outOfService: "kiosk.outOfService" };
 
   var state = loadJSON(KEYS.state);
   var lang = "id";
@@ -104,16 +105,40 @@
 
   // --- pairing ---------------------------------------------------------------------------
 
+  function stopTimers() {
+    clearTimeout(thanksTimer);
+    clearTimeout(heartbeatTimer);
+    clearTimeout(readyTimer);
+    thanksTimer = heartbeatTimer = readyTimer = null;
+  }
+
   function showPairing(reasonKey) {
     flow = null;
+    clearTimeout(thanksTimer);
     show("screen-pair");
     var reason = $("pair-reason");
     reason.hidden = !reasonKey;
     reason.textContent = reasonKey ? t(reasonKey) : "";
-    if (reasonKey) $("pair-title").textContent = t(reasonKey === "revokedHelp" ? "revokedTitle" : "unpairedTitle");
+    if (reasonKey) $("pair-title").textContent = t("unpairedTitle");
     root.dataset.paired = "false";
     renderPlace();
   }
+
+  /* What citizens see at a tablet that was revoked (or that the server no longer knows):
+   * a neutral notice, never the administrator's pairing instructions. Staff open the
+   * pairing form from the small button on it. */
+  function showOutOfService() {
+    flow = null;
+    stopTimers();
+    closeOfficerPanel();
+    lang = "id";
+    applyLanguage();
+    show("screen-out-of-service");
+    root.dataset.paired = "false";
+    renderPlace();
+  }
+
+  $("repair").addEventListener("click", function () { showPairing(null); });
 
   $("pair-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -123,11 +148,12 @@
       .then(function (result) {
         if (result.status === 201) {
           localStorage.setItem(KEYS.credential, result.body.credential);
+          localStorage.removeItem(KEYS.outOfService);
           delete result.body.credential;
           $("pair-code").value = "";
           adoptState(result.body);
           startRating();
-          outbox.retryNow();
+          outbox.resume(); // what a revoked pairing kept is sent now
           heartbeat(); // reports the queue at once
         } else {
           error.textContent = result.body.message || t("needNetwork");
@@ -162,12 +188,15 @@
     });
   }
 
-  function deviceRefused(body) {
-    var revoked = body && body.error === "device_revoked";
+  /* Revoked, or unknown to the server: the credential is dead for good (pairing again
+   * gives a new one), so forget it and stop talking to the server; the queue is kept. */
+  function deviceRefused() {
     localStorage.removeItem(KEYS.state);
+    localStorage.removeItem(KEYS.credential);
+    localStorage.setItem(KEYS.outOfService, "1");
     state = null;
     // Never leave another counter's name or officer on screen.
-    showPairing(revoked ? "revokedHelp" : "unpairedTitle");
+    showOutOfService();
   }
 
   function adoptState(next) {
@@ -179,14 +208,15 @@
 
   function heartbeat() {
     clearTimeout(heartbeatTimer);
+    heartbeatTimer = null;
+    if (!credential()) return Promise.resolve(); // unpaired or revoked: nothing to report
     heartbeatTimer = setTimeout(heartbeat, HEARTBEAT_MS);
-    if (!credential()) return Promise.resolve();
     return post("heartbeat", { queued: outbox.pending().length }).then(function (result) {
       if (result.status === 200) {
         var wasPaired = !!state;
         adoptState(result.body);
         if (!wasPaired || root.dataset.screen === "screen-pair" || root.dataset.screen === "screen-loading") startRating();
-      } else if (result.status === 401 || result.status === 403) {
+      } else if (result.body.error === "device_revoked" || result.body.error === "device_unknown") {
         deviceRefused(result.body);
       }
     });
@@ -198,6 +228,9 @@
 
   function startRating() {
     clearTimeout(thanksTimer);
+    thanksTimer = null;
+    // No counter, no questions (revoked, or never paired): there is nothing to rate.
+    if (!state || !questions().length) return;
     flow = { index: 0, answers: {}, kind: null, category: null };
     lang = "id"; // every citizen starts in Bahasa Indonesia
     $("comment-text").value = "";
@@ -208,7 +241,8 @@
   }
 
   function renderQuestion(guard) {
-    var question = questions()[flow.index];
+    var question = flow && questions()[flow.index];
+    if (!question) return;
     var screen = $("screen-question");
     screen.dataset.index = String(flow.index);
     $("q-number").textContent = String(flow.index + 1);
@@ -245,6 +279,7 @@
     button.addEventListener("click", function () {
       if (!flow || root.dataset.screen !== "screen-question" || !acceptTap()) return;
       var question = questions()[flow.index];
+      if (!question) return;
       flow.answers[question.code] = Number(button.dataset.value);
       root.dataset.flow = "answering";
       renderQuestion(false);
@@ -291,8 +326,10 @@
     kinds.textContent = "";
     categories.textContent = "";
     var current = flow || {};
-    Object.keys(OPTIONS.kinds[lang]).forEach(function (kind) {
-      chip(kinds, kind, OPTIONS.kinds[lang][kind], current.kind === kind, function (value) {
+    // Lists of [code, label], in the designed order (a JSON object's keys would be sorted).
+    OPTIONS.kinds[lang].forEach(function (pair) {
+      var kind = pair[0];
+      chip(kinds, kind, pair[1], current.kind === kind, function (value) {
         if (!flow) return;
         flow.kind = flow.kind === value ? null : value;
         if (flow.kind !== "complaint" && flow.kind !== "suggestion") flow.category = null;
@@ -302,13 +339,19 @@
     var wantsCategory = current.kind === "complaint" || current.kind === "suggestion";
     $("category-block").hidden = !wantsCategory;
     if (!wantsCategory) return;
-    Object.keys(OPTIONS.categories[lang]).forEach(function (code) {
-      chip(categories, code, OPTIONS.categories[lang][code], current.category === code, function (value) {
+    OPTIONS.categories[lang].forEach(function (pair) {
+      var code = pair[0];
+      chip(categories, code, pair[1], current.category === code, function (value) {
         if (!flow) return;
         flow.category = flow.category === value ? null : value;
         renderChips();
       });
     });
+  }
+
+  function label(pairs, code) {
+    for (var i = 0; i < pairs.length; i++) if (pairs[i][0] === code) return pairs[i][1];
+    return code;
   }
 
   function commentOf(current) {
@@ -318,14 +361,14 @@
     var category = current.category;
     if (kind === "complaint" && !category) category = "lainnya";
     // A quick tap needs no typing: the chosen category (or kind) becomes the text.
-    if (!text) text = category ? OPTIONS.categories.id[category] : OPTIONS.kinds.id[kind];
+    if (!text) text = category ? label(OPTIONS.categories.id, category) : label(OPTIONS.kinds.id, kind);
     var comment = { kind: kind, text: text };
     if (category) comment.category = category;
     return comment;
   }
 
   $("send").addEventListener("click", function () {
-    if (!flow || root.dataset.screen !== "screen-comment") return;
+    if (!flow || !state || root.dataset.screen !== "screen-comment") return;
     var rating = {
       id: uuid4(),
       answers: flow.answers,
@@ -350,7 +393,11 @@
 
   function idleReset() {
     closeOfficerPanel();
-    if (!state) return;
+    if (!state) {
+      // Staff opened the pairing form of a revoked tablet and walked away.
+      if (localStorage.getItem(KEYS.outOfService) && root.dataset.screen === "screen-pair") showOutOfService();
+      return;
+    }
     var screen = root.dataset.screen;
     var pending = flow && (Object.keys(flow.answers).length || flow.kind || $("comment-text").value);
     if (pending || screen === "screen-comment" || lang !== "id") startRating();
@@ -424,18 +471,24 @@
     if (scanning) stopScan(); else startScan();
   });
 
+  /* After too many wrong sign-out PINs (a citizen trying), the PIN alone no longer ends
+   * the shift: the officer types NIP + PIN. Nothing locks the officer out meanwhile. */
+  function signOutNeedsNip() { return !!(state && state.officer && state.sign_out_needs_nip); }
+
   function openOfficerPanel() {
     var signedIn = !!(state && state.officer);
+    var needsNip = signOutNeedsNip();
     cardToken = null;
     $("card-read").hidden = true;
-    $("scan-card").hidden = !canScan;
+    $("scan-card").hidden = !canScan || signedIn;
     $("officer-title").textContent = t(signedIn ? "signOut" : "signInTitle");
     $("officer-submit").textContent = t(signedIn ? "signOut" : "signIn");
-    $("nip-row").hidden = signedIn;
+    $("nip-row").hidden = signedIn && !needsNip;
+    $("sign-out-help").textContent = t(needsNip ? "signOutNipHelp" : "signOutHelp");
     $("sign-out-help").hidden = !signedIn;
     $("officer-error").hidden = true;
     $("officer-panel").hidden = false;
-    (signedIn ? $("officer-pin") : $("officer-nip")).focus();
+    (signedIn && !needsNip ? $("officer-pin") : $("officer-nip")).focus();
   }
 
   function closeOfficerPanel() {
@@ -452,8 +505,8 @@
   $("officer-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var signingOut = !!(state && state.officer);
-    var body = signingOut ? { pin: $("officer-pin").value }
-                          : { nip: $("officer-nip").value, pin: $("officer-pin").value };
+    var body = signingOut && !signOutNeedsNip() ? { pin: $("officer-pin").value }
+                                                : { nip: $("officer-nip").value, pin: $("officer-pin").value };
     if (!signingOut && cardToken) body = { token: cardToken, pin: $("officer-pin").value };
     $("officer-submit").disabled = true;
     post(signingOut ? "sign-out" : "sign-in", body).then(function (result) {
@@ -468,6 +521,12 @@
         closeOfficerPanel();
         deviceRefused(result.body);
         return;
+      }
+      if (result.body.error === "sign_out_needs_nip" && state) {
+        state.sign_out_needs_nip = true;
+        $("nip-row").hidden = false;
+        $("sign-out-help").textContent = t("signOutNipHelp");
+        $("officer-nip").focus();
       }
       var message = result.body.message || t("needNetwork");
       if (result.body.remaining) message += " " + t("triesLeft") + ": " + result.body.remaining + ".";
@@ -484,7 +543,38 @@
     credential: credential,
     onChange: renderStatus,
     onDeviceRefused: deviceRefused,
+    onLeadership: function (leading) { root.dataset.sender = String(leading); },
   });
+
+  /* Another tab of this tablet paired, revoked or signed an officer in: follow it. */
+  window.addEventListener("storage", function (event) {
+    if (event.key === KEYS.outOfService && event.newValue) {
+      state = null;
+      showOutOfService();
+    } else if (event.key === KEYS.state && event.newValue) {
+      var wasPaired = !!state;
+      state = loadJSON(KEYS.state);
+      root.dataset.paired = String(!!state);
+      renderPlace();
+      if (state && !wasPaired) { startRating(); heartbeat(); }
+    }
+  });
+
+  /* The on-screen keyboard: where it shrinks only the visual viewport (Chrome's default on
+   * Android), size the kiosk to what is visible, and keep the send button and the text
+   * field in view while typing. */
+  function fitToVisibleArea() {
+    var visible = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+    document.documentElement.style.setProperty("--kiosk-height", Math.round(visible) + "px");
+    var field = document.activeElement;
+    if (field && field.id === "comment-text") {
+      $("send").scrollIntoView({ block: "nearest" });
+      field.scrollIntoView({ block: "nearest" });
+    }
+  }
+  (window.visualViewport || window).addEventListener("resize", fitToVisibleArea);
+  $("comment-text").addEventListener("focus", function () { setTimeout(fitToVisibleArea, 300); });
+  fitToVisibleArea();
 
   window.addEventListener("online", function () { reachable = true; renderStatus(); outbox.retryNow(); heartbeat(); });
   window.addEventListener("offline", function () { reachable = false; renderStatus(); });
@@ -499,7 +589,7 @@
   applyLanguage();
   renderPlace();
   if (!credential()) {
-    showPairing(null);
+    if (localStorage.getItem(KEYS.outOfService)) showOutOfService(); else showPairing(null);
   } else if (state) {
     startRating(); // the last known state: the kiosk works while the network is away
   }

@@ -43,7 +43,8 @@ def test_the_idle_timeout_clears_a_half_finished_rating(page, live_server, live_
     # No wait_for_timeout: the page itself must come back to the start, in Indonesian.
     expect_reset(page)
     expect(page.locator("#q-text")).to_contain_text("persyaratan")
-    assert page.evaluate("JSON.parse(localStorage.getItem('kiosk.queue') || '[]').length") == 0
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('kiosk.q.'))"
+                         ".length") == 0
 
     rate(page, face=4)
     expect(page.locator("#status")).to_have_attribute("data-queued", "0", timeout=10_000)

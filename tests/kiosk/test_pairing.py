@@ -84,18 +84,75 @@ def test_a_code_is_still_good_just_before_it_expires(factory, db_session):
     assert device.id is not None
 
 
-def test_wrong_codes_lock_the_live_codes_after_the_limit(client, factory, db_session):
-    _row, code = services.create_pairing_code(db_session, factory.counter())
+def test_each_code_stops_working_after_its_own_limit_of_wrong_codes(factory, db_session):
+    row, code = services.create_pairing_code(db_session, factory.counter())
     for _ in range(services.PAIRING_MAX_FAILURES):
-        wrong = pair(client, "ZZZZ-ZZZZ")
-        assert wrong.status_code == 404
-        assert wrong.get_json()["error"] == "pairing_invalid"
+        with pytest.raises(services.PairingCodeInvalid):
+            services.pair_device(db_session, "ZZZZ-ZZZZ")
+    assert row.failed_attempts == services.PAIRING_MAX_FAILURES
 
-    locked = pair(client, code)
-
-    assert locked.status_code == 429
-    assert locked.get_json()["error"] == "pairing_locked"
+    with pytest.raises(services.PairingCodeLocked):
+        services.pair_device(db_session, code)
     assert db_session.scalars(select(KioskDevice)).first() is None
+
+
+def test_a_code_made_after_wrong_tries_is_not_locked_by_them(factory, db_session):
+    for _ in range(20):
+        with pytest.raises(services.PairingCodeInvalid):
+            services.pair_device(db_session, "ZZZZ-ZZZZ")
+    _row, code = services.create_pairing_code(db_session, factory.counter())
+    device, _credential = services.pair_device(db_session, code)
+    assert device.id is not None
+
+
+@pytest.mark.parametrize("typed", ["", "ZZZ", "ZZZZ-ZZZZ-Z", "OOOO-1111", "ÄBCD-EFGH"])
+def test_what_cannot_be_a_code_counts_against_no_code(factory, db_session, typed):
+    row, _code = services.create_pairing_code(db_session, factory.counter())
+    with pytest.raises(services.PairingCodeInvalid):
+        services.pair_device(db_session, typed)
+    assert row.failed_attempts == 0
+
+
+@pytest.fixture
+def limited_client(make_app, db_session):
+    """A client of an app whose rate limits are on, calling from one address."""
+    app = make_app(RATELIMIT_ENABLED=True)
+
+    def client_from(address):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    return client_from
+
+
+def test_ten_empty_pairing_requests_lock_no_code_only_their_address(limited_client, factory,
+                                                                    db_session):
+    row, code = services.create_pairing_code(db_session, factory.counter())
+    attacker, office = limited_client("203.0.113.9"), limited_client("198.51.100.20")
+    for _ in range(10):
+        assert attacker.post("/kiosk/api/pair", json={}).status_code == 404
+    for _ in range(5):
+        assert attacker.post("/kiosk/api/pair", json={"code": "ZZZZ-ZZZZ"}).status_code == 429
+
+    throttled = attacker.post("/kiosk/api/pair", json={"code": code})
+    paired = office.post("/kiosk/api/pair", json={"code": code, "name": "Tablet"})
+
+    assert throttled.status_code == 429
+    assert throttled.get_json()["error"] == "pairing_throttled"
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert paired.status_code == 201
+    db_session.refresh(row)
+    assert row.failed_attempts == 0  # `{}` is no guess at any code
+
+
+def test_an_address_may_type_a_few_wrong_codes_and_still_pair(limited_client, factory,
+                                                              db_session):
+    _row, code = services.create_pairing_code(db_session, factory.counter())
+    office = limited_client("198.51.100.21")
+    for _ in range(9):
+        assert office.post("/kiosk/api/pair", json={"code": "ZZZZ-ZZZZ"}).status_code == 404
+    assert office.post("/kiosk/api/pair", json={"code": code}).status_code == 201
 
 
 def test_wrong_tries_are_remembered_even_though_the_request_fails(client, factory, db_session):

@@ -25,7 +25,10 @@ def count(db_session) -> int:
 def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(
     client, tablet, factory, db_session,
 ):
-    shift = factory.shift(counter=tablet.counter)
+    # Open all day, and begun a moment ago: whatever the hour the suite runs at, the shift is
+    # not closed for the end of service hours before the rating arrives.
+    tablet.counter.unit.service_hours = {str(day): [["00:00", "23:59"]] for day in range(1, 8)}
+    shift = factory.shift(counter=tablet.counter, started_at=utcnow() - timedelta(minutes=1))
     rating = body(counter=tablet.counter.code)
 
     response = client.post("/kiosk/api/ratings", json=rating, headers=tablet.headers)

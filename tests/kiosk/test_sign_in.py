@@ -101,10 +101,122 @@ def test_an_officer_of_another_unit_or_an_unknown_nip_gets_the_wrong_pin_answer(
         assert (response.status_code, response.get_json()["error"]) == (403, "wrong_pin")
 
 
-def test_an_officer_without_a_pin_is_told_to_ask_for_one(client, tablet, factory):
+def test_an_officer_without_a_pin_gets_the_wrong_pin_answer_which_says_to_ask_for_one(
+    client, tablet, factory
+):
     officer = factory.officer(unit=tablet.counter.unit)
     response = sign_in(client, tablet, officer.nip, "1234")
-    assert response.get_json()["error"] == "pin_not_set"
+    assert (response.status_code, response.get_json()["error"]) == (403, "wrong_pin")
+    assert "Minta administrator" in response.get_json()["message"]
+
+
+def answers(client, tablet, nip, tries):
+    """What the tablet is told, try after try (the lock's end time aside)."""
+    seen = []
+    for _ in range(tries):
+        body = sign_in(client, tablet, nip, "000000").get_json()
+        body.pop("until", None)
+        seen.append(body)
+    return seen
+
+
+def test_a_tablet_tells_nobody_which_nips_belong_to_its_unit(
+    client, tablet, officer_with_pin, factory
+):
+    own = officer_with_pin(tablet.counter.unit)
+    elsewhere = officer_with_pin(factory.unit())
+    without_pin = factory.officer(unit=tablet.counter.unit)
+    inactive = officer_with_pin(tablet.counter.unit)
+    inactive.active = False
+    tries = services.PIN_MAX_FAILURES + 1
+
+    real = answers(client, tablet, own.nip, tries)
+
+    assert [a["error"] for a in real] == ["wrong_pin"] * 4 + ["pin_locked"] * 2
+    assert [a.get("remaining") for a in real[:4]] == [4, 3, 2, 1]
+    for nip in ("199901012020121001", elsewhere.nip, without_pin.nip, inactive.nip):
+        assert answers(client, tablet, nip, tries) == real, nip
+
+
+def test_guessing_another_units_nip_at_this_tablet_does_not_lock_that_officer(
+    client, tablet, officer_with_pin, factory, db_session
+):
+    elsewhere = officer_with_pin(factory.unit())
+    answers(client, tablet, elsewhere.nip, services.PIN_MAX_FAILURES)
+    db_session.refresh(elsewhere)
+    assert (elsewhere.pin_failures, elsewhere.pin_locked_until) == (0, None)
+
+
+# --- signing out: a citizen's wrong PINs never lock the officer out -------------------------
+
+
+def sign_out(client, tablet, pin, nip=None):
+    body = {"pin": pin} if nip is None else {"nip": nip, "pin": pin}
+    return client.post("/kiosk/api/sign-out", json=body, headers=tablet.headers)
+
+
+def open_shift(db_session, officer):
+    return db_session.scalars(
+        select(Shift).where(Shift.officer_id == officer.id, Shift.ended_at.is_(None))).first()
+
+
+def test_wrong_sign_out_pins_never_lock_the_officer_out_nor_end_their_shift(
+    client, pair_tablet, tablet, officer_with_pin, db_session
+):
+    officer = officer_with_pin(tablet.counter.unit)
+    assert sign_in(client, tablet, officer.nip).status_code == 200
+
+    tried = [sign_out(client, tablet, f"{n:04d}") for n in range(10)]
+
+    assert [r.status_code for r in tried] == [403] * 4 + [423] * 6
+    assert [r.get_json().get("remaining") for r in tried[:4]] == [4, 3, 2, 1]
+    assert tried[4].get_json()["error"] == "sign_out_needs_nip"
+    # Still serving, and nothing counted against their own sign-in.
+    assert open_shift(db_session, officer) is not None
+    db_session.refresh(officer)
+    assert (officer.pin_failures, officer.pin_locked_until) == (0, None)
+    state = client.post("/kiosk/api/heartbeat", json={}, headers=tablet.headers).get_json()
+    assert state["officer"]["name"] == officer.name and state["sign_out_needs_nip"] is True
+    # They can still sign in at another counter of their unit.
+    other = pair_tablet(factory_counter(db_session, tablet))
+    assert sign_in(client, other, officer.nip).status_code == 200
+
+
+def factory_counter(db_session, tablet):
+    from tests.support.factories import Factory
+
+    return Factory(db_session).counter(unit=tablet.counter.unit)
+
+
+def test_after_too_many_wrong_sign_out_pins_the_officer_signs_out_with_nip_and_pin(
+    client, tablet, officer_with_pin, db_session
+):
+    officer = officer_with_pin(tablet.counter.unit)
+    sign_in(client, tablet, officer.nip)
+    for n in range(services.PIN_MAX_FAILURES):
+        sign_out(client, tablet, f"{n:04d}")
+
+    pin_alone = sign_out(client, tablet, PIN)
+    someone_else = sign_out(client, tablet, "0000", nip="199901012020121001")
+    with_nip = sign_out(client, tablet, PIN, nip=officer.nip)
+
+    assert (pin_alone.status_code, pin_alone.get_json()["error"]) == (423, "sign_out_needs_nip")
+    assert someone_else.get_json()["error"] == "wrong_pin"
+    assert with_nip.status_code == 200 and with_nip.get_json()["officer"] is None
+    ended = db_session.scalars(select(Shift).where(Shift.officer_id == officer.id)).one()
+    assert ended.end_reason == "sign-out"
+
+
+def test_a_new_pin_lets_the_pin_alone_end_the_shift_again(client, tablet, officer_with_pin,
+                                                          db_session):
+    officer = officer_with_pin(tablet.counter.unit)
+    sign_in(client, tablet, officer.nip)
+    for n in range(services.PIN_MAX_FAILURES):
+        sign_out(client, tablet, f"{n:04d}")
+
+    services.set_officer_pin(db_session, officer, "97531")
+
+    assert sign_out(client, tablet, "97531").status_code == 200
 
 
 def test_signing_in_replaces_the_officer_serving_at_the_counter(
