@@ -1,7 +1,7 @@
 """kiosk_pin_attempt: wrong PINs for unknown NIPs and for signing out, apart from officers
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0014
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
