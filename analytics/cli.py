@@ -12,14 +12,13 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from analytics import exports, services
+from analytics import aggregates, exports, fold, services
 from analytics.ikm import IkmResult
 from analytics.services import AnalyticsError, UnitIkm
 from analytics.settings import current as current_settings
 from core import db
 from core.cli import fail
 from core.services import OrganisationError, unit_by_code
-from survey import aggregates
 from survey.models import Rating
 
 FROM = click.option("--from", "start", metavar="YYYY-MM-DD",
@@ -29,6 +28,7 @@ TO = click.option("--to", "end", metavar="YYYY-MM-DD", help="Last service day (d
 
 def _unit_and_period(code: str, start: str | None, end: str | None):
     session = db.session()
+    fold.ensure_folded(session)
     try:
         unit = unit_by_code(session, code)
         return session, unit, services.parse_period(start, end, today=date.today())
@@ -156,7 +156,7 @@ def aggregates_rebuild(unit_codes: tuple[str, ...]) -> None:
         unit_ids = [unit_by_code(session, code).id for code in unit_codes] or None
     except OrganisationError as exc:
         fail(str(exc))
-    count = select(func.count()).select_from(Rating)
+    count = select(func.count()).select_from(Rating).where(Rating.folded_at.is_not(None))
     if unit_ids is not None:
         count = count.where(Rating.unit_id.in_(unit_ids))
     total = session.scalar(count) or 0
@@ -168,6 +168,9 @@ def aggregates_rebuild(unit_codes: tuple[str, ...]) -> None:
 
 
 def register(app: Flask) -> None:
+    from analytics.fold_cli import register as register_fold
+
+    register_fold(app)
     app.cli.add_command(ikm_command)
     app.cli.add_command(report_command)
     app.cli.add_command(aggregates_cli)

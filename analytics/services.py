@@ -33,6 +33,7 @@ from analytics.ikm import (
     round_half_up,
     sample_info,
 )
+from analytics.models import CommentDaily
 from analytics.officers import (
     ComponentScore,
     OfficerTotals,
@@ -47,7 +48,6 @@ from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES, ELEMENTS_BY_COD
 from survey.models import (
     OPEN_CONDITION,
     Comment,
-    CommentDaily,
     CustomAnswer,
     QrCode,
     Question,

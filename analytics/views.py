@@ -33,9 +33,11 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 
 def register(app: Flask) -> None:
+    from analytics import fold
     from analytics.api import register_api
     from core.views import add_home_links
 
+    fold.init_app(app)
     app.register_blueprint(blueprint)
     register_api(app)
     add_home_links(app, nav_links)

@@ -5,7 +5,7 @@ on both; a query whose time grows with the table reads ratings, and its SQL is r
 
 ``python -m bench dashboards [--small 10000] [--ratings 1000000]`` (10000000 for the full
 test: SQLite, generated with executemany in large batches, aggregates rebuilt with
-``survey.aggregates.rebuild``)."""
+``analytics.aggregates.rebuild``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from bench.servers import SECRET_KEY, temporary_database
@@ -61,8 +61,8 @@ def _organisation(session: Session) -> dict[int, list[tuple[int, int]]]:
 def generate(database_url: str, ratings: int, seed: int = 14, log=print) -> float:
     """Fill a migrated SQLite database with ``ratings`` ratings over the last two years (and a
     complaint for 1 in 100), then build the aggregates; returns the seconds it took."""
+    from analytics import aggregates
     from core.db import make_engine
-    from survey import aggregates
 
     started = time.monotonic()
     engine = make_engine(database_url)
@@ -119,6 +119,8 @@ def generate(database_url: str, ratings: int, seed: int = 14, log=print) -> floa
 
     engine = make_engine(database_url)
     with Session(engine) as session:
+        # Generated as the fold leaves ratings (attributed, flagged): folded, then counted.
+        session.execute(text("UPDATE rating SET folded_at = received_at WHERE folded_at IS NULL"))
         aggregates.rebuild(session)
         session.commit()
     engine.dispose()

@@ -18,11 +18,15 @@ class Stored:
 
 
 def stored_state(database_url: str) -> Stored:
-    from survey.models import DailyAggregate, Rating
+    """After the fold has caught up (it folds here what no fold worker has folded yet)."""
+    from analytics.fold import fold_pending
+    from analytics.models import DailyAggregate
+    from survey.models import Rating
 
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
+            fold_pending(session)
             ids = frozenset(str(i) for i in session.scalars(select(Rating.id)))
             counted = session.scalar(select(func.coalesce(func.sum(DailyAggregate.ratings), 0)))
             return Stored(len(ids), int(counted or 0), ids)

@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import services
+from analytics import aggregates, services
 from analytics.ikm import ikm_from_answers
 from analytics.officers import component, totals_from_answers, unit_reference
 from analytics.settings import DEFAULTS
-from survey import aggregates
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question
 from survey.services import ensure_questionnaire

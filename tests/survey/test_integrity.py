@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from analytics.models import DailyAggregate
 from core.models import AuditEntry, Holiday, KioskDevice
 from survey import integrity
-from survey.models import DailyAggregate, Rating
+from survey.models import Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
 from tests.support.factories import at
