@@ -225,7 +225,6 @@ _ANSWERS = [getattr(Rating, code.lower()) for code in ELEMENT_CODES]
 _COLUMNS = (Rating.id, Rating.unit_id, Rating.counter_id, Rating.officer_id,
             Rating.kiosk_device_id, Rating.client_hash, Rating.submitted_at,
             Rating.received_at, Rating.service_day, *_ANSWERS)
-_JUDGED = Rating.channel.not_in(sorted(integrity.UNJUDGED_CHANNELS))
 
 
 @dataclass(frozen=True)
@@ -249,7 +248,8 @@ class _Row:
 
 def _rows(session: Session, *where) -> list[_Row]:
     return [_Row(*row[:9], tuple(row[9:]))
-            for row in session.execute(select(*_COLUMNS).where(_JUDGED, *where))]
+            for row in session.execute(select(*_COLUMNS).where(
+                Rating.channel.not_in(sorted(integrity.UNJUDGED_CHANNELS)), *where))]
 
 
 def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[int, set]:
