@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -19,7 +19,15 @@ from core.workdays import due_date
 from survey import code_cache, tokens
 from survey.complaints import due_working_days
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
-from survey.models import Comment, CustomAnswer, QrCode, Question, Questionnaire, Rating
+from survey.models import (
+    Comment,
+    CustomAnswer,
+    QrCode,
+    Question,
+    Questionnaire,
+    Rating,
+    rating_key,
+)
 from survey.schema import InvalidRating, RatingInput
 
 COMPLAINT_DUE_WORKING_DAYS = 5
@@ -358,12 +366,28 @@ _insert_statements: dict[str, object] = {}
 
 
 def _insert_statement(session: Session):
-    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry."""
+    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry.
+
+    On PostgreSQL the rating table is partitioned (by month of ``submitted_at``) and cannot
+    hold a unique key on the id alone: the id's key goes into ``rating_key`` and the rating
+    row follows it in the same statement, only when the key was new."""
     dialect = session.get_bind().dialect.name
     if dialect not in _insert_statements:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        _insert_statements[dialect] = insert(Rating.__table__).on_conflict_do_nothing(
-            index_elements=["id"]).execution_options(preserve_rowcount=True)
+        if dialect == "postgresql":
+            new_key = (postgresql.insert(rating_key)
+                       .values(id=bindparam("id"), submitted_at=bindparam("submitted_at"))
+                       .on_conflict_do_nothing(index_elements=["id"])
+                       .returning(rating_key.c.id).cte("new_key"))
+            names = list(_RATING_COLUMNS)
+            row = select(*(bindparam(key, type_=_RATING_COLUMNS[key].type) for key in names)
+                         ).select_from(new_key)
+            statement = (insert(Rating.__table__)
+                         .from_select([_RATING_COLUMNS[key].name for key in names], row)
+                         .add_cte(new_key))
+        else:
+            statement = sqlite.insert(Rating.__table__).on_conflict_do_nothing(
+                index_elements=["id"])
+        _insert_statements[dialect] = statement.execution_options(preserve_rowcount=True)
     return _insert_statements[dialect]
 
 
@@ -373,9 +397,10 @@ def _insert_rating(session: Session, rating: Rating) -> bool:
     work would do the same INSERT at several times the cost, on every rating; what is added
     with the rating (answers, comment) still goes through it."""
     given = vars(rating)
-    inserted = session.execute(_insert_statement(session), {
-        column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given
-    }).rowcount
+    values = {column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given}
+    if session.get_bind().dialect.name == "postgresql":  # every column named: NULL if unset
+        values = {key: values.get(key) for key in _RATING_COLUMNS}
+    inserted = session.execute(_insert_statement(session), values).rowcount
     if inserted != 1:
         return False
     for key in _NULL_UNLESS_SET:
