@@ -45,7 +45,13 @@ from kiosk.services import KioskError
 from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
-from survey.services import Origin, SurveyError, questions_for_unit, resolve_code, shift_at
+from survey.services import (
+    Origin,
+    SurveyError,
+    questions_for_unit,
+    resolve_code,
+    will_be_attributed,
+)
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -349,10 +355,8 @@ def create_rating():
     except DatabaseUnavailable:
         return error_response(503, _("Basis data sedang tidak tersedia. Kirim ulang nanti."),
                               "unavailable")
-    # Attribution is the fold's (analytics/fold.py); the answer says what it will find: a
-    # shift signed in at the counter when the citizen tapped (a read, after the commit).
-    attributed = rating.officer_id is not None or (
-        rating.folded_at is None and shift_at(session, counter.id, rating.submitted_at) is not None)
+    # Attribution is the fold's (analytics/fold.py); the answer says what it will find.
+    attributed = will_be_attributed(session, rating)
     response = jsonify(id=str(rating.id), status="recorded" if created else "already_recorded",
                        counter=counter.code, attributed_to_officer=attributed)
     response.status_code = 201 if created else 200

@@ -465,6 +465,16 @@ def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day)
     )
 
 
+def will_be_attributed(session: Session, rating: Rating) -> bool:
+    """Whether the rating names (or the fold will give it) an officer: what the answer to a
+    rating says. Attribution itself is the fold's; this is a read after the commit."""
+    if rating.officer_id is not None:
+        return True
+    if rating.folded_at is not None or rating.counter_id is None:
+        return False
+    return shift_at(session, rating.counter_id, rating.submitted_at) is not None
+
+
 def find_rating(session: Session, rating_id) -> Rating | None:
     return session.get(Rating, rating_id)
 
@@ -487,4 +497,5 @@ __all__ = [
     "revoke_code",
     "shift_at",
     "survey_url",
+    "will_be_attributed",
 ]

@@ -26,6 +26,9 @@ def count(db_session) -> int:
 def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(
     client, tablet, factory, db_session,
 ):
+    # Open all day: the tablet's request closes shifts past service hours, which would end
+    # this one when the test runs after 16:00 in Jakarta.
+    tablet.counter.unit.service_hours = {str(day): [["00:00", "23:59"]] for day in range(1, 8)}
     shift = factory.shift(counter=tablet.counter)
     rating = body(counter=tablet.counter.code)
 
