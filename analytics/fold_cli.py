@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 
 import click
 from flask import Flask, current_app
@@ -38,11 +39,7 @@ def fold_command(once: bool, batch_size: int, idle_seconds: float,
             previous[number] = signal.signal(number, lambda *_: stop.set())
     database = current_app.extensions["db"]
     if not once:
-        with database.sessionmaker() as session:
-            made = partitions.ensure(session, months_ahead=partitions.MONTHS_AHEAD)
-            session.commit()
-        for name in made:
-            click.echo(f"partition {name} dibuat")
+        fold.register_periodic(_partitions_ahead)
         click.echo(f"fold: berjalan (batch {batch_size}); Ctrl+C untuk berhenti")
     try:
         total = fold.run_worker(database.sessionmaker, batch_size=batch_size, once=once,
@@ -52,6 +49,18 @@ def fold_command(once: bool, batch_size: int, idle_seconds: float,
         for number, handler in previous.items():
             signal.signal(number, handler)
     click.echo(f"fold: selesai, {total.folded} penilaian dilipat")
+
+
+_partitions_checked: list[float] = []
+
+
+def _partitions_ahead(session, now) -> None:
+    """The worker makes next months' partitions (PostgreSQL), at start and then hourly."""
+    if _partitions_checked and time.monotonic() - _partitions_checked[-1] < 3600:
+        return
+    _partitions_checked[:] = [time.monotonic()]
+    for name in partitions.ensure(session, months_ahead=partitions.MONTHS_AHEAD, now=now):
+        click.echo(f"partition {name} dibuat")
 
 
 partitions_cli = AppGroup("partitions", help="Partisi bulanan tabel rating (PostgreSQL).")

@@ -8,20 +8,17 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    Column,
     ForeignKey,
     Index,
-    MetaData,
     SmallInteger,
     String,
-    Table,
     Text,
     Uuid,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, Counter, Officer, Unit, UTCDateTime, utcnow
+from core.models import Base, Counter, Officer, Unit, utcnow
 from survey.elements import ELEMENT_CODES
 
 
@@ -198,17 +195,6 @@ class Rating(Base):
     @property
     def counts_for_officer(self) -> bool:
         return self.officer_id is not None and (not self.flags or self.flags_cleared_at is not None)
-
-
-# PostgreSQL only (made by migration 0007, not by the models): the rating table is
-# partitioned by month of ``submitted_at`` there, and a partitioned table's unique keys must
-# hold the partition key, so "one rating per id" is this table's primary key. record_rating
-# fills it and the rating in one statement (docs/deployment.md, "Partitions").
-rating_key = Table(
-    "rating_key", MetaData(),
-    Column("id", Uuid, primary_key=True),
-    Column("submitted_at", UTCDateTime(), nullable=False),
-)
 
 
 class CustomAnswer(Base):

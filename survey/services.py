@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,7 +26,6 @@ from survey.models import (
     Question,
     Questionnaire,
     Rating,
-    rating_key,
 )
 from survey.schema import InvalidRating, RatingInput
 
@@ -369,21 +368,13 @@ def _insert_statement(session: Session):
     """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry.
 
     On PostgreSQL the rating table is partitioned (by month of ``submitted_at``) and cannot
-    hold a unique key on the id alone: the id's key goes into ``rating_key`` and the rating
-    row follows it in the same statement, only when the key was new."""
+    hold a unique key on the id alone: a trigger claims the id in ``rating_key`` and skips
+    the row when it is claimed already (migration 0007), so a plain INSERT answers the same
+    way, whatever month a retry arrives in."""
     dialect = session.get_bind().dialect.name
     if dialect not in _insert_statements:
         if dialect == "postgresql":
-            new_key = (postgresql.insert(rating_key)
-                       .values(id=bindparam("id"), submitted_at=bindparam("submitted_at"))
-                       .on_conflict_do_nothing(index_elements=["id"])
-                       .returning(rating_key.c.id).cte("new_key"))
-            names = list(_RATING_COLUMNS)
-            row = select(*(bindparam(key, type_=_RATING_COLUMNS[key].type) for key in names)
-                         ).select_from(new_key)
-            statement = (insert(Rating.__table__)
-                         .from_select([_RATING_COLUMNS[key].name for key in names], row)
-                         .add_cte(new_key))
+            statement = insert(Rating.__table__)
         else:
             statement = sqlite.insert(Rating.__table__).on_conflict_do_nothing(
                 index_elements=["id"])
@@ -398,8 +389,6 @@ def _insert_rating(session: Session, rating: Rating) -> bool:
     with the rating (answers, comment) still goes through it."""
     given = vars(rating)
     values = {column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given}
-    if session.get_bind().dialect.name == "postgresql":  # every column named: NULL if unset
-        values = {key: values.get(key) for key in _RATING_COLUMNS}
     inserted = session.execute(_insert_statement(session), values).rowcount
     if inserted != 1:
         return False

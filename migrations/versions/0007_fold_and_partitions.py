@@ -63,7 +63,7 @@ def _partition() -> None:
     """rating becomes PARTITION BY RANGE (submitted_at), a partition per month. Every unique
     constraint of a partitioned table must hold the partition key, so the primary key is
     (id, submitted_at) and "one rating per id" is kept by rating_key (id primary key), which
-    the rating's INSERT fills in the same statement; comments and custom answers refer to it."""
+    a trigger fills as each rating is inserted; comments and custom answers refer to it."""
     bind = op.get_bind()
     op.execute("CREATE TABLE rating_key (id uuid NOT NULL, submitted_at timestamptz NOT NULL, "
                "CONSTRAINT pk_rating_key PRIMARY KEY (id))")
@@ -92,6 +92,21 @@ def _partition() -> None:
     op.execute("DROP TABLE rating_plain")
     op.execute("ALTER TABLE rating ADD CONSTRAINT pk_rating PRIMARY KEY (id, submitted_at)")
     _indexes_and_keys()
+    # Every INSERT into rating (record_rating's, a bulk load's, the ORM's) claims its id in
+    # rating_key first; an id claimed already skips the row, as ON CONFLICT (id) DO NOTHING
+    # did on the plain table: the row count tells a retry from a new rating.
+    op.execute("""
+        CREATE FUNCTION rating_claim_id() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO rating_key (id, submitted_at) VALUES (NEW.id, NEW.submitted_at)
+                ON CONFLICT (id) DO NOTHING;
+            IF NOT FOUND THEN
+                RETURN NULL;
+            END IF;
+            RETURN NEW;
+        END $$""")
+    op.execute("CREATE TRIGGER rating_claim_id BEFORE INSERT ON rating "
+               "FOR EACH ROW EXECUTE FUNCTION rating_claim_id()")
 
 
 def _indexes_and_keys() -> None:
@@ -115,3 +130,4 @@ def _unpartition() -> None:
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_rating_id_rating "
                    "FOREIGN KEY (rating_id) REFERENCES rating (id)")
     op.execute("DROP TABLE rating_key")
+    op.execute("DROP FUNCTION rating_claim_id()")
