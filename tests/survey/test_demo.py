@@ -266,3 +266,12 @@ def test_there_is_a_demo_account_for_every_role_with_the_published_password(sess
     for name in ("admin", "kadis.kesehatan", "kapus.sukamaju", "petugas.siti"):
         assert verify_password(users[name].password_hash, demo.PASSWORD)
         assert not verify_password(users[name].password_hash, "salah")
+
+
+def test_the_demo_ends_folded_and_counted_once(session):
+    from analytics.fold import pending
+    from analytics.models import CommentDaily, DailyAggregate
+
+    assert not pending(session)
+    assert session.scalar(select(func.sum(DailyAggregate.ratings))) == count(session, Rating)
+    assert session.scalar(select(func.sum(CommentDaily.count))) == count(session, Comment)
