@@ -23,6 +23,15 @@ from core.models import utcnow
 
 MONTHS_AHEAD = 3
 TABLE = "rating"
+# What refers to a month's ratings (through rating_key), deleted before the month goes.
+_DELETE_DEPENDENTS = [text(statement) for statement in (
+    "DELETE FROM complaint_event WHERE comment_id IN (SELECT id FROM comment WHERE rating_id "
+    "IN (SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end))",
+    "DELETE FROM custom_answer WHERE rating_id IN "
+    "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
+    "DELETE FROM comment WHERE rating_id IN "
+    "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
+)]
 
 
 @dataclass(frozen=True)
@@ -105,15 +114,8 @@ def detach_before(session: Session, cutoff: date, *, drop: bool = False,
         end = month_start(partition.start, 1)
         bounds = {"start": datetime(partition.start.year, partition.start.month, 1, tzinfo=UTC),
                   "end": datetime(end.year, end.month, 1, tzinfo=UTC)}
-        ids = ("SELECT id FROM rating_key WHERE submitted_at >= :start "
-               "AND submitted_at < :end")
-        for table in ("complaint_event", "custom_answer", "comment"):
-            if table == "complaint_event":
-                session.execute(text(
-                    "DELETE FROM complaint_event WHERE comment_id IN (SELECT id FROM comment "
-                    f"WHERE rating_id IN ({ids}))"), bounds)
-            else:
-                session.execute(text(f"DELETE FROM {table} WHERE rating_id IN ({ids})"), bounds)
+        for statement in _DELETE_DEPENDENTS:
+            session.execute(statement, bounds)
         session.execute(text(f"ALTER TABLE {TABLE} DETACH PARTITION {partition.name}"))
         session.execute(text(
             "DELETE FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end"),
