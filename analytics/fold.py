@@ -139,7 +139,31 @@ def ensure_folded(session: Session, *, limit: int = ENSURE_LIMIT) -> FoldResult:
 
 def fold_batch(session: Session, *, size: int = BATCH_SIZE, now: datetime | None = None,
                wait: bool = False, thresholds: integrity.Thresholds | None = None) -> FoldResult:
-    """Claim up to ``size`` unfolded ratings and fold them in one transaction (committed)."""
+    """Claim up to ``size`` unfolded ratings and fold them in one transaction (committed).
+
+    Two folds can deadlock on PostgreSQL: a claim locks rows another fold has just folded
+    (the re-check after the wait drops them from the result but keeps the lock), and a
+    late burst then wants those rows. PostgreSQL breaks the cycle; the batch, rolled back
+    whole, is simply folded again."""
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return _fold_batch(session, size=size, now=now, wait=wait, thresholds=thresholds)
+        except OperationalError as exc:
+            if attempt == DEADLOCK_RETRIES or not _is_deadlock(exc):
+                raise
+            log.info("fold: batch rolled back after a deadlock, folding it again")
+    raise AssertionError("unreachable")
+
+
+DEADLOCK_RETRIES = 5
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def _fold_batch(session: Session, *, size: int, now: datetime | None, wait: bool,
+                thresholds: integrity.Thresholds | None) -> FoldResult:
     now = now or utcnow()
     limits = thresholds or integrity.current_thresholds()
     try:
