@@ -176,8 +176,8 @@ def _fold_batch(session: Session, *, size: int, now: datetime | None, wait: bool
         flagged, moved = _assess(session, ids, limits)
         aggregates.add_ratings(session, ids)
         aggregates.count_comments(session, ids)
-        session.execute(update(Rating).where(Rating.id.in_(ids)).values(folded_at=now)
-                        .execution_options(synchronize_session=False))
+        session.connection().execute(
+            update(Rating).where(Rating.id.in_(ids)).values(folded_at=now))
         for hook in _after_batch:
             hook(session, ids, now)
         session.commit()
@@ -223,24 +223,26 @@ def _attribute(session: Session, ids: list) -> None:
     """Four UPDATEs for the whole batch. As stored, a rating names its officer only if it
     came through the officer's own code; a counter's code or tablet names the counter."""
     in_batch = Rating.id.in_(ids)
-    quiet = {"synchronize_session": False}
-    session.execute(update(Rating).where(
+    # Core execution on the session's connection: the ORM's bulk-update path costs more
+    # than these statements; _expire reloads what the session holds afterwards.
+    connection = session.connection()
+    connection.execute(update(Rating).where(
         in_batch, Rating.shift_id.is_(None), Rating.officer_id.is_not(None),
-    ).values(shift_id=_covering(Shift.officer_id == Rating.officer_id)).execution_options(**quiet))
-    session.execute(update(Rating).where(
+    ).values(shift_id=_covering(Shift.officer_id == Rating.officer_id)))
+    connection.execute(update(Rating).where(
         in_batch, Rating.shift_id.is_(None), Rating.officer_id.is_(None),
         Rating.counter_id.is_not(None),
-    ).values(shift_id=_covering(Shift.counter_id == Rating.counter_id)).execution_options(**quiet))
+    ).values(shift_id=_covering(Shift.counter_id == Rating.counter_id)))
     of_shift = select(Shift).where(Shift.id == Rating.shift_id)
-    session.execute(update(Rating).where(in_batch, Rating.shift_id.is_not(None)).values(
+    connection.execute(update(Rating).where(in_batch, Rating.shift_id.is_not(None)).values(
         officer_id=func.coalesce(Rating.officer_id, of_shift.with_only_columns(
             Shift.officer_id).scalar_subquery()),
         counter_id=func.coalesce(Rating.counter_id, of_shift.with_only_columns(
             Shift.counter_id).scalar_subquery()),
-    ).execution_options(**quiet))
-    session.execute(update(Comment).where(Comment.rating_id.in_(ids)).values(
+    ))
+    connection.execute(update(Comment).where(Comment.rating_id.in_(ids)).values(
         officer_id=select(Rating.officer_id).where(Rating.id == Comment.rating_id)
-        .scalar_subquery()).execution_options(**quiet))
+        .scalar_subquery()))
 
 
 # --- integrity ---------------------------------------------------------------------------
@@ -271,9 +273,10 @@ class _Row:
 
 
 def _rows(session: Session, *where) -> list[_Row]:
-    return [_Row(*row[:9], tuple(row[9:]))
-            for row in session.execute(select(*_COLUMNS).where(
-                Rating.channel.not_in(sorted(integrity.UNJUDGED_CHANNELS)), *where))]
+    # Core execution on the session's connection: no ORM work per row (thousands a batch).
+    query = select(*_COLUMNS).where(
+        Rating.channel.not_in(sorted(integrity.UNJUDGED_CHANNELS)), *where)
+    return [_Row(*row[:9], tuple(row[9:])) for row in session.connection().execute(query)]
 
 
 def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[int, set]:
