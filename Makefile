@@ -38,9 +38,15 @@ migrate: install
 demo: migrate
 	$(FLASK) demo-data
 
+# gunicorn takes ratings (one INSERT each); the fold worker beside it attributes, judges and
+# counts them (analytics/fold.py). Both stop together: Ctrl+C, or either one ending.
 run: translations demo
 	@echo "Suara Layanan on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	@\
+	$(FLASK) fold & fold=$$!; \
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app & web=$$!; \
+	trap 'kill -TERM $$web $$fold 2>/dev/null; wait $$web $$fold 2>/dev/null' INT TERM EXIT; \
+	wait -n $$web $$fold
 
 # Debian's Chromium for the browser tests (root can install it; others are told how).
 browser:

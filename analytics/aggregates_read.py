@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Date, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from survey.aggregates import COUNT_COLUMNS
+from analytics.aggregates import COUNT_COLUMNS
+from analytics.models import DailyAggregate
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
-from survey.models import DailyAggregate
 
 GROUPABLE = ("unit_id", "officer_id", "service_day", "flagged")
 # What the IKM needs: respondents and each element's sum and count.

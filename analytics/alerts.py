@@ -737,6 +737,29 @@ def after_fold_batch(session: Session, rating_ids: list, now: datetime) -> None:
     evaluate(session, now, rating_ids=rating_ids)
 
 
+_last_tick: dict[str, float] = {}
+
+
+def every(seconds_setting: str, default: float, func):
+    """``func(session, now)`` run at most once per ``app.config[seconds_setting]`` seconds
+    in this process: the fold worker's loop turns every half second when idle, and every
+    rule of every unit need not be evaluated that often."""
+    import time
+
+    from flask import current_app
+
+    def throttled(session: Session, now: datetime) -> None:
+        interval = float(current_app.config.get(seconds_setting, default))
+        last = _last_tick.get(func.__name__)
+        if last is not None and time.monotonic() - last < interval:
+            return
+        _last_tick[func.__name__] = time.monotonic()
+        func(session, now)
+
+    throttled.__name__ = f"every_{func.__name__}"
+    return throttled
+
+
 def on_fold_tick(session: Session, now: datetime) -> None:
     """For ``register_periodic``: every rule (windows also recover as time passes) and the
     weekly digests. Delivery is ``alerts_delivery.deliver_due``, which commits on its own
@@ -748,7 +771,7 @@ def on_fold_tick(session: Session, now: datetime) -> None:
 
 
 __all__ = [
-    "after_fold_batch", "on_fold_tick",
+    "after_fold_batch", "every", "on_fold_tick",
     "DEFAULT_RULES", "OPEN_ALERT", "URGENT_CATEGORIES", "AlertError", "Changes",
     "acknowledge", "add_comment", "add_rule", "alert_in_scope", "alerts_in_scope",
     "change_rule", "close",

@@ -13,14 +13,13 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from analytics import exports, services
+from analytics import aggregates, exports, fold, services
 from analytics.ikm import IkmResult
 from analytics.services import AnalyticsError, UnitIkm
 from analytics.settings import current as current_settings
 from core import db
 from core.cli import fail
 from core.services import OrganisationError, unit_by_code
-from survey import aggregates
 from survey.models import Rating
 from survey.moderation import tag_untagged_comments
 
@@ -31,6 +30,7 @@ TO = click.option("--to", "end", metavar="YYYY-MM-DD", help="Last service day (d
 
 def _unit_and_period(code: str, start: str | None, end: str | None):
     session = db.session()
+    fold.ensure_folded(session)
     try:
         unit = unit_by_code(session, code)
         return session, unit, services.parse_period(start, end, today=date.today())
@@ -237,7 +237,7 @@ def aggregates_rebuild(unit_codes: tuple[str, ...]) -> None:
         unit_ids = [unit_by_code(session, code).id for code in unit_codes] or None
     except OrganisationError as exc:
         fail(str(exc))
-    count = select(func.count()).select_from(Rating)
+    count = select(func.count()).select_from(Rating).where(Rating.folded_at.is_not(None))
     if unit_ids is not None:
         count = count.where(Rating.unit_id.in_(unit_ids))
     total = session.scalar(count) or 0
@@ -296,6 +296,9 @@ def participation_show(unit_code: str, year: int) -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(participation_cli)
+    from analytics.fold_cli import register as register_fold
+
+    register_fold(app)
     app.cli.add_command(ikm_command)
     app.cli.add_command(report_command)
     app.cli.add_command(components_command)

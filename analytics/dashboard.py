@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from analytics import charts, services
 from analytics.ikm import IkmResult
+from analytics.models import DailyAggregate
 from analytics.officers import CUSTOM
 from analytics.services import NotFound, OfficerComponent, Period, UnitIkm
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
 from survey.models import COMMENT_TAGS as TAG_ORDER
-from survey.models import Comment, DailyAggregate
+from survey.models import Comment
 
 # --- periods ----------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from analytics.ikm import (
     round_half_up,
     sample_info,
 )
+from analytics.models import CommentDaily
 from analytics.officers import (
     CUSTOM,
     MEAN_SCALE,
@@ -53,7 +54,6 @@ from survey.elements import (
 from survey.models import (
     OPEN_CONDITION,
     Comment,
-    CommentDaily,
     CustomAnswer,
     DailyAggregate,
     QrCode,

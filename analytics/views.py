@@ -36,7 +36,7 @@ ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 def register(app: Flask) -> None:
     import analytics.models  # noqa: F401  (analytics' own tables on the one Base)
-    from analytics import report_views
+    from analytics import fold, report_views
     from analytics.alerts_views import register_alerts
     from analytics.api import register_api
     from core.settings import ConfigurationError
@@ -48,11 +48,36 @@ def register(app: Flask) -> None:
         settings.from_config(app.config)
     except settings.SettingsError as exc:
         raise ConfigurationError(str(exc)) from None
+    fold.init_app(app)
+    _register_fold_hooks(fold)
     app.register_blueprint(blueprint)
     report_views.register(app)
     register_api(app)
     register_alerts(app)  # alerts: inbox, rules, deliveries (analytics/alerts*.py)
     add_home_links(app, nav_links)
+
+
+_WORKER_HOOKS = None
+
+
+def _register_fold_hooks(fold) -> None:
+    """What runs behind the request, with the fold (registering twice is harmless): each
+    batch's comments are tagged, then the alert rules those ratings touch are evaluated
+    (the urgent rule reads the tags); the worker's loop re-evaluates every rule (windows
+    recover as time passes), writes the weekly digests and sends the outbox."""
+    global _WORKER_HOOKS
+    from analytics import alerts, alerts_delivery
+    from survey import moderation
+
+    fold.register_after_batch(moderation.tag_comments_of_ratings)
+    fold.register_after_batch(alerts.after_fold_batch)
+    if _WORKER_HOOKS is None:  # one throttled wrapper per process, registered once
+        _WORKER_HOOKS = (
+            alerts.every("ALERT_WORK_INTERVAL_SECONDS", 30, alerts.on_fold_tick),
+            alerts.every("ALERT_DELIVERY_INTERVAL_SECONDS", 5, alerts_delivery.deliver_due),
+        )
+    for hook in _WORKER_HOOKS:
+        fold.register_periodic(hook)
 
 
 def nav_links() -> list[tuple[str, str]]:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from bench.servers import SECRET_KEY, temporary_database
@@ -162,6 +162,8 @@ def rebuild_aggregates(database_url: str) -> None:
             break
     engine = make_engine(database_url)
     with Session(engine) as session:
+        # Generated as the fold leaves ratings (attributed, flagged): folded, then counted.
+        session.execute(text("UPDATE rating SET folded_at = received_at WHERE folded_at IS NULL"))
         aggregates.rebuild(session)
         session.commit()
     engine.dispose()

@@ -93,6 +93,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WEBHOOK_TIMEOUT_SECONDS": 10,
         "ALERT_MAX_ATTEMPTS": 8,
         "ALERT_WORK_INTERVAL_SECONDS": 30,
+        "ALERT_DELIVERY_INTERVAL_SECONDS": 5,
         # Public results (analytics/publication.py): fewer respondents than this → withheld.
         "PUBLIC_MINIMUM_RESPONDENTS": 5,
     }
@@ -137,6 +138,7 @@ ENV_PARSERS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT_SECONDS": int,
     "ALERT_MAX_ATTEMPTS": int,
     "ALERT_WORK_INTERVAL_SECONDS": int,
+    "ALERT_DELIVERY_INTERVAL_SECONDS": int,
     "PUBLIC_MINIMUM_RESPONDENTS": int,
 }
 

@@ -48,7 +48,13 @@ from kiosk.services import KioskError
 from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
-from survey.services import Origin, SurveyError, questions_for_unit, resolve_code
+from survey.services import (
+    Origin,
+    SurveyError,
+    questions_for_unit,
+    resolve_code,
+    will_be_attributed,
+)
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -388,8 +394,10 @@ def create_rating():
     except DatabaseUnavailable:
         return error_response(503, _("Basis data sedang tidak tersedia. Kirim ulang nanti."),
                               "unavailable")
+    # Attribution is the fold's (analytics/fold.py); the answer says what it will find.
+    attributed = will_be_attributed(session, rating)
     response = jsonify(id=str(rating.id), status="recorded" if created else "already_recorded",
-                       counter=counter.code, attributed_to_officer=rating.officer_id is not None)
+                       counter=counter.code, attributed_to_officer=attributed)
     response.status_code = 201 if created else 200
     return response
 

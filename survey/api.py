@@ -31,7 +31,7 @@ from survey.schema import (
     InvalidRating,
     parse_rating,
 )
-from survey.services import SurveyError, origin_from_code, resolve_code
+from survey.services import SurveyError, origin_from_code, resolve_code, will_be_attributed
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("survey_api", __name__, url_prefix="/api/v1")
@@ -76,7 +76,7 @@ def create_rating():
         id=str(rating.id),
         status="recorded" if created else "already_recorded",
         unit=rating.unit.code,
-        attributed_to_officer=rating.officer_id is not None,
+        attributed_to_officer=will_be_attributed(session, rating),
     )
     response.status_code = 201 if created else 200
     return response

@@ -38,12 +38,15 @@ from core.models import (
 )
 from core.nip import validate_nip
 from core.workdays import holidays_between
-from survey import aggregates
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, ComplaintEvent, Rating
 from survey.moderation import tag_untagged_comments
 from survey.schema import CommentInput, RatingInput, RespondentInput
 from survey.services import _comment_for, current_code, ensure_questionnaire, survey_url
+
+# ``hook(session, unit_ids)`` after the demo's rows are in: analytics registers its
+# aggregate rebuild here (survey does not import analytics).
+AFTER_LOAD: list = []
 
 CITY = "Kota Suka Maju"
 MARKER_DEPARTMENT = "SM-DUKCAPIL"  # present ⇔ the demo was loaded
@@ -415,10 +418,10 @@ class _Builder:
         ratings, comments = self._ratings(shifts)
         self._users()
         self._insert(ratings, comments)
-        rebuild = getattr(aggregates, "rebuild", None)
-        if rebuild is not None:
+        if AFTER_LOAD:
             self.echo("  agregat harian…")
-            rebuild(self.session, unit_ids=[unit.id for unit in self.units.values()])
+        for hook in AFTER_LOAD:
+            hook(self.session, [unit.id for unit in self.units.values()])
         self.echo("  tag komentar…")
         tag_untagged_comments(self.session, unit_ids=[unit.id for unit in self.units.values()])
         self.session.flush()
@@ -730,6 +733,9 @@ class _Builder:
             "flags": flags,
             "flags_cleared_at": None,
             "flags_cleared_by": None,
+            # Attributed and assessed here already (the history a city would have): folded,
+            # and counted by the AFTER_LOAD hooks (analytics rebuilds its aggregates).
+            "folded_at": self.now,
             **{code.lower(): answers.get(code) for code in ELEMENT_CODES},
         }
         ratings.append(row)

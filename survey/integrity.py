@@ -1,9 +1,9 @@
-"""Integrity checks on an incoming rating (bursts, repeats, outside service hours, a kiosk
-tapped too fast), and clearing the flags afterwards.
+"""Integrity rules for ratings (bursts, repeats, outside service hours, a kiosk tapped too
+fast): their thresholds, the reasons a head reads, and clearing the flags afterwards.
 
-``assess`` returns the reasons to flag a rating; flagged ratings are stored and counted for
-the unit, but stay out of officer components until a head clears them (docs/integrity.md).
-It runs on every rating, so it makes at most three indexed look-ups and never rejects.
+Analytics' fold (analytics/fold.py) applies them to every rating once, in batches behind the
+request; flagged ratings are stored and counted for the unit, but stay out of officer
+components until a head clears them (docs/integrity.md). Nothing is ever rejected.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.models import Holiday, Unit, User, utcnow
 from core.settings import DEFAULT_SERVICE_HOURS
-from survey import aggregates
-from survey.elements import ELEMENT_CODES
 from survey.models import Rating
 
 BURST_DEVICE = "burst-device"
@@ -79,124 +77,20 @@ def split(flags: str | None) -> list[str]:
     return [code for code in (flags or "").split(",") if code]
 
 
-# --- assessing a new rating -----------------------------------------------------------------
+# --- the rules the fold applies (analytics/fold.py assesses every rating once, in batches) ---
+
+# The order reasons are kept in, whatever order they were found in.
+ORDER = (BURST_DEVICE, BURST_NETWORK, REPEAT, KIOSK_INTERVAL, OFF_HOURS)
+# Ratings of these channels are typed in from paper forms afterwards: their moments say
+# nothing about bursts or service hours, so they are never judged.
+UNJUDGED_CHANNELS = frozenset({"paper"})
 
 
-def assess(session: Session, rating, unit: Unit, thresholds: Thresholds | None = None) -> list[str]:
-    """The reasons to flag ``rating`` (not yet flushed), in a stable order; empty if none."""
-    limits = thresholds or current_thresholds()
-    reasons: list[str] = []
-    # The new rating is pending: keep it out of its own look-backs.
-    with session.no_autoflush:
-        if rating.kiosk_device_id is not None:
-            reasons += _kiosk_checks(session, rating, limits)
-        else:
-            burst, repeats = _look_backs(session, rating, limits)
-            if burst:
-                reasons.append(BURST_NETWORK)
-            if repeats:
-                reasons.append(REPEAT)
-        if outside_service_hours(session, unit, rating.submitted_at, limits):
-            reasons.append(OFF_HOURS)
-    return reasons
-
-
-def _same_answers(rating):
-    """SQL: this rating's nine answers equal the row's (a missing answer equals a missing one)."""
-    conditions = []
-    for code in ELEMENT_CODES:
-        column = getattr(Rating, code.lower())
-        value = getattr(rating, code.lower())
-        conditions.append(column.is_(None) if value is None else column == value)
-    return and_(*conditions)
-
-
-def _kiosk_checks(session: Session, rating, limits: Thresholds) -> list[str]:
-    """A kiosk's ratings are judged by when they were tapped (``submitted_at``), not by when
-    they arrived: an offline queue delivers an hour's ratings at once."""
-    moment = rating.submitted_at
-    interval = timedelta(seconds=limits.kiosk_interval_seconds)
-    burst_since = moment - timedelta(minutes=limits.burst_minutes)
-    repeat_since = moment - timedelta(minutes=limits.repeat_minutes)
-    earliest = min(burst_since, repeat_since, moment - interval)
-    row = session.execute(
-        select(
-            func.count().filter(Rating.submitted_at >= burst_since),
-            func.count().filter(and_(Rating.submitted_at >= repeat_since, _same_answers(rating))),
-            func.count().filter(Rating.submitted_at > moment - interval),
-        ).where(
-            Rating.kiosk_device_id == rating.kiosk_device_id,
-            Rating.submitted_at >= earliest,
-            Rating.submitted_at < moment + interval,
-            Rating.id != rating.id,
-        )
-    ).one()
-    in_burst, repeats, too_close = (value or 0 for value in row)
-    reasons = []
-    if in_burst >= limits.burst_count:
-        reasons.append(BURST_DEVICE)
-    if repeats >= limits.repeat_count:
-        reasons.append(REPEAT)
-    if too_close:
-        reasons.append(KIOSK_INTERVAL)
-    return reasons
-
-
-def _look_back(threshold: str, *where):
-    """count(*) of at most :<threshold> ratings matching ``where``, :rating_id aside.
-
-    Capped by LIMIT: under a flood a plain count would read every rating of the window, on
-    every new rating."""
-    rows = select(Rating.id).where(*where, Rating.id != bindparam("rating_id"))
-    return (select(func.count()).select_from(rows.limit(bindparam(threshold)).subquery())
-            .scalar_subquery())
-
-
-# ``IS NOT DISTINCT FROM`` (``IS`` on SQLite): a missing answer equals a missing one.
-_SAME_ANSWERS = [getattr(Rating, code.lower()).is_not_distinct_from(bindparam(code.lower()))
-                 for code in ELEMENT_CODES]
-_FROM_NETWORK = _look_back("burst_threshold", Rating.client_hash == bindparam("client_hash"),
-                           Rating.received_at >= bindparam("burst_since"),
-                           Rating.unit_id == bindparam("unit_id"))
-_REPEATS = {
-    "counter": _look_back("repeat_threshold", Rating.counter_id == bindparam("counter_id"),
-                          Rating.received_at >= bindparam("repeat_since"), *_SAME_ANSWERS),
-    "officer": _look_back("repeat_threshold", Rating.officer_id == bindparam("officer_id"),
-                          Rating.service_day == bindparam("service_day"),
-                          Rating.received_at >= bindparam("repeat_since"), *_SAME_ANSWERS),
-}
-# Both look-backs in one statement (one round trip), built once with bound parameters: it
-# runs on every rating, and building the expression cost more than running it.
-_LOOK_BACKS = {
-    (network, place): select(_FROM_NETWORK if network else literal(0),
-                             _REPEATS[place] if place else literal(0))
-    for network in (True, False) for place in ("counter", "officer", None)
-}
-
-
-def _look_backs(session: Session, rating, limits: Thresholds) -> tuple[bool, bool]:
-    """(a burst from one network, the same answers repeated at one place): many ratings of
-    one unit from one network by arrival time (a client may backdate ``submitted_at``, it
-    cannot backdate its arrival), and the same nine answers again and again at one counter
-    (or through one officer's code)."""
-    received = rating.received_at or utcnow()
-    place = ("counter" if rating.counter_id is not None
-             else "officer" if rating.officer_id is not None else None)
-    network = bool(rating.client_hash)
-    if not network and place is None:
-        return False, False
-    parameters = {
-        "rating_id": rating.id, "client_hash": rating.client_hash, "unit_id": rating.unit_id,
-        "burst_threshold": limits.burst_count, "repeat_threshold": limits.repeat_count,
-        "burst_since": received - timedelta(minutes=limits.burst_minutes),
-        "repeat_since": received - timedelta(minutes=limits.repeat_minutes),
-        "counter_id": rating.counter_id, "officer_id": rating.officer_id,
-        "service_day": rating.service_day,
-        **{code.lower(): getattr(rating, code.lower()) for code in ELEMENT_CODES},
-    }
-    in_burst, repeated = session.execute(_LOOK_BACKS[(network, place)], parameters).one()
-    return (network and (in_burst or 0) >= limits.burst_count,
-            place is not None and (repeated or 0) >= limits.repeat_count)
+def join(reasons) -> str | None:
+    """The ``flags`` value for a set of reasons, in the stable order; None if there are none."""
+    found = set(reasons)
+    ordered = [code for code in ORDER if code in found] + sorted(found - set(ORDER))
+    return ",".join(ordered) or None
 
 
 def service_periods(hours: Mapping[Any, Any], weekday: int) -> list[tuple[time, time]]:
@@ -211,9 +105,17 @@ def outside_service_hours(
     """Whether ``moment`` falls outside the unit's service hours in its own zone, with a grace
     period either side (a citizen served at 15:55 rates on the way out). Public holidays and
     cuti bersama count as outside."""
+    return outside_hours(unit.service_hours, unit.timezone, moment, limits,
+                         lambda day: session.get(Holiday, day) is not None)
+
+
+def outside_hours(service_hours, timezone: str, moment: datetime, limits: Thresholds | None,
+                  is_holiday) -> bool:
+    """``outside_service_hours`` without a database: ``is_holiday(local_date)`` answers for
+    holidays (the fold reads a batch's holidays at once)."""
     limits = limits or current_thresholds()
-    hours = unit.service_hours or limits.service_hours or DEFAULT_SERVICE_HOURS
-    zone = ZoneInfo(unit.timezone)
+    hours = service_hours or limits.service_hours or DEFAULT_SERVICE_HOURS
+    zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
     grace = timedelta(minutes=limits.grace_minutes)
     inside = False
@@ -229,7 +131,7 @@ def outside_service_hours(
             break
     if not inside:
         return True
-    return session.get(Holiday, local.date()) is not None
+    return bool(is_holiday(local.date()))
 
 
 # --- clearing flags -------------------------------------------------------------------------
@@ -258,8 +160,23 @@ def clear_flags(session: Session, rating, user: User, note: str = "") -> None:
                   "officer_id": rating.officer_id})
 
 
+# Analytics moves a cleared rating between its aggregate buckets (it owns the aggregates;
+# survey does not import it): ``func(session, rating, was_flagged)``, registered at start-up.
+_flags_changed: list = []
+
+
+def on_flags_changed(hook):
+    """Call ``hook(session, rating, was_flagged)`` whenever a rating's flags are cleared."""
+    if hook not in _flags_changed:
+        _flags_changed.append(hook)
+    return hook
+
+
 def _reclassify(session: Session, rating) -> None:
-    aggregates.reclassify(session, rating, was_flagged=True)
+    if rating.folded_at is None:
+        return  # not counted anywhere yet: the fold will count it as it now is
+    for changed in _flags_changed:
+        changed(session, rating, True)
 
 
 def flagged_ratings(session: Session, unit_ids: set[int] | None, *, cleared: bool = False,
@@ -290,6 +207,6 @@ def flag_counts(session: Session, unit_ids: set[int] | None) -> dict[str, int]:
 
 __all__ = [
     "BURST_DEVICE", "BURST_NETWORK", "KIOSK_INTERVAL", "OFF_HOURS", "REASONS", "REPEAT",
-    "Thresholds", "assess", "clear_flags", "describe", "flag_counts", "flagged_ratings",
-    "outside_service_hours", "service_periods",
+    "ORDER", "Thresholds", "clear_flags", "describe", "flag_counts", "flagged_ratings",
+    "join", "on_flags_changed", "outside_hours", "outside_service_hours", "service_periods",
 ]

@@ -30,7 +30,6 @@ from core import audit
 from core.models import Counter, Officer, Unit, utcnow
 from core.services import OrganisationError, officer_by_identifier
 from core.workdays import due_date
-from survey import aggregates
 from survey.complaints import due_working_days
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES
 from survey.models import Comment, Rating
@@ -293,10 +292,8 @@ def import_paper(session: Session, text: str, *, actor: str, source: str = "",
                 due_on=due_date(session, row.day, due_working_days()) if followed_up else None,
                 created_at=row.moment))
         result.created.append(rating)
+    # Stored raw, like every other rating: the fold counts them (and never judges them).
     session.flush()
-    for rating in result.created:
-        # Counted like any other rating (the analytics fold takes this over at merge).
-        aggregates.record(session, rating, [])
     audit.record(session, actor, "rating.paper_import", source or "paper",
                  {"created": len(result.created), "already": result.already,
                   "units": result.units, "at": now.isoformat(timespec="seconds")})

@@ -8,18 +8,25 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import begin_write
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
-from survey import aggregates, code_cache, integrity, tokens
+from survey import code_cache, tokens
 from survey.complaints import due_working_days
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
-from survey.models import Comment, CustomAnswer, QrCode, Question, Questionnaire, Rating
+from survey.models import (
+    Comment,
+    CustomAnswer,
+    QrCode,
+    Question,
+    Questionnaire,
+    Rating,
+)
 from survey.schema import InvalidRating, RatingInput
 
 COMPLAINT_DUE_WORKING_DAYS = 5
@@ -255,14 +262,19 @@ def officer_shift_at(session: Session, officer_id: int, moment: datetime) -> Shi
 
 
 def _moment_of_rating(
-    data: RatingInput, now: datetime, skew: timedelta, max_age: timedelta
+    data: RatingInput, origin: Origin, now: datetime, skew: timedelta, max_age: timedelta
 ) -> datetime:
+    """When the rating was given: its arrival, unless an authenticated kiosk tablet says when
+    it was tapped (its offline queue delivers later). A phone or API client may send a time
+    (checked as before), but cannot move its rating to another shift or out of a burst."""
     if data.submitted_at is None:
         return now
     if data.submitted_at > now + skew:
         raise InvalidRating({"submitted_at": _l("Waktu penilaian ada di masa depan.")})
     if data.submitted_at < now - max_age:
         raise InvalidRating({"submitted_at": _l("Penilaian ini terlalu lama untuk diterima.")})
+    if origin.kiosk_device_id is None:
+        return now
     return min(data.submitted_at, now)
 
 
@@ -278,6 +290,12 @@ def record_rating(
     """Store a rating once. Returns ``(rating, created)``: a retry of the same rating returns
     the stored one with ``created=False``; the same id with another body raises
     ``RatingConflict``. Flushes; the caller commits.
+
+    Only what the answer needs happens here: validation, one INSERT of the raw rating (with
+    its comment and custom answers), and for a single-use code its claim. Attribution to the
+    shift, integrity flags, aggregates and comment counts are analytics' fold, behind the
+    request (analytics/fold.py); until folded the rating names only what its code or tablet
+    says (an officer's own code, a counter) and ``folded_at`` is NULL.
 
     Everything that only reads comes first; the write transaction (BEGIN IMMEDIATE on SQLite,
     which every worker's writes queue for) begins just before the inserts, so it is held for
@@ -295,16 +313,8 @@ def record_rating(
             raise CodeAlreadyUsed()
         return stored, False
 
-    moment = _moment_of_rating(data, now, clock_skew, max_age)
+    moment = _moment_of_rating(data, origin, now, clock_skew, max_age)
     custom = _custom_answers(session, origin.unit.id, data.custom_answers)
-
-    shift = None
-    officer_id = origin.officer_id
-    if officer_id is not None:
-        shift = officer_shift_at(session, officer_id, moment)
-    elif origin.counter_id is not None:
-        shift = shift_at(session, origin.counter_id, moment)
-        officer_id = shift.officer_id if shift else None
 
     unit_zone = ZoneInfo(origin.unit.timezone)
     answers = data.standard_answers
@@ -312,9 +322,8 @@ def record_rating(
     rating = Rating(
         id=data.id,
         unit_id=origin.unit.id,
-        counter_id=origin.counter_id or (shift.counter_id if shift else None),
-        officer_id=officer_id,
-        shift_id=shift.id if shift else None,
+        counter_id=origin.counter_id,
+        officer_id=origin.officer_id,
         qr_code_id=code.id if code else None,
         kiosk_device_id=origin.kiosk_device_id,
         channel=origin.channel,
@@ -333,9 +342,6 @@ def record_rating(
     comment = None
     if data.comment is not None:
         comment = _comment_for(session, rating, data, moment.astimezone(unit_zone).date())
-    reasons = integrity.assess(session, rating, origin.unit)
-    if reasons:
-        rating.flags = ",".join(reasons)
 
     begin_write(session)
     if not _insert_rating(session, rating):
@@ -347,7 +353,6 @@ def record_rating(
     if code is not None and code.kind == "single":
         _claim_single_use(session, code, now)
     session.flush()
-    aggregates.record(session, rating, [v for q, v in custom if q.about_officer])
     return rating, True
 
 
@@ -360,12 +365,20 @@ _insert_statements: dict[str, object] = {}
 
 
 def _insert_statement(session: Session):
-    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry."""
+    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry.
+
+    On PostgreSQL the rating table is partitioned (by month of ``submitted_at``) and cannot
+    hold a unique key on the id alone: a trigger claims the id in ``rating_key`` and skips
+    the row when it is claimed already (migration 0007), so a plain INSERT answers the same
+    way, whatever month a retry arrives in."""
     dialect = session.get_bind().dialect.name
     if dialect not in _insert_statements:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        _insert_statements[dialect] = insert(Rating.__table__).on_conflict_do_nothing(
-            index_elements=["id"]).execution_options(preserve_rowcount=True)
+        if dialect == "postgresql":
+            statement = insert(Rating.__table__)
+        else:
+            statement = sqlite.insert(Rating.__table__).on_conflict_do_nothing(
+                index_elements=["id"])
+        _insert_statements[dialect] = statement.execution_options(preserve_rowcount=True)
     return _insert_statements[dialect]
 
 
@@ -375,9 +388,8 @@ def _insert_rating(session: Session, rating: Rating) -> bool:
     work would do the same INSERT at several times the cost, on every rating; what is added
     with the rating (answers, comment) still goes through it."""
     given = vars(rating)
-    inserted = session.execute(_insert_statement(session), {
-        column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given
-    }).rowcount
+    values = {column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given}
+    inserted = session.execute(_insert_statement(session), values).rowcount
     if inserted != 1:
         return False
     for key in _NULL_UNLESS_SET:
@@ -442,6 +454,16 @@ def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day)
     )
 
 
+def will_be_attributed(session: Session, rating: Rating) -> bool:
+    """Whether the rating names (or the fold will give it) an officer: what the answer to a
+    rating says. Attribution itself is the fold's; this is a read after the commit."""
+    if rating.officer_id is not None:
+        return True
+    if rating.folded_at is not None or rating.counter_id is None:
+        return False
+    return shift_at(session, rating.counter_id, rating.submitted_at) is not None
+
+
 def find_rating(session: Session, rating_id) -> Rating | None:
     return session.get(Rating, rating_id)
 
@@ -464,4 +486,5 @@ __all__ = [
     "revoke_code",
     "shift_at",
     "survey_url",
+    "will_be_attributed",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey import aggregates
+from analytics import aggregates
 from tests.support.factories import at
 
 

@@ -7,14 +7,14 @@ from datetime import date
 
 from sqlalchemy import event, select
 
-from analytics import services
+from analytics import aggregates, services
+from analytics.models import DailyAggregate
 from core.models import utcnow
-from survey import aggregates
 from survey.integrity import clear_flags
-from survey.models import DailyAggregate
+from survey.models import Rating
 from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
-from tests.support.factories import at
+from tests.support.factories import at, fold
 
 MARCH = services.Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -97,7 +97,8 @@ def test_rebuild_recomputes_the_rows_from_the_ratings(db_session, factory, rate)
     assert [r.ratings for r in rows(db_session, other)] == [1]
 
 
-def test_a_rating_through_the_api_lands_in_the_aggregates(client, db_session, factory):
+def test_a_rating_through_the_api_is_answered_first_and_then_folded_into_the_aggregates_once(
+        client, db_session, factory):
     counter = factory.counter()
     officer = factory.officer(unit=counter.unit)
     factory.shift(officer=officer, counter=counter, started_at=utcnow().replace(year=2020))
@@ -105,6 +106,12 @@ def test_a_rating_through_the_api_lands_in_the_aggregates(client, db_session, fa
     response = client.post("/api/v1/ratings", json={
         "id": str(uuid.uuid4()), "token": token, "answers": {"U1": 4, "U3": 2, "U7": 4}})
     assert response.status_code == 201, response.json
+    # The request stored the rating raw: not attributed, not counted yet.
+    rating = db_session.scalars(select(Rating).where(Rating.unit_id == counter.unit_id)).one()
+    assert (rating.folded_at, rating.officer_id, rows(db_session, counter.unit)) == (
+        None, None, [])
+    assert fold(db_session).folded == 1
+    assert fold(db_session).folded == 0  # counted once: nothing is left to fold again
     (row,) = rows(db_session, counter.unit)
     assert (row.officer_id, row.ratings, row.u3_sum, row.u7_sum, row.officer_ratings) == (
         officer.id, 1, 2, 4, 1)

@@ -2,23 +2,28 @@
 give, whatever the ratings: answers missing at random, officers or none, flags set, cleared
 at once or later, office questions about the officer, any period. The component's per-day
 cells (what CR1 needs) are compared directly, and the components themselves with the
-minimums relaxed so that every number is computed."""
+minimums relaxed so that every number is computed. And the fold gives the same attribution,
+flags and rows whatever batches it folds in and whatever order the ratings were committed
+in."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
 
-from analytics import services
+from analytics import aggregates, fold, services
 from analytics.ikm import ikm_from_answers
+from analytics.models import DailyAggregate
 from analytics.officers import cells_from_answers, component
 from analytics.settings import DEFAULTS, ComponentSettings
-from survey import aggregates
+from core.models import KioskDevice
 from survey.elements import ELEMENT_CODES
-from survey.models import CustomAnswer, Question
-from survey.services import ensure_questionnaire
+from survey.models import CustomAnswer, Question, Rating
+from survey.services import ensure_questionnaire, officer_shift_at, shift_at
 
 FIRST_DAY = date(2026, 3, 2)
 
@@ -113,3 +118,136 @@ def check(session, factory, specs, period):
     # A rebuild from the raw ratings lands on the same rows the upserts made.
     aggregates.rebuild(session, [unit.id])
     compare()
+
+
+# --- the fold: whatever batches it folds in, and in whatever order ratings are committed ---
+
+fold_spec = st.fixed_dictionaries({
+    "answers": st.fixed_dictionaries({code: st.one_of(st.none(), st.just(4), st.integers(1, 4))
+                                      for code in ELEMENT_CODES}),
+    # Where it came from: a counter's code, an officer's own code, the kiosk, or a unit code.
+    "origin": st.sampled_from(["counter", "officer", "kiosk", "unit"]),
+    "network": st.sampled_from([None, "net-a", "net-b"]),
+    "second": st.integers(0, 1500),  # ~25 minutes: bursts and repeats happen
+    "day": st.integers(0, 2),
+    "late": st.booleans(),  # committed after the first folds, with an earlier arrival
+    "custom": st.lists(st.integers(1, 4), max_size=2),
+})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(specs=st.lists(fold_spec, max_size=45), sizes=st.lists(st.integers(1, 12), min_size=1),
+       first=st.integers(0, 20))
+def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
+    db_session, factory, app_context, specs, sizes, first
+):
+    world = _world(db_session, factory)
+    early = [s for s in specs if not s["late"]]
+    late = [s for s in specs if s["late"]]
+    made = [_raw(db_session, factory, world, spec) for spec in early]
+    fold.fold_pending(db_session, limit=first, batch_size=sizes[0])
+    made += [_raw(db_session, factory, world, spec) for spec in late]  # committed out of order
+    for size in sizes:
+        fold.fold_pending(db_session, limit=size, batch_size=size)
+    fold.fold_pending(db_session, batch_size=sizes[-1])
+    assert not fold.pending(db_session)
+
+    unit = world["unit"]
+    folded = _outcome(db_session, unit)
+    rows = _aggregate_rows(db_session, unit)
+    # A rebuild from the raw ratings lands on the rows the batches made.
+    aggregates.rebuild(db_session, [unit.id])
+    assert _aggregate_rows(db_session, unit) == rows
+    # Attribution is today's: the shift covering the rating's moment.
+    for rating_id, raw in made:
+        got = folded[rating_id]
+        if raw["officer_id"] is not None:
+            shift = officer_shift_at(db_session, raw["officer_id"], got["submitted_at"])
+        elif raw["counter_id"] is not None:
+            shift = shift_at(db_session, raw["counter_id"], got["submitted_at"])
+        else:
+            shift = None
+        assert got["shift_id"] == (shift.id if shift else None)
+        assert got["officer_id"] == (raw["officer_id"] or (shift.officer_id if shift else None))
+
+    # Fold it all again in one batch, from the raw ratings: the same flags and rows.
+    _unfold(db_session, unit, made)
+    fold.fold_pending(db_session)
+    assert _outcome(db_session, unit) == folded
+    assert _aggregate_rows(db_session, unit) == rows
+    assert services.unit_ikm(db_session, unit, services.Period(FIRST_DAY, FIRST_DAY + timedelta(
+        days=2))).result == ikm_from_answers(
+            {c: v for c, v in s["answers"].items() if v is not None} for s in specs)
+
+
+def _world(session, factory):
+    unit = factory.unit()
+    counters = [factory.counter(unit=unit), factory.counter(unit=unit)]
+    officers = [factory.officer(unit=unit), factory.officer(unit=unit)]
+    start = datetime.combine(FIRST_DAY, time(2), tzinfo=UTC)  # 09:00 in Jakarta
+    for day in range(3):
+        base = start + timedelta(days=day)
+        # Officer 0 at counter 0 for ten minutes, then officer 1; counter 1 has nobody.
+        factory.shift(counter=counters[0], officer=officers[0], started_at=base,
+                      ended_at=base + timedelta(minutes=10))
+        factory.shift(counter=counters[0], officer=officers[1],
+                      started_at=base + timedelta(minutes=10))
+    device = KioskDevice(counter_id=counters[0].id, credential_hash=uuid.uuid4().hex,
+                         name="Tablet")
+    session.add(device)
+    questionnaire = ensure_questionnaire(session)
+    question = Question(questionnaire=questionnaire, code="KF", position=10,
+                        text_id="Petugas menjelaskan?", text_en="Explained?",
+                        labels={"id": ["1", "2", "3", "4"]}, about_officer=True,
+                        standard=False, unit_id=unit.id)
+    session.add(question)
+    session.flush()
+    return {"unit": unit, "counters": counters, "officers": officers, "device": device,
+            "start": start, "question": question}
+
+
+def _raw(session, factory, world, spec):
+    moment = world["start"] + timedelta(days=spec["day"], seconds=spec["second"])
+    origin = spec["origin"]
+    fields = {
+        "counter_id": world["counters"][0].id if origin in ("counter", "kiosk") else None,
+        "officer_id": world["officers"][0].id if origin == "officer" else None,
+        "kiosk_device_id": world["device"].id if origin == "kiosk" else None,
+        "channel": "kiosk" if origin == "kiosk" else "qr",
+        "client_hash": None if origin == "kiosk" else spec["network"],
+    }
+    # A kiosk says when it was tapped; its queue may deliver minutes later.
+    received = moment + timedelta(seconds=90) if origin == "kiosk" else moment
+    rating = factory.rating({c: v for c, v in spec["answers"].items() if v is not None},
+                            unit=world["unit"], folded=False, submitted_at=moment,
+                            received_at=received, **fields)
+    for value in spec["custom"][:1]:
+        session.add(CustomAnswer(rating_id=rating.id, question_id=world["question"].id,
+                                 value=value))
+    session.flush()
+    return rating.id, fields
+
+
+def _outcome(session, unit):
+    return {row.id: {"shift_id": row.shift_id, "officer_id": row.officer_id,
+                     "counter_id": row.counter_id, "flags": row.flags,
+                     "submitted_at": row.submitted_at}
+            for row in session.execute(select(Rating).where(Rating.unit_id == unit.id)).scalars()}
+
+
+def _aggregate_rows(session, unit):
+    return sorted(tuple(getattr(row, c) for c in (*aggregates.KEY_COLUMNS,
+                                                  *aggregates.COUNT_COLUMNS))
+                  for row in session.scalars(select(DailyAggregate).where(
+                      DailyAggregate.unit_id == unit.id)))
+
+
+def _unfold(session, unit, made):
+    session.execute(delete(DailyAggregate).where(DailyAggregate.unit_id == unit.id))
+    for rating_id, raw in made:
+        session.execute(update(Rating).where(Rating.id == rating_id).values(
+            folded_at=None, flags=None, shift_id=None, officer_id=raw["officer_id"],
+            counter_id=raw["counter_id"]))
+    session.commit()
+    session.expire_all()

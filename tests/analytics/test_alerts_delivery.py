@@ -300,7 +300,7 @@ def test_weekly_digests_go_to_heads_and_to_officers_who_opted_in(db_session, fac
     rating = factory.rating(unit=unit, officer_id=officer.id, submitted_at=last_week)
     factory.comment(rating, kind="praise", text="Bu Sari sabar menjelaskan",
                     created_at=last_week)
-    from survey import aggregates
+    from analytics import aggregates
 
     aggregates.record(db_session, rating, [])
 

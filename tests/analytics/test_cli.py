@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from survey.models import DailyAggregate
+from analytics.models import DailyAggregate
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import event, insert, select, text
 
-from analytics import services
+from analytics import aggregates, services
+from analytics.models import CommentDaily
 from analytics.services import Period
 from core.db import make_engine
 from core.migrate import upgrade
-from survey import aggregates
-from survey.models import Comment, CommentDaily
+from survey.models import Comment
 from tests.support.databases import temporary_database
-from tests.support.factories import at
+from tests.support.factories import at, fold
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 CATEGORIES = ("antrean", "sarana", "biaya", None)
@@ -90,6 +90,7 @@ def test_a_complaint_through_the_api_is_counted_on_its_day(client, db_session, f
     body = {"id": str(uuid.uuid4()), "token": token, "answers": {"U3": 1},
             "comment": {"kind": "complaint", "text": "Antre lama", "category": "antrean"}}
     assert client.post("/api/v1/ratings", json=body).status_code == 201
+    fold(db_session)
     today = db_session.scalars(select(CommentDaily.day)
                                .where(CommentDaily.unit_id == counter.unit_id)).one()
     frame = services.complaint_counts(db_session, [counter.unit_id], Period(today, today))

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from analytics import services
+from analytics.models import DailyAggregate
 from core.models import AuditEntry
-from survey.models import Comment, DailyAggregate, Rating
+from survey.models import Comment, Rating
 from tests.support.factories import at
 
 MARCH = services.Period(date(2026, 3, 1), date(2026, 3, 31))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from analytics.fold import fold_pending
 from core.db import begin_write
 from core.models import Counter
 from kiosk import services
@@ -74,6 +75,7 @@ def sign_in(page: Page, nip: str, pin: str) -> None:
 
 def stored(live_session, counter: Counter) -> list[Rating]:
     live_session.rollback()  # a fresh snapshot: the server wrote since our last read
+    fold_pending(live_session)  # as the fold worker would: attributed, judged, counted
     return list(live_session.scalars(select(Rating).where(Rating.counter_id == counter.id)))
 
 

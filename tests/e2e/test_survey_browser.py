@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from analytics.fold import fold_pending
 from survey.models import Rating
 from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
@@ -54,6 +55,9 @@ def page_without_js(browser):
 
 
 def ratings_for(live_session, counter_id: int) -> list[Rating]:
+    """As the fold leaves them (it folds here, as the fold worker would)."""
+    live_session.rollback()
+    fold_pending(live_session)
     live_session.expire_all()
     return list(live_session.scalars(select(Rating).where(Rating.counter_id == counter_id)))
 

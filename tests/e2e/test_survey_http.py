@@ -10,6 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from analytics.fold import fold_pending
 from survey.models import Rating
 from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
@@ -41,6 +42,8 @@ def token(live_session, shift):
 
 
 def stored(live_session, rating_id: str) -> list[Rating]:
+    """The rating as the fold leaves it (it folds here, as the fold worker would)."""
+    fold_pending(live_session)
     live_session.expire_all()
     return list(live_session.scalars(select(Rating).where(Rating.id == uuid.UUID(rating_id))))
 

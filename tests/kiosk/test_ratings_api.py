@@ -4,7 +4,7 @@ tablet's credential, recorded for the tablet's own counter and idempotent by id.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -12,6 +12,7 @@ from core.models import utcnow
 from survey.models import Rating
 from survey.services import issue_code, token_for
 from tests.conftest import TEST_SECRET
+from tests.support.factories import fold
 
 
 def body(**overrides):
@@ -35,6 +36,7 @@ def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["attributed_to_officer"] is True
+    fold(db_session)
     stored = db_session.get(Rating, uuid.UUID(rating["id"]))
     assert stored.channel == "kiosk"
     assert stored.counter_id == tablet.counter.id
@@ -72,8 +74,10 @@ def test_the_tap_time_decides_the_shift_even_when_the_rating_arrives_later(
     rating = body(submitted_at=(utcnow() - timedelta(hours=1)).isoformat())
 
     client.post("/kiosk/api/ratings", json=rating, headers=tablet.headers)
+    fold(db_session)
 
     stored = db_session.get(Rating, uuid.UUID(rating["id"]))
+    assert stored.submitted_at == datetime.fromisoformat(rating["submitted_at"])
     assert (stored.shift_id, stored.officer_id) == (earlier.id, earlier.officer_id)
 
 

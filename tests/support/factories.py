@@ -61,8 +61,11 @@ class Factory:
         overrides.setdefault("started_at", utcnow() - timedelta(hours=1))
         return self._add(Shift(**overrides))
 
-    def rating(self, answers: dict[str, int] | None = None, **overrides) -> Rating:
-        """A stored rating, bypassing record_rating (for analytics and reads)."""
+    def rating(self, answers: dict[str, int] | None = None, *, folded: bool = True,
+               **overrides) -> Rating:
+        """A stored rating, bypassing record_rating (for analytics and reads): as the fold
+        leaves it (attributed and assessed as given; the caller adds it to the aggregates),
+        or with ``folded=False`` raw, as record_rating leaves it for the fold."""
         ensure_questionnaire(self.session)
         if "unit" not in overrides and "unit_id" not in overrides:
             counter = overrides.get("counter")
@@ -78,6 +81,7 @@ class Factory:
             "received_at": moment,
             "service_day": moment.astimezone(ZoneInfo(unit.timezone)).date(),
             "body_digest": "0" * 64,
+            "folded_at": moment if folded else None,
             **{code.lower(): value for code, value in answers.items()},
             **overrides,
         }
@@ -93,9 +97,24 @@ class Factory:
         return self._add(User(**fields))
 
     def comment(self, rating: Rating, **overrides) -> Comment:
+        """A comment on a stored rating; counted in the comment counts when the rating is
+        folded already (as the fold counts a rating's comment with it)."""
         fields = {"kind": "praise", "text": "Petugas ramah", "unit_id": rating.unit_id,
                   "officer_id": rating.officer_id, "rating": rating, **overrides}
-        return self._add(Comment(**fields))
+        comment = self._add(Comment(**fields))
+        if rating.folded_at is not None:
+            from analytics.aggregates import count_comments
+
+            count_comments(self.session, [rating.id])
+        return comment
+
+
+def fold(session: Session, now: datetime | None = None):
+    """Fold every rating stored so far, as the fold worker (or the next read) would: what
+    tests call after record_rating before they look at attribution, flags or aggregates."""
+    from analytics.fold import fold_pending
+
+    return fold_pending(session, now=now)
 
 
 def at(year, month, day, hour=9, minute=0, zone="Asia/Jakarta") -> datetime:

@@ -9,6 +9,7 @@ from core.models import utcnow
 from survey.schema import parse_rating
 from survey.services import current_code, origin_from_code, record_rating, token_for
 from tests.conftest import TEST_SECRET
+from tests.support.factories import fold
 
 
 def rate(db_session, code, submitted_at=None, now=None):
@@ -17,6 +18,9 @@ def rate(db_session, code, submitted_at=None, now=None):
                          **({"submitted_at": submitted_at.isoformat()} if submitted_at else {})})
     rating, created = record_rating(db_session, data, origin_from_code(code, "qr"), now=now)
     assert created
+    # Attribution is the fold's, behind the request.
+    fold(db_session)
+    db_session.refresh(rating)
     return rating
 
 
@@ -35,13 +39,16 @@ def test_a_rating_outside_any_shift_belongs_to_no_officer(db_session, factory):
     assert rating.unit_id == shift.counter.unit_id
 
 
-def test_a_queued_rating_belongs_to_the_shift_at_the_moment_it_was_made(db_session, factory):
+def test_a_phone_cannot_backdate_its_rating_into_an_earlier_shift(db_session, factory):
+    # Only a kiosk tablet may say when it was tapped (tests/kiosk/test_ratings_api.py): a
+    # phone's or API client's rating is given when it arrives, whatever it claims.
     now = utcnow()
     earlier = factory.shift(started_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=1))
-    factory.shift(counter=earlier.counter, started_at=now - timedelta(hours=1))
+    current = factory.shift(counter=earlier.counter, started_at=now - timedelta(hours=1))
     rating = rate(db_session, current_code(db_session, counter=earlier.counter),
-                  submitted_at=now - timedelta(hours=2))
-    assert rating.officer_id == earlier.officer_id
+                  submitted_at=now - timedelta(hours=2), now=now)
+    assert rating.submitted_at == rating.received_at == now
+    assert (rating.officer_id, rating.shift_id) == (current.officer_id, current.id)
 
 
 def test_an_officer_code_names_the_officer_even_without_a_shift(db_session, factory):

@@ -284,3 +284,12 @@ def test_the_demo_comments_exercise_every_tag_and_mask(session):
     assert {"phone", "nik", "email", "plate", "account"} <= kinds
     assert any(comment_text.find_profanity(text) for text in texts)
     assert any("anjing liar" in text for text in texts)  # the innocent look-alike
+
+
+def test_the_demo_ends_folded_and_counted_once(session):
+    from analytics.fold import pending
+    from analytics.models import CommentDaily, DailyAggregate
+
+    assert not pending(session)
+    assert session.scalar(select(func.sum(DailyAggregate.ratings))) == count(session, Rating)
+    assert session.scalar(select(func.sum(CommentDaily.count))) == count(session, Comment)

@@ -1,15 +1,15 @@
 """a per-user session version: signing out, deactivation and a new password end sessions
 
-Revision ID: 0009
-Revises: 0012
+Revision ID: 0011
+Revises: 0010
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0012"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

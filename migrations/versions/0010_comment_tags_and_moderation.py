@@ -1,16 +1,16 @@
 """comment tags (spam, kasar, mendesak, petugas, pujian) with heads' corrections, and the
 moderation state of each comment
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0010
+Revises: 0009
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """alerts: rules, alerts and their history, the outbox of messages, deliveries, webhooks, digests
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0008
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

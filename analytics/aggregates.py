@@ -1,7 +1,11 @@
-"""Daily aggregates of ratings (``DailyAggregate``), kept in step as ratings arrive so that
-reports read units × days rows instead of every rating. Analytics reads them.
+"""Daily aggregates of ratings (``DailyAggregate``) and comment counts (``CommentDaily``),
+kept by the fold (analytics/fold.py) so that reports read units × days rows instead of
+every rating.
 
-``record(session, rating)`` is called by ``record_rating`` for every new rating: one upsert.
+``add_ratings(session, ids)`` adds a folded batch: one INSERT … SELECT … GROUP BY … ON
+CONFLICT DO UPDATE, whatever the batch size (``sign=-1`` takes ratings out again, as a burst
+recognised late moves them to the flagged bucket); ``count_comments`` does the same for the
+batch's comments. ``record(session, rating)`` adds one rating (tests, repairs);
 ``reclassify`` moves a rating between the flagged and the counted bucket when a head clears
 (or sets) its flags; ``rebuild`` recomputes rows from the raw ratings in SQL (demo data,
 repairs).
@@ -17,13 +21,25 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, cast, delete, event, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from analytics.models import CommentDaily, DailyAggregate
 from core.models import Unit
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
-from survey.models import Comment, CommentDaily, CustomAnswer, DailyAggregate, Question, Rating
+from survey.models import Comment, CustomAnswer, Question, Rating
 
 # Per-rating means are stored × MEAN_SCALE (lcm of 1…12): exact for up to 12 officer answers.
 MEAN_SCALE = 27720
@@ -134,9 +150,12 @@ def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) ->
     return found
 
 
-def _per_rating(unit_id: int):
-    """One row per rating of the unit with its increments, computed in SQL exactly as
-    ``row_for`` does in Python (the property test holds the two together)."""
+def _per_rating(unit_id: int | None = None, rating_ids=None):
+    """One row per rating of the unit (or of these ratings) with its increments, computed in
+    SQL exactly as ``row_for`` does in Python (the property test holds the two together)."""
+    # A rebuild counts what the fold has counted; the rest the fold will add.
+    chosen = (and_(Rating.unit_id == unit_id, Rating.folded_at.is_not(None))
+              if rating_ids is None else Rating.id.in_(list(rating_ids)))
     custom = (
         select(CustomAnswer.rating_id.label("rating_id"),
                func.sum(CustomAnswer.value).label("total"), func.count().label("n"),
@@ -144,7 +163,7 @@ def _per_rating(unit_id: int):
                  for v in (1, 2, 3, 4)))
         .join(Question, Question.id == CustomAnswer.question_id)
         .join(Rating, Rating.id == CustomAnswer.rating_id)
-        .where(Question.about_officer.is_(True), Rating.unit_id == unit_id)
+        .where(Question.about_officer.is_(True), chosen)
         .group_by(CustomAnswer.rating_id)
         .subquery()
     )
@@ -166,13 +185,13 @@ def _per_rating(unit_id: int):
                *(custom.c[f"a{v}"].label(f"custom_a{v}") for v in (1, 2, 3, 4)),
                case((answered > 0, 1), else_=0).label("has_officer"), scaled.label("mean"))
         .outerjoin(custom, custom.c.rating_id == Rating.id)
-        .where(Rating.unit_id == unit_id)
+        .where(chosen)
         .subquery()
     )
 
 
-def _rebuild_unit(session: Session, unit_id: int) -> None:
-    per = _per_rating(unit_id)
+def _grouped(per, sign: int = 1):
+    """The aggregate rows of ``_per_rating``'s ratings: SELECT keys, sums … GROUP BY keys."""
     keys = [per.c[k] for k in KEY_COLUMNS]
     sums = {
         "ratings": func.count(),
@@ -190,9 +209,39 @@ def _rebuild_unit(session: Session, unit_id: int) -> None:
         sums[f"{code.lower()}_n"] = func.count(column)
         for v in (1, 2, 3, 4):
             sums[f"{code.lower()}_a{v}"] = func.sum(case((column == v, 1), else_=0))
-    names = [*KEY_COLUMNS, *COUNT_COLUMNS]
-    query = select(*keys, *(sums[c] for c in COUNT_COLUMNS)).group_by(*keys)
-    session.execute(insert(DailyAggregate).from_select(names, query))
+    counts = [sums[c] if sign == 1 else sums[c] * sign for c in COUNT_COLUMNS]
+    # WHERE true: SQLite reads "SELECT … ON CONFLICT" ambiguously without one.
+    return select(*keys, *counts).where(literal(True)).group_by(*keys)
+
+
+_NAMES = [*KEY_COLUMNS, *COUNT_COLUMNS]
+
+
+def _rebuild_unit(session: Session, unit_id: int) -> None:
+    query = _grouped(_per_rating(unit_id))
+    session.execute(insert(DailyAggregate).from_select(_NAMES, query))
+
+
+def add_ratings(session: Session, rating_ids, sign: int = 1) -> None:
+    """Add these ratings (as they are now: attributed, flagged or not) to their days'
+    aggregate rows, or take them out with ``sign=-1``: one statement for any number of
+    ratings. Taking out drops the rows left at zero."""
+    rating_ids = list(rating_ids)
+    if not rating_ids:
+        return
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(_table).from_select(_NAMES, _grouped(_per_rating(rating_ids=rating_ids),
+                                                            sign))
+    session.execute(statement.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={column: _table.c[column] + statement.excluded[column] for column in COUNT_COLUMNS},
+    ))
+    if sign < 0:  # only the rows these ratings were in, not the whole table
+        touched = select(Rating.unit_id, Rating.service_day).where(Rating.id.in_(rating_ids))
+        session.execute(delete(DailyAggregate).where(
+            tuple_(DailyAggregate.unit_id, DailyAggregate.service_day).in_(touched),
+            DailyAggregate.ratings == 0))
 
 
 def rebuild(
@@ -203,7 +252,8 @@ def rebuild(
     """Recompute the aggregate rows of these units (all when ``None``) from the raw ratings,
     one INSERT … SELECT per unit. Returns the number of ratings read; ``progress(k)`` is
     called with each unit's count as it is done."""
-    counts = select(Rating.unit_id, func.count()).group_by(Rating.unit_id)
+    counts = (select(Rating.unit_id, func.count()).where(Rating.folded_at.is_not(None))
+              .group_by(Rating.unit_id))
     clear = delete(DailyAggregate)
     if unit_ids is not None:
         unit_ids = list(unit_ids)
@@ -240,23 +290,36 @@ def _local_day(moment, zone: str):
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-@event.listens_for(Comment, "after_insert")
-def _count_new_comment(_mapper, connection, comment: Comment) -> None:
-    """Every comment made through the ORM (record_rating, follow-up tools, tests) is counted
-    in the same transaction; bulk loads call ``rebuild``."""
-    zone = connection.execute(select(Unit.timezone).where(Unit.id == comment.unit_id)).scalar_one()
-    connection.execute(_comment_upsert(connection.dialect.name), {
-        "unit_id": comment.unit_id, "day": _local_day(comment.created_at, zone),
-        "kind": comment.kind, "category": comment.category or "", "count": 1,
-    })
+def count_comments(session: Session, rating_ids) -> int:
+    """Count the comments that came with these ratings (a folded batch) on their local days:
+    one read and one upsert per distinct unit, day, kind and category."""
+    rating_ids = list(rating_ids)
+    if not rating_ids:
+        return 0
+    comments = (select(Comment.unit_id, Comment.created_at, Comment.kind, Comment.category,
+                       Unit.timezone)
+                .join(Unit, Unit.id == Comment.unit_id)
+                .where(Comment.rating_id.in_(rating_ids)))
+    totals: Counter[tuple] = Counter()
+    for unit_id, created_at, kind, category, zone in session.execute(comments):
+        totals[(unit_id, _local_day(created_at, zone), kind, category or "")] += 1
+    if totals:
+        session.execute(_comment_upsert(session.get_bind().dialect.name), [
+            dict(zip(_COMMENT_KEY, key, strict=True), count=count)
+            for key, count in totals.items()
+        ])
+    return sum(totals.values())
 
 
 def rebuild_comment_counts(session: Session, unit_ids: Iterable[int] | None = None) -> int:
-    """Recount comments per unit, local day, kind and category from the comment table."""
+    """Recount comments per unit, local day, kind and category from the comment table (those
+    of folded ratings: the fold counts the rest)."""
     clear = delete(CommentDaily)
     comments = (select(Comment.unit_id, Comment.created_at, Comment.kind, Comment.category,
                        Unit.timezone)
                 .join(Unit, Unit.id == Comment.unit_id)
+                .join(Rating, Rating.id == Comment.rating_id)
+                .where(Rating.folded_at.is_not(None))
                 .execution_options(yield_per=5000))
     if unit_ids is not None:
         unit_ids = list(unit_ids)

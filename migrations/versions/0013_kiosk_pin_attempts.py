@@ -1,15 +1,15 @@
 """kiosk_pin_attempt: wrong PINs for unknown NIPs and for signing out, apart from officers
 
-Revision ID: 0010
-Revises: 0014
+Revision ID: 0013
+Revises: 0012
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0014"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """services delivered per unit and month, the SKM report's signatory, issued documents
 
-Revision ID: 0014
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,573 @@
+"""The fold: everything derivable from a stored rating, done in batches behind the request.
+
+``record_rating`` (survey) stores the raw rating and answers. The fold then takes the
+ratings not folded yet (``rating.folded_at IS NULL``, a partial index) in batches, and in one
+transaction per batch, with a handful of statements whatever the batch size:
+
+1. claims them (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two folds never take the same
+   rating; SQLite: the single writer, ``BEGIN IMMEDIATE``);
+2. attributes each to its shift, by the same rules as ever: an officer's own code → that
+   officer's shift at the rating's moment; a counter's code or tablet → the shift signed in
+   at the counter then, and its officer;
+3. assesses integrity with survey/integrity.py's rules (bursts per tablet and per network,
+   repeats, service hours, kiosk interval). A burst is flagged whole: the ratings that formed
+   it are flagged too, and those already counted move to the flagged bucket;
+4. adds the batch to the daily aggregates and comment counts (analytics/aggregates.py);
+5. marks the batch folded, runs the after-batch hooks (comment tagging, alerts), commits.
+
+A batch dies whole (connection dropped, process killed): its claims go with the transaction
+and the next fold takes it again. Nothing depends on commit order or a "last id seen": the
+queue is the set of unfolded ratings itself.
+
+Runs in ``flask --app wsgi fold`` (the worker loop ``run_worker``) and on every read:
+``ensure_folded`` folds what is pending first, so a dashboard includes every rating
+committed before it was asked.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+import time as clock
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from analytics import aggregates
+from core.db import begin_write
+from core.models import Holiday, Shift, Unit, utcnow
+from survey import integrity
+from survey.elements import ELEMENT_CODES
+from survey.models import Comment, Rating
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+# How many ratings a read folds at most before it answers (a backlog larger than this is the
+# worker's to fold; the read then answers with what is folded).
+ENSURE_LIMIT = 20_000
+
+AfterBatch = Callable[[Session, list, datetime], None]
+Periodic = Callable[[Session, datetime], None]
+_after_batch: list[AfterBatch] = []
+_periodic: list[Periodic] = []
+
+
+def register_after_batch(func: AfterBatch) -> AfterBatch:
+    """Run ``func(session, rating_ids, now)`` inside every batch's transaction, after the
+    batch is attributed, assessed and counted (comment tagging, alert evaluation)."""
+    if func not in _after_batch:
+        _after_batch.append(func)
+    return func
+
+
+def register_periodic(func: Periodic) -> Periodic:
+    """Run ``func(session, now)`` once per iteration of the worker loop, in a transaction of
+    its own (alert delivery)."""
+    if func not in _periodic:
+        _periodic.append(func)
+    return func
+
+
+@dataclass
+class FoldResult:
+    folded: int = 0
+    batches: int = 0
+    flagged: int = 0  # ratings of these batches that carry flags
+    moved: int = 0  # ratings folded before, moved to the flagged bucket by a burst seen now
+    rating_ids: list = field(default_factory=list)
+
+    def add(self, other: FoldResult) -> FoldResult:
+        self.folded += other.folded
+        self.batches += other.batches
+        self.flagged += other.flagged
+        self.moved += other.moved
+        self.rating_ids += other.rating_ids
+        return self
+
+
+_UNFOLDED = Rating.folded_at.is_(None)
+
+
+def pending(session: Session) -> bool:
+    """Whether any rating waits to be folded (one look at the partial index)."""
+    return session.scalar(select(Rating.id).where(_UNFOLDED).limit(1)) is not None
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Rating).where(_UNFOLDED)) or 0
+
+
+def fold_pending(session: Session, *, limit: int | None = None, now: datetime | None = None,
+                 batch_size: int | None = None, wait: bool = False,
+                 thresholds: integrity.Thresholds | None = None) -> FoldResult:
+    """Fold batches until nothing is pending or ``limit`` ratings are folded. Commits once per
+    batch (call it with no work of your own pending). ``wait`` (PostgreSQL): also wait for
+    batches other folds hold, instead of skipping them."""
+    result = FoldResult()
+    size = batch_size or BATCH_SIZE
+    while limit is None or result.folded < limit:
+        take = size if limit is None else min(size, limit - result.folded)
+        batch = fold_batch(session, size=take, now=now, wait=wait, thresholds=thresholds)
+        if batch.folded == 0:
+            break
+        result.add(batch)
+    return result
+
+
+def ensure_folded(session: Session, *, limit: int = ENSURE_LIMIT) -> FoldResult:
+    """Before a read: fold what is pending (at most ``limit`` ratings), so the answer
+    includes every rating committed before it was asked. On PostgreSQL a batch another fold
+    holds is waited for (a few seconds at most), not skipped."""
+    if not pending(session):
+        return FoldResult()
+    result = fold_pending(session, limit=limit)
+    if session.get_bind().dialect.name == "postgresql" and result.folded < limit:
+        try:
+            result.add(fold_pending(session, limit=limit - result.folded, wait=True))
+        except OperationalError as exc:  # lock_timeout: a fold is stuck; read what there is
+            session.rollback()
+            log.warning("read went ahead without a batch another fold holds: %s", exc)
+    return result
+
+
+def fold_batch(session: Session, *, size: int = BATCH_SIZE, now: datetime | None = None,
+               wait: bool = False, thresholds: integrity.Thresholds | None = None) -> FoldResult:
+    """Claim up to ``size`` unfolded ratings and fold them in one transaction (committed).
+
+    Two folds can deadlock on PostgreSQL: a claim locks rows another fold has just folded
+    (the re-check after the wait drops them from the result but keeps the lock), and a
+    late burst then wants those rows. PostgreSQL breaks the cycle; the batch, rolled back
+    whole, is simply folded again."""
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return _fold_batch(session, size=size, now=now, wait=wait, thresholds=thresholds)
+        except OperationalError as exc:
+            if attempt == DEADLOCK_RETRIES or not _is_deadlock(exc):
+                raise
+            log.info("fold: batch rolled back after a deadlock, folding it again")
+    raise AssertionError("unreachable")
+
+
+DEADLOCK_RETRIES = 5
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def _fold_batch(session: Session, *, size: int, now: datetime | None, wait: bool,
+                thresholds: integrity.Thresholds | None) -> FoldResult:
+    now = now or utcnow()
+    limits = thresholds or integrity.current_thresholds()
+    try:
+        begin_write(session)
+        ids = claim(session, size, wait=wait)
+        if not ids:
+            session.commit()
+            return FoldResult()
+        _attribute(session, ids)
+        flagged, moved = _assess(session, ids, limits)
+        aggregates.add_ratings(session, ids)
+        aggregates.count_comments(session, ids)
+        session.connection().execute(
+            update(Rating).where(Rating.id.in_(ids)).values(folded_at=now))
+        for hook in _after_batch:
+            hook(session, ids, now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    _expire(session, set(ids) | moved)
+    return FoldResult(folded=len(ids), batches=1, flagged=flagged, moved=len(moved),
+                      rating_ids=ids)
+
+
+def claim(session: Session, size: int, *, wait: bool = False) -> list:
+    """The ids of up to ``size`` unfolded ratings, oldest arrival first, locked for this
+    transaction (PostgreSQL; skipping those another fold holds unless ``wait``)."""
+    query = select(Rating.id).where(_UNFOLDED).order_by(Rating.received_at).limit(size)
+    if session.get_bind().dialect.name == "postgresql":
+        if wait:
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
+        query = query.with_for_update(skip_locked=not wait)
+    return list(session.scalars(query))
+
+
+def _expire(session: Session, ids: set) -> None:
+    """Objects this session holds of the folded ratings (and their comments) reload."""
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Rating) and obj.id in ids) or (
+                isinstance(obj, Comment) and obj.rating_id in ids):
+            session.expire(obj)
+
+
+# --- attribution -------------------------------------------------------------------------
+
+
+def _covering(where):
+    """The latest shift matching ``where`` that covers the rating's moment (correlated)."""
+    return (select(Shift.id)
+            .where(where, Shift.started_at <= Rating.submitted_at,
+                   or_(Shift.ended_at.is_(None), Shift.ended_at > Rating.submitted_at))
+            .order_by(Shift.started_at.desc()).limit(1).scalar_subquery())
+
+
+def _attribute(session: Session, ids: list) -> None:
+    """Four UPDATEs for the whole batch. As stored, a rating names its officer only if it
+    came through the officer's own code; a counter's code or tablet names the counter."""
+    # Paper forms arrive attributed by the staff who entered them (survey/paper.py).
+    in_batch = and_(Rating.id.in_(ids), Rating.channel != "paper")
+    # Core execution on the session's connection: the ORM's bulk-update path costs more
+    # than these statements; _expire reloads what the session holds afterwards.
+    connection = session.connection()
+    connection.execute(update(Rating).where(
+        in_batch, Rating.shift_id.is_(None), Rating.officer_id.is_not(None),
+    ).values(shift_id=_covering(Shift.officer_id == Rating.officer_id)))
+    connection.execute(update(Rating).where(
+        in_batch, Rating.shift_id.is_(None), Rating.officer_id.is_(None),
+        Rating.counter_id.is_not(None),
+    ).values(shift_id=_covering(Shift.counter_id == Rating.counter_id)))
+    of_shift = select(Shift).where(Shift.id == Rating.shift_id)
+    connection.execute(update(Rating).where(in_batch, Rating.shift_id.is_not(None)).values(
+        officer_id=func.coalesce(Rating.officer_id, of_shift.with_only_columns(
+            Shift.officer_id).scalar_subquery()),
+        counter_id=func.coalesce(Rating.counter_id, of_shift.with_only_columns(
+            Shift.counter_id).scalar_subquery()),
+    ))
+    connection.execute(update(Comment).where(Comment.rating_id.in_(ids)).values(
+        officer_id=select(Rating.officer_id).where(Rating.id == Comment.rating_id)
+        .scalar_subquery()))
+
+
+# --- integrity ---------------------------------------------------------------------------
+
+_ANSWERS = [getattr(Rating, code.lower()) for code in ELEMENT_CODES]
+_COLUMNS = (Rating.id, Rating.unit_id, Rating.counter_id, Rating.officer_id,
+            Rating.kiosk_device_id, Rating.client_hash, Rating.submitted_at,
+            Rating.received_at, Rating.service_day, *_ANSWERS)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: object
+    unit_id: int
+    counter_id: int | None
+    officer_id: int | None
+    kiosk_device_id: int | None
+    client_hash: str | None
+    submitted_at: datetime
+    received_at: datetime
+    service_day: date
+    answers: tuple
+
+    @property
+    def arrival(self):
+        """Which of two ratings was stored first: the order the look-backs count in."""
+        return (self.received_at, self.id)
+
+
+def _rows(session: Session, *where) -> list[_Row]:
+    # Core execution on the session's connection: no ORM work per row (thousands a batch).
+    query = select(*_COLUMNS).where(
+        Rating.channel.not_in(sorted(integrity.UNJUDGED_CHANNELS)), *where)
+    return [_Row(*row[:9], tuple(row[9:])) for row in session.connection().execute(query)]
+
+
+def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[int, set]:
+    """Flag the batch's ratings (and the earlier ratings of a burst it completes). Returns
+    how many of the batch carry flags, and the ids of ratings folded before that moved to
+    the flagged bucket."""
+    batch = _rows(session, Rating.id.in_(ids))
+    reasons: dict[object, set[str]] = defaultdict(set)
+    burst_formers: dict[object, str] = {}
+    if batch:
+        _off_hours(session, batch, limits, reasons)
+        kiosk = [r for r in batch if r.kiosk_device_id is not None]
+        other = [r for r in batch if r.kiosk_device_id is None]
+        _kiosk_checks(session, kiosk, limits, reasons, burst_formers)
+        _network_bursts(session, other, limits, reasons, burst_formers)
+        _repeats(session, other, limits, reasons)
+    in_batch = set(ids)
+    for rating_id, code in burst_formers.items():
+        if rating_id in in_batch:
+            reasons[rating_id].add(code)
+    updates = [{"b_id": rating_id, "b_flags": integrity.join(found)}
+               for rating_id, found in reasons.items() if found]
+    if updates:
+        # The batch is fresh: its ratings carry no flags of their own yet (a paper import may
+        # have set some; those are kept).
+        existing = dict(session.execute(select(Rating.id, Rating.flags).where(
+            Rating.id.in_([u["b_id"] for u in updates]), Rating.flags.is_not(None))).all())
+        for row in updates:
+            if existing.get(row["b_id"]):
+                row["b_flags"] = integrity.join(
+                    {*integrity.split(existing[row["b_id"]]), *integrity.split(row["b_flags"])})
+        session.execute(_SET_FLAGS, updates)
+    late = {rating_id: code for rating_id, code in burst_formers.items()
+            if rating_id not in in_batch}
+    return len(updates), _flag_folded(session, late)
+
+
+_table = Rating.__table__
+_SET_FLAGS = (update(_table).where(_table.c.id == bindparam("b_id"))
+              .values(flags=bindparam("b_flags")))
+_REOPEN = (update(_table).where(_table.c.id == bindparam("b_id"))
+           .values(flags=bindparam("b_flags"), flags_cleared_at=None, flags_cleared_by=None))
+
+
+def _flag_folded(session: Session, late: dict) -> set:
+    """Add a burst's reason to ratings folded before (the burst is recognised only now):
+    those that counted move to the flagged bucket, so the aggregates stay what a rebuild
+    from the raw ratings gives. A rating a head had cleared is open again: the head has not
+    seen this reason. Locked in id order, so two folds never deadlock on them."""
+    if not late:
+        return set()
+    query = (select(Rating.id, Rating.flags, Rating.flags_cleared_at)
+             .where(Rating.id.in_(list(late)), Rating.folded_at.is_not(None))
+             .order_by(Rating.id))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    changed, moved = [], []
+    for rating_id, flags, cleared_at in session.execute(query):
+        have = integrity.split(flags)
+        if late[rating_id] in have:
+            continue
+        counted = not have or cleared_at is not None
+        changed.append({"b_id": rating_id, "b_flags": integrity.join({*have, late[rating_id]})})
+        if counted:
+            moved.append(rating_id)
+    if not changed:
+        return set()
+    aggregates.add_ratings(session, moved, sign=-1)
+    session.execute(_REOPEN, changed)
+    aggregates.add_ratings(session, moved)
+    return set(moved)
+
+
+def _off_hours(session: Session, batch: list[_Row], limits, reasons) -> None:
+    units = {uid: (hours, zone) for uid, hours, zone in session.execute(
+        select(Unit.id, Unit.service_hours, Unit.timezone)
+        .where(Unit.id.in_({r.unit_id for r in batch})))}
+    days = [r.service_day for r in batch]
+    holidays = set(session.scalars(select(Holiday.day).where(
+        Holiday.day.between(min(days) - timedelta(days=1), max(days) + timedelta(days=1)))))
+    for rating in batch:
+        hours, zone = units[rating.unit_id]
+        if integrity.outside_hours(hours, zone, rating.submitted_at, limits,
+                                   holidays.__contains__):
+            reasons[rating.id].add(integrity.OFF_HOURS)
+
+
+def _burst_enders(members: list[_Row], enders: Iterable[_Row], moment: Callable,
+                  window: Callable, count: int, batch_ids: set, formers: dict,
+                  code: str) -> None:
+    """For one tablet's or one network's ratings (``members``, sorted by ``moment``): a
+    rating with at least ``count`` ratings delivered before it within its window ends a
+    burst, and when that burst holds a rating of the batch, all of it is flagged (it and the
+    ratings that formed it). ``window(row)`` gives ``(start, end, end_included)``."""
+    moments = [moment(r) for r in members]
+    for ender in enders:
+        start, end, included = window(ender)
+        low = bisect.bisect_left(moments, start)
+        high = (bisect.bisect_right if included else bisect.bisect_left)(moments, end)
+        earlier = [r for r in members[low:high] if r.arrival < ender.arrival]
+        if len(earlier) < count:
+            continue
+        burst = [*earlier, ender]
+        if any(r.id in batch_ids for r in burst):
+            for r in burst:
+                formers.setdefault(r.id, code)
+
+
+def _kiosk_checks(session: Session, batch: list[_Row], limits, reasons, formers) -> None:
+    """A tablet's ratings are judged by when they were tapped (``submitted_at``, which only
+    an authenticated tablet may give), among those it delivered before: an offline queue
+    delivers an hour's ratings at once."""
+    if not batch:
+        return
+    burst = timedelta(minutes=limits.burst_minutes)
+    repeat = timedelta(minutes=limits.repeat_minutes)
+    interval = timedelta(seconds=limits.kiosk_interval_seconds)
+    span = max(burst, repeat) + interval
+    moments = [r.submitted_at for r in batch]
+    neighbours = _rows(session, Rating.kiosk_device_id.in_({r.kiosk_device_id for r in batch}),
+                       Rating.submitted_at >= min(moments) - 2 * span,
+                       Rating.submitted_at < max(moments) + 2 * span)
+    by_device: dict[int, list[_Row]] = defaultdict(list)
+    for row in neighbours:
+        by_device[row.kiosk_device_id].append(row)
+    batch_ids = {r.id for r in batch}
+    for device, members in by_device.items():
+        members.sort(key=lambda r: (r.submitted_at, r.id))
+        # Only the bursts a rating of this batch could be in: enders up to a window away.
+        _burst_enders(
+            members, (r for r in members if min(moments) - interval <= r.submitted_at
+                      <= max(moments) + burst),
+            lambda r: r.submitted_at,
+            lambda r: (r.submitted_at - burst, r.submitted_at + interval, False),
+            limits.burst_count, batch_ids, formers, integrity.BURST_DEVICE)
+        for rating in (r for r in batch if r.kiosk_device_id == device):
+            earlier = [r for r in members if r.arrival < rating.arrival and r.id != rating.id
+                       and rating.submitted_at - span <= r.submitted_at
+                       < rating.submitted_at + interval]
+            repeats = sum(1 for r in earlier if r.submitted_at >= rating.submitted_at - repeat
+                          and r.answers == rating.answers)
+            if repeats >= limits.repeat_count:
+                reasons[rating.id].add(integrity.REPEAT)
+            if any(r.submitted_at > rating.submitted_at - interval for r in earlier):
+                reasons[rating.id].add(integrity.KIOSK_INTERVAL)
+
+
+def _network_bursts(session: Session, batch: list[_Row], limits, reasons, formers) -> None:
+    """Many ratings of one unit from one network (the keyed hash of its address) within
+    minutes. Phones and the API cannot give their moment: it is their arrival."""
+    batch = [r for r in batch if r.client_hash]
+    if not batch:
+        return
+    window = timedelta(minutes=limits.burst_minutes)
+    arrivals = [r.received_at for r in batch]
+    neighbours = _rows(session, Rating.client_hash.in_({r.client_hash for r in batch}),
+                       Rating.received_at >= min(arrivals) - 2 * window,
+                       Rating.received_at <= max(arrivals) + 2 * window)
+    keys = {(r.unit_id, r.client_hash) for r in batch}
+    by_network: dict[tuple, list[_Row]] = defaultdict(list)
+    for row in neighbours:
+        if (row.unit_id, row.client_hash) in keys:
+            by_network[(row.unit_id, row.client_hash)].append(row)
+    batch_ids = {r.id for r in batch}
+    low, high = min(arrivals), max(arrivals) + window
+    for members in by_network.values():
+        members.sort(key=lambda r: r.arrival)
+        _burst_enders(members, (r for r in members if low <= r.received_at <= high),
+                      lambda r: r.received_at,
+                      lambda r: (r.received_at - window, r.received_at, True),
+                      limits.burst_count, batch_ids, formers, integrity.BURST_NETWORK)
+
+
+def _repeats(session: Session, batch: list[_Row], limits, reasons) -> None:
+    """The same nine answers again and again at one counter (or, with no counter, through
+    one officer's own code on one day), by arrival."""
+    window = timedelta(minutes=limits.repeat_minutes)
+    at_counter = [r for r in batch if r.counter_id is not None]
+    of_officer = [r for r in batch if r.counter_id is None and r.officer_id is not None]
+    for place, group, where in (
+        ("counter", at_counter, lambda rs: [Rating.counter_id.in_({r.counter_id for r in rs})]),
+        ("officer", of_officer, lambda rs: [Rating.officer_id.in_({r.officer_id for r in rs}),
+                                            Rating.service_day.in_({r.service_day for r in rs})]),
+    ):
+        if not group:
+            continue
+        arrivals = [r.received_at for r in group]
+        candidates = _rows(session, *where(group), Rating.received_at >= min(arrivals) - window,
+                           Rating.received_at <= max(arrivals))
+        by_key: dict[tuple, list[_Row]] = defaultdict(list)
+
+        def key(row, place=place):
+            return ((row.counter_id,) if place == "counter"
+                    else (row.officer_id, row.service_day))
+
+        for row in candidates:
+            by_key[(key(row), row.answers)].append(row)
+        for rating in group:
+            same = by_key.get((key(rating), rating.answers), [])
+            earlier = sum(1 for r in same if r.arrival < rating.arrival
+                          and r.received_at >= rating.received_at - window)
+            if earlier >= limits.repeat_count:
+                reasons[rating.id].add(integrity.REPEAT)
+
+
+# --- wiring ------------------------------------------------------------------------------
+
+# Every page and API answer of these blueprints reads folded data: fold first.
+READ_BLUEPRINTS = frozenset({"analytics", "analytics_api", "analytics_exports", "complaints"})
+
+
+def init_app(app) -> None:
+    """Fold before every read; keep the aggregates in step when a head clears a rating's
+    flags and when demo data is loaded (survey calls these hooks, it does not import us)."""
+    from flask import request
+
+    from core import db
+    from survey import demo
+
+    integrity.on_flags_changed(_flags_changed)
+    if _rebuild_demo not in demo.AFTER_LOAD:
+        demo.AFTER_LOAD.append(_rebuild_demo)
+
+    @app.before_request
+    def fold_before_read():
+        if request.blueprint in READ_BLUEPRINTS and request.method in ("GET", "HEAD"):
+            ensure_folded(db.session())
+
+
+def _flags_changed(session: Session, rating, was_flagged: bool) -> None:
+    aggregates.reclassify(session, rating, was_flagged=was_flagged)
+
+
+def _rebuild_demo(session: Session, unit_ids: list[int]) -> None:
+    aggregates.rebuild(session, unit_ids=unit_ids)
+
+
+# --- the worker --------------------------------------------------------------------------
+
+
+def run_periodic(session: Session, now: datetime | None = None) -> None:
+    """The periodic hooks, each in a transaction of its own."""
+    now = now or utcnow()
+    for hook in _periodic:
+        try:
+            hook(session, now)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("periodic fold hook %r failed", hook)
+
+
+def run_worker(make_session: Callable[[], Session], *, batch_size: int = BATCH_SIZE,
+               once: bool = False, idle_seconds: float = 0.5, progress_seconds: float = 10.0,
+               stop: threading.Event | None = None,
+               echo: Callable[[str], object] = print) -> FoldResult:
+    """Fold until stopped (``stop`` set, e.g. by SIGTERM), or, with ``once``, until nothing
+    is pending. Sleeps ``idle_seconds`` when idle; a database error is logged and retried
+    after a pause. Echoes a progress line every ``progress_seconds``."""
+    stop = stop or threading.Event()
+    total = FoldResult()
+    since, reported = clock.monotonic(), 0
+    while not stop.is_set():
+        session = make_session()
+        try:
+            batch = fold_batch(session, size=batch_size)
+            total.add(FoldResult(folded=batch.folded, batches=batch.batches,
+                                 flagged=batch.flagged, moved=batch.moved))
+            run_periodic(session)
+        except OperationalError as exc:
+            log.warning("fold: database unavailable, retrying: %s", exc)
+            batch = FoldResult()
+            stop.wait(max(idle_seconds, 1.0))
+        finally:
+            session.close()
+        elapsed = clock.monotonic() - since
+        if elapsed >= progress_seconds or (once and batch.folded == 0):
+            rate = (total.folded - reported) / elapsed if elapsed else 0.0
+            echo(f"fold: {total.folded} ratings folded ({rate:.0f}/s), "
+                 f"{total.flagged} flagged, {total.moved} moved by late bursts")
+            since, reported = clock.monotonic(), total.folded
+        if batch.folded == 0:
+            if once:
+                break
+            stop.wait(idle_seconds)
+    return total
+
+
+__all__ = [
+    "BATCH_SIZE", "ENSURE_LIMIT", "FoldResult", "claim", "ensure_folded", "fold_batch",
+    "fold_pending", "init_app", "pending", "pending_count", "register_after_batch",
+    "register_periodic", "run_periodic", "run_worker",
+]

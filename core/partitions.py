@@ -1,0 +1,129 @@
+"""The rating table's monthly partitions on PostgreSQL (docs/deployment.md, "Partitions").
+
+On PostgreSQL the migrations make ``rating`` a table partitioned by RANGE of
+``submitted_at`` (the rating's moment, which never changes once stored), one partition per
+calendar month (UTC) plus a default partition that should stay empty. A rating id stays
+unique across all partitions through ``rating_key`` (id primary key), which the same INSERT
+fills (survey/services.py). ``ensure`` makes partitions ahead (the fold worker calls it at
+start, ``flask --app wsgi partitions ensure`` from cron); ``detach_before`` is retention.
+SQLite keeps one plain table: every function here is then a no-op.
+
+By table name, not by model: core imports no area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.models import utcnow
+
+MONTHS_AHEAD = 3
+TABLE = "rating"
+# What refers to a month's ratings (through rating_key), deleted before the month goes.
+_DELETE_DEPENDENTS = [text(statement) for statement in (
+    "DELETE FROM complaint_event WHERE comment_id IN (SELECT id FROM comment WHERE rating_id "
+    "IN (SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end))",
+    "DELETE FROM custom_answer WHERE rating_id IN "
+    "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
+    "DELETE FROM comment WHERE rating_id IN "
+    "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
+)]
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    start: date
+
+
+def month_start(day: date, months_later: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 + months_later
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def partition_name(start: date) -> str:
+    return f"{TABLE}_{start:%Y_%m}"
+
+
+def is_partitioned(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return bool(session.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = "
+        "p.partrelid WHERE c.relname = :table AND pg_table_is_visible(c.oid))"),
+        {"table": TABLE}))
+
+
+def existing(session: Session) -> list[Partition]:
+    """The month partitions, oldest first (the default partition left out)."""
+    if not is_partitioned(session):
+        return []
+    rows = session.execute(text(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = :table "
+        "AND pg_table_is_visible(p.oid) ORDER BY c.relname"), {"table": TABLE}).scalars()
+    found = []
+    for name in rows:
+        try:
+            year, month = name.removeprefix(f"{TABLE}_").split("_")
+            found.append(Partition(name, date(int(year), int(month), 1)))
+        except ValueError:
+            continue  # rating_default
+    return found
+
+
+def create_statement(start: date) -> str:
+    end = month_start(start, 1)
+    return (f"CREATE TABLE IF NOT EXISTS {partition_name(start)} PARTITION OF {TABLE} "
+            f"FOR VALUES FROM ('{start.isoformat()} 00:00:00+00') "
+            f"TO ('{end.isoformat()} 00:00:00+00')")
+
+
+def ensure(session: Session, *, months_ahead: int = MONTHS_AHEAD,
+           now: datetime | None = None) -> list[str]:
+    """Create this month's partition and ``months_ahead`` after it where missing. Returns
+    the names made. A lock timeout keeps it from queueing behind long readers."""
+    if not is_partitioned(session):
+        return []
+    today = (now or utcnow()).astimezone(UTC).date()
+    have = {p.start for p in existing(session)}
+    made = []
+    for ahead in range(months_ahead + 1):
+        start = month_start(today, ahead)
+        if start in have:
+            continue
+        session.execute(text("SET LOCAL lock_timeout = '10s'"))
+        session.execute(text(create_statement(start)))
+        made.append(partition_name(start))
+    return made
+
+
+def detach_before(session: Session, cutoff: date, *, drop: bool = False,
+                  dry_run: bool = False) -> list[str]:
+    """Detach (and with ``drop`` drop) every month partition before ``cutoff``'s month.
+    Their ratings' ids leave ``rating_key`` with them, comments and custom answers of those
+    ratings go too (the aggregates and comment counts keep their numbers)."""
+    old = [p for p in existing(session) if p.start < month_start(cutoff)]
+    if dry_run or not old:
+        return [p.name for p in old]
+    for partition in old:
+        end = month_start(partition.start, 1)
+        bounds = {"start": datetime(partition.start.year, partition.start.month, 1, tzinfo=UTC),
+                  "end": datetime(end.year, end.month, 1, tzinfo=UTC)}
+        for statement in _DELETE_DEPENDENTS:
+            session.execute(statement, bounds)
+        session.execute(text(f"ALTER TABLE {TABLE} DETACH PARTITION {partition.name}"))
+        session.execute(text(
+            "DELETE FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end"),
+            bounds)
+        if drop:
+            session.execute(text(f"DROP TABLE {partition.name}"))
+    return [p.name for p in old]
+
+
+__all__ = ["MONTHS_AHEAD", "Partition", "detach_before", "ensure", "existing",
+           "is_partitioned", "month_start", "partition_name"]
