@@ -120,6 +120,7 @@ ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_NEW_DEVICE": str,
     "RATELIMIT_FILE": Path,
     "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_KEY_PREFIX": str,
     "RETENTION_MONTHS": int,
     "TEXT_RETENTION_MONTHS": int,
     # The officer component (analytics/settings.py parses and checks them when the app starts).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -43,9 +44,12 @@ def test_a_rating_is_answered_before_it_is_folded_and_then_counted_once(client, 
 
 
 def test_a_read_right_after_a_201_includes_that_rating(client, db_session, factory):
-    counter = factory.counter(unit=factory.unit(code="PKM-FOLD"))
+    # Open all day: a rating outside service hours is flagged, and counts nowhere until cleared.
+    unit = factory.unit(code="PKM-FOLD")
+    unit.service_hours = {str(day): [["00:00", "23:59"]] for day in range(1, 8)}
+    counter = factory.counter(unit=unit)
     token = token_for(current_code(db_session, counter=counter), TEST_SECRET)
-    today = utcnow().date().isoformat()
+    today = utcnow().astimezone(ZoneInfo(unit.timezone)).date().isoformat()
     for value in (4, 2):
         body = {"id": str(uuid.uuid4()), "token": token, "answers": {"U1": value}}
         assert client.post("/api/v1/ratings", json=body).status_code == 201
