@@ -645,7 +645,7 @@ def blocks_pdf(content: Iterable[Block], *, title: str, footer: str,
     header_style = ParagraphStyle("header", parent=small, fontName=bold, fontSize=6.5,
                                   leading=8)
     label_style = ParagraphStyle("label", parent=base, fontName=bold)
-    english = ParagraphStyle("english", parent=small, fontName=regular, fontSize=6.5,
+    english = ParagraphStyle("english", parent=small, fontName=regular, fontSize=6.2,
                              leading=8, textColor=colors.HexColor("#5b6472"))
     width = A4[0] - 30 * mm
 
@@ -700,6 +700,9 @@ def blocks_pdf(content: Iterable[Block], *, title: str, footer: str,
             rows = [[para(label.value, label_style, label.en),
                      para(number_text(value), base, value.en)]
                     for label, value in block.rows]
+            if not rows:  # a section heading whose content follows as notes
+                story += heading_parts(block, section)
+                continue
             t = Table(rows, colWidths=[width * 0.36, width * 0.64], hAlign="LEFT")
             t.setStyle(TableStyle([
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -768,7 +771,8 @@ def verified_pdf(session: Session, report: SkmReport, *, base_url: str,
 
 
 __all__ = [
-    "Block", "ElementRow", "Value", "blocks_pdf", "heading", "note", "pairs", "table", "v", "FollowUpRow", "METHODS", "PRIORITY_RULE", "ProfileSection",
+    "Block", "ElementRow", "FollowUpRow", "Value", "blocks_pdf", "heading", "note", "pairs",
+    "table", "v", "METHODS", "PRIORITY_RULE", "ProfileSection",
     "Signatory", "SkmReport", "blocks", "build_report", "number_text", "priorities",
     "report_pdf", "report_xlsx", "subject", "verified_pdf",
 ]
