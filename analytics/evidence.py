@@ -95,8 +95,9 @@ def build_sheet(session: Session, officer: Officer, period: Period, *,
                 now: datetime | None = None) -> EvidenceSheet:
     """The sheet of the ratings the reader may see (``unit_ids`` from
     ``dashboard.officer_in_scope``), in the unit the page would pick (``unit_id``)."""
-    component = services.officer_component(session, officer, period, unit_ids=unit_ids,
-                                           unit_id=unit_id)
+    with force_locale("id"):  # the comments' masks in the sheet's language, like its text
+        component = services.officer_component(session, officer, period, unit_ids=unit_ids,
+                                               unit_id=unit_id)
     unit = session.get(Unit, component.unit_id)
     return EvidenceSheet(officer, component, unit,
                          services.units_ikm(session, [unit], period)[0], now or utcnow())
@@ -397,7 +398,9 @@ def sheet_pdf(sheet: EvidenceSheet) -> bytes:
     verification = ((sheet.verification_code, sheet.verification_url)
                     if sheet.verification_code else None)
     name = f"{sheet.officer.identifier or sheet.officer.name}"
-    return blocks_pdf(blocks(sheet), title=f"Lembar bukti {name} {sheet.period.label()}",
+    with force_locale("id"):  # Indonesian first, whatever the reader's language
+        content = blocks(sheet)
+    return blocks_pdf(content, title=f"Lembar bukti {name} {sheet.period.label()}",
                       footer=f"Lembar bukti Berorientasi Pelayanan · {sheet.officer.name} · "
                              f"{sheet.component.unit_code} · {sheet.period.label()} · "
                              "Suara Layanan", verification=verification)

@@ -363,3 +363,13 @@ def test_a_page_renders_to_png(db_session, clinic, in_app, tmp_path):
         gray = image.convert("L")
         assert gray.getextrema()[0] < 80 and sum(gray.histogram()[:128]) > 2000
 
+
+
+def test_an_english_reader_gets_the_same_indonesian_first_sheet(signed_in, clinic):
+    response = signed_in(clinic["head"]).get(
+        f"/dasbor/petugas/{clinic['citra'].id}/lembar-bukti.pdf",
+        query_string={**MARCH_ARGS, "lang": "en"})
+    text = indonesian_of(response.data)
+    assert "Skor Anda (mentah) 58,33" in text and "Predikat di bawah ekspektasi" in text
+    assert "hubungi saya di [nomor telepon]" in text
+    assert "Your score (raw)" in text_of(response.data)
