@@ -153,7 +153,22 @@ def ikm_command(unit_code: str, start: str | None, end: str | None, as_json: boo
         click.echo(ikm_table(result, participation(session, unit, period.start, period.end)))
 
 
-@click.command("report")
+class ReportGroup(AppGroup):
+    """``report UNIT_CODE …`` writes a unit's files (the ``unit`` command, the default, so
+    the old spelling keeps working); ``report evidence NIP …`` an officer's evidence sheet."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "unit", self.commands["unit"], args
+        return super().resolve_command(ctx, args)
+
+
+report_cli = ReportGroup("report", help="The files an office hands on: `report UNIT_CODE …` "
+                         "(the unit's reports) or `report evidence NIP …` (an officer's "
+                         "evidence sheet).")
+
+
+@report_cli.command("unit")
 @click.argument("unit_code")
 @FROM
 @TO
@@ -222,6 +237,46 @@ def report_command(unit_code: str, start: str | None, end: str | None, folder: P
         click.echo(str(path))
     for code in codes:
         click.echo(f"Kode verifikasi laporan PDF: {code}")
+
+
+@report_cli.command("evidence")
+@click.argument("identifier", metavar="NIP")
+@FROM
+@TO
+@click.option("--unit", "unit_code", metavar="CODE",
+              help="The unit the ratings were given in (default: the officer's own unit, "
+                   "else the unit they were rated in most).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF to write (default: lembar-bukti-NIP-FROM-TO.pdf here).")
+def evidence_command(identifier: str, start: str | None, end: str | None,
+                     unit_code: str | None, output: Path | None) -> None:
+    """Write the officer's evidence sheet (an A4 PDF with a verification code) for the
+    supervisor's continuous feedback on Berorientasi Pelayanan."""
+    from flask import current_app
+
+    from analytics import evidence
+    from core.services import officer_by_identifier
+
+    session = db.session()
+    fold.ensure_folded(session)
+    try:
+        officer = officer_by_identifier(session, identifier)
+        unit_id = unit_by_code(session, unit_code).id if unit_code else None
+        period = services.parse_period(start, end, today=date.today())
+        sheet = evidence.build_sheet(session, officer, period, unit_id=unit_id)
+    except (OrganisationError, AnalyticsError) as exc:
+        fail(str(getattr(exc, "message", exc)))
+    code, body = evidence.verified_pdf(session, sheet, base_url=current_app.config["BASE_URL"],
+                                       issued_by_name="flask report evidence (CLI)")
+    session.commit()
+    path = output or Path(evidence.filename(sheet))
+    path.write_bytes(body)
+    s = sheet.score
+    click.echo(f"{officer.name} ({officer.identifier}) — unit {sheet.component.unit_code}, "
+               f"periode {period.label()}: {s.n} penilaian dari {s.days} hari layanan, "
+               f"{s.band_label}")
+    click.echo(str(path))
+    click.echo(f"Kode verifikasi lembar bukti: {code}")
 
 
 aggregates_cli = AppGroup("aggregates", help="Daily aggregates behind reports and dashboards.")
@@ -300,7 +355,7 @@ def register(app: Flask) -> None:
 
     register_fold(app)
     app.cli.add_command(ikm_command)
-    app.cli.add_command(report_command)
+    app.cli.add_command(report_cli)
     app.cli.add_command(components_command)
     app.cli.add_command(aggregates_cli)
     from analytics.alerts_cli import register as register_alerts

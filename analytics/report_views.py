@@ -1,7 +1,8 @@
 """Pages around the reports: the open data of the public results (``/hasil/…/data.csv`` and
 ``.json``), the public verification of an issued document (``/verifikasi/<code>``), the
-services a unit delivered each month (supervisors) and who signs a unit's report
-(administrators). Thin: ``analytics.publication``, ``analytics.participation`` and
+officer's evidence sheet (``/dasbor/petugas/<id>/lembar-bukti.pdf``), the services a unit
+delivered each month (supervisors) and who signs a unit's report (administrators). Thin:
+``analytics.publication``, ``analytics.participation``, ``analytics.evidence`` and
 ``analytics.documents`` do the work."""
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from sqlalchemy import select
 from analytics import documents, participation, publication
 from analytics.exports import csv_writer, safe_text
 from analytics.models import ReportSignatory
+from analytics.services import AnalyticsError
 from core import db
 from core.auth import roles_required, signed_in_user, visible_unit_ids
+from core.errors import error_response
 from core.models import Role, Unit, utcnow
 
 blueprint = Blueprint("analytics_reports", __name__)
@@ -43,6 +46,11 @@ def page_helpers():
     from analytics.views import page_helpers as analytics_helpers
 
     return analytics_helpers()
+
+
+@blueprint.errorhandler(AnalyticsError)
+def analytics_error(error: AnalyticsError):
+    return error_response(error.status, error.message, error.code)
 
 
 def _json_error(message: str, code: str, status: int):
@@ -141,6 +149,39 @@ def verify(code: str):
     result = documents.verify(session, code[:40], sha256=sha, body=body)
     status = 404 if not result.found else (409 if result.matches is False else 200)
     return render_template("analytics/verify.html", result=result, code=code[:40]), status
+
+
+# --- the officer's evidence sheet (whoever may see the officer) ------------------------------
+
+
+@blueprint.get("/dasbor/petugas/<int:officer_id>/lembar-bukti.pdf")
+@roles_required(Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
+def evidence_sheet(officer_id: int):
+    """The officer's evidence sheet for ``from``/``to`` (or ``periode``; default the last 90
+    days) and ``unit`` (the id of the unit the ratings were given in), with a verification
+    code recorded for this copy. Who may see the officer page may produce it; anyone else
+    gets what the officer page answers (404, not confirming the officer exists)."""
+    from zoneinfo import ZoneInfo
+
+    from analytics import dashboard, evidence
+
+    session = db.session()
+    user = signed_in_user()
+    officer, unit_ids = dashboard.officer_in_scope(session, user, officer_id)
+    today = utcnow().astimezone(ZoneInfo(officer.unit.timezone)).date()
+    period = dashboard.choose_period(request.args, today, "90-hari").period
+    unit_text = request.args.get("unit", "")
+    unit_id = int(unit_text) if unit_text.isdigit() and len(unit_text) < 10 else None
+    sheet = evidence.build_sheet(session, officer, period, unit_ids=unit_ids, unit_id=unit_id)
+    _code, body = evidence.verified_pdf(session, sheet, base_url=current_app.config["BASE_URL"],
+                                        issued_by=user.id,
+                                        issued_by_name=user.display_name or user.username)
+    session.commit()
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{evidence.filename(sheet)}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- services delivered (supervisors, heads, administrators) ---------------------------------

@@ -309,6 +309,7 @@ NUMBER_FORMATS = {INT: "#,##0", NRR: "0.000", DEC2: "0.00", PCT: "0.00%", TEXT: 
 class Value:
     value: Any
     kind: str = TEXT
+    en: str = ""  # an English line printed smaller under the text (PDF only)
 
 
 def v(value: Any, kind: str | None = None) -> Value:
@@ -327,6 +328,7 @@ class Block:
     rows: tuple[tuple[Value, ...], ...] = ()
     sheet: str = "Laporan SKM"
     widths: tuple[float, ...] = ()  # relative column widths in the PDF
+    title_en: str = ""  # the title's English line, printed smaller (PDF only)
 
 
 def heading(title: str, sheet: str = "Laporan SKM") -> Block:
@@ -606,6 +608,18 @@ def _fonts() -> tuple[str, str]:
 
 
 def report_pdf(report: SkmReport) -> bytes:
+    verification = ((report.verification_code, report.verification_url)
+                    if report.verification_code else None)
+    return blocks_pdf(blocks(report),
+                      title=f"Laporan SKM {report.unit.code} {report.period.label()}",
+                      footer=f"Laporan SKM {report.unit.code} · {report.period.label()} · "
+                             "Suara Layanan", verification=verification)
+
+
+def blocks_pdf(content: Iterable[Block], *, title: str, footer: str,
+               verification: tuple[str, str | None] | None = None) -> bytes:
+    """Blocks laid out on A4 (the SKM report, the officer's evidence sheet): the footer line
+    and, with ``verification`` (code, URL), the verification line on every page."""
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
@@ -631,16 +645,34 @@ def report_pdf(report: SkmReport) -> bytes:
     header_style = ParagraphStyle("header", parent=small, fontName=bold, fontSize=6.5,
                                   leading=8)
     label_style = ParagraphStyle("label", parent=base, fontName=bold)
+    english = ParagraphStyle("english", parent=small, fontName=regular, fontSize=6.2,
+                             leading=8, textColor=colors.HexColor("#5b6472"))
     width = A4[0] - 30 * mm
 
-    def para(text: str, style=base):
-        return Paragraph(escape(text), style)
+    def markup(text: str, en: str = "") -> str:
+        out = escape(text)
+        if en:
+            out += (f'<br/><font name="{regular}" size="{english.fontSize}" '
+                    f'color="#5b6472">{escape(en)}</font>')
+        return out
+
+    def para(text: str, style=base, en: str = ""):
+        return Paragraph(markup(text, en), style)
+
+    def heading_parts(block: Block, style) -> list:
+        if not block.title:
+            return []
+        parts = [para(block.title, style)]
+        if block.title_en:
+            parts.append(para(block.title_en, english))
+        return parts
 
     def cell(value: Value, style=small):
         text = number_text(value)
         if value.kind != TEXT and value.value is not None:
-            return Paragraph(escape(text), ParagraphStyle("num", parent=style, alignment=2))
-        return Paragraph(escape(text), style)
+            return Paragraph(markup(text, value.en),
+                             ParagraphStyle("num", parent=style, alignment=2))
+        return Paragraph(markup(text, value.en), style)
 
     grid = TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a94a3")),
@@ -650,11 +682,11 @@ def report_pdf(report: SkmReport) -> bytes:
         ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
     ])
     story: list[Any] = []
-    for block in blocks(report):
+    for block in content:
         if block.kind == "heading":
-            story.append(para(block.title, title_style))
+            story += heading_parts(block, title_style)
         elif block.kind == "note":
-            story.append(para(block.title, small))
+            story.append(para(block.title, small, block.title_en))
             story.append(Spacer(1, 2))
         elif block.kind == "signature":
             lines = {label.value: number_text(value) for label, value in block.rows}
@@ -665,16 +697,19 @@ def report_pdf(report: SkmReport) -> bytes:
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
             story.append(KeepTogether([para(block.title, section), t]))
         elif block.kind == "pairs":
-            rows = [[para(label.value, label_style), para(number_text(value))]
+            rows = [[para(label.value, label_style, label.en),
+                     para(number_text(value), base, value.en)]
                     for label, value in block.rows]
+            if not rows:  # a section heading whose content follows as notes
+                story += heading_parts(block, section)
+                continue
             t = Table(rows, colWidths=[width * 0.36, width * 0.64], hAlign="LEFT")
             t.setStyle(TableStyle([
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9ced6")),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
             ]))
-            parts = [para(block.title, section)] if block.title else []
-            story.append(KeepTogether([*parts, t]))
+            story.append(KeepTogether([*heading_parts(block, section), t]))
         else:
             weights = block.widths or (1,) * len(block.header)
             total = sum(weights)
@@ -683,29 +718,27 @@ def report_pdf(report: SkmReport) -> bytes:
             t = Table(rows, colWidths=[width * w / total for w in weights], repeatRows=1,
                       hAlign="LEFT")
             t.setStyle(grid)
-            parts = [para(block.title, section)] if block.title else []
+            parts = heading_parts(block, section)
             if len(rows) < 15:
                 story.append(KeepTogether([*parts, t]))
             else:
                 story += [*parts, t]
 
-    def footer(canvas, doc):
+    def on_page(canvas, doc):
         canvas.saveState()
         canvas.setFont(regular, 7)
-        canvas.drawString(15 * mm, 10 * mm, f"Laporan SKM {report.unit.code} · "
-                          f"{report.period.label()} · Suara Layanan")
+        canvas.drawString(15 * mm, 10 * mm, footer)
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"Halaman {doc.page}")
-        if report.verification_code:
-            canvas.drawString(15 * mm, 6.5 * mm, f"Kode verifikasi {report.verification_code}: "
-                              f"{report.verification_url}")
+        if verification:
+            code, url = verification
+            canvas.drawString(15 * mm, 6.5 * mm, f"Kode verifikasi {code}: {url}")
         canvas.restoreState()
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=14 * mm, bottomMargin=16 * mm,
-                            title=f"Laporan SKM {report.unit.code} {report.period.label()}",
+                            topMargin=14 * mm, bottomMargin=16 * mm, title=title,
                             author="Suara Layanan", invariant=True)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 
@@ -738,7 +771,8 @@ def verified_pdf(session: Session, report: SkmReport, *, base_url: str,
 
 
 __all__ = [
-    "Block", "ElementRow", "FollowUpRow", "METHODS", "PRIORITY_RULE", "ProfileSection",
+    "Block", "ElementRow", "FollowUpRow", "Value", "blocks_pdf", "heading", "note", "pairs",
+    "table", "v", "METHODS", "PRIORITY_RULE", "ProfileSection",
     "Signatory", "SkmReport", "blocks", "build_report", "number_text", "priorities",
     "report_pdf", "report_xlsx", "subject", "verified_pdf",
 ]

@@ -244,6 +244,9 @@ POLICY: dict[str, Rule] = {
     "analytics_reports.signatories": admin_only(),
     "analytics.my_component": rule(read=SIGNED_IN, lists=("comment",)),
     "analytics.officer_page": rule(read=SIGNED_IN, kind="officer", lists=("comment",)),
+    # The officer's evidence sheet (PDF): whoever may see the officer page, in and out of scope
+    # alike (the officer themself, heads/supervisors of units that rated them, administrators).
+    "analytics_reports.evidence_sheet": rule(read=SIGNED_IN, kind="officer"),
     "analytics_api.officer_component": rule(read=SIGNED_IN, kind="officer"),
     # --- alerts (analytics/alerts_views.py) ---------------------------------------------
     "alerts.inbox": rule(read=STAFF, lists=("unit",)),
