@@ -33,7 +33,7 @@ from analytics.ikm import (
     round_half_up,
     sample_info,
 )
-from analytics.models import CommentDaily
+from analytics.models import CommentDaily, DailyAggregate
 from analytics.officers import (
     CUSTOM,
     MEAN_SCALE,
@@ -55,7 +55,6 @@ from survey.models import (
     OPEN_CONDITION,
     Comment,
     CustomAnswer,
-    DailyAggregate,
     QrCode,
     Question,
     Rating,
