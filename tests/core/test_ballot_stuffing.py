@@ -377,3 +377,35 @@ def assert_published_after_attacks(target: Target) -> None:
 
 def test_both_workers_answered(target):
     assert len(target.server.worker_pids()) == 2
+
+
+# --- addresses an attacker can pick ------------------------------------------------------
+
+
+def test_a_fresh_ipv6_address_for_every_rating_is_still_one_network(make_app, db_session,
+                                                                    factory, tmp_path):
+    """One IPv6 subscriber gets a /64 and may use any address in it, a new one for every
+    request: the limits count the /64 (through the app, with the deployment's limits)."""
+    from survey.services import current_code, token_for
+    from tests.conftest import TEST_SECRET
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_FILE=tmp_path / "ratelimit.db",
+                   RATELIMIT_KEY_PREFIX=secrets.token_hex(6))
+    token = token_for(current_code(db_session, counter=factory.counter()), TEST_SECRET)
+
+    def post(address: str) -> int:
+        """A rating without cookies (a script drops the device cookie it is given)."""
+        body = {"id": str(uuid.uuid4()), "token": token, "answers": {"U1": 1, "U2": 1}}
+        return app.test_client().post("/api/v1/ratings", json=body,
+                           environ_base={"REMOTE_ADDR": address}).status_code
+
+    anonymous = allowed(DEFAULTS["RATELIMIT_ANONYMOUS"], 0)
+    statuses = Counter(post(f"2001:db8:7:42:{index:x}::{index + 1:x}")
+                       for index in range(3 * anonymous))
+    assert statuses == Counter({201: anonymous, 429: 2 * anonymous})
+    # Another subscriber's /64 is another network; an IPv4-mapped address is its IPv4 one.
+    assert post("2001:db8:7:43::1") == 201
+    assert post("192.0.2.7") == 201
+    assert post("::ffff:192.0.2.7") == 201
+    assert Counter(post("192.0.2.7") for _ in range(anonymous)) == Counter(
+        {201: anonymous - 2, 429: 2})
