@@ -100,13 +100,18 @@ def target(request, tmp_path_factory):
     if request.param == "redis":
         if not _redis_available():
             pytest.skip("no Redis at " + REDIS_URL)
-        limit_env = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": secrets.token_hex(6)}
+        limit_env = {"REDIS_URL": REDIS_URL}
     else:
         limit_env = {"RATELIMIT_FILE": str(folder / "ratelimit.db")}
+    # Redis outlives the run: a secret key of this run's own makes its keys (keyed hashes)
+    # its own, so earlier runs' counts (the limits run per hour) and other runs on this
+    # machine do not count here. (RATELIMIT_KEY_PREFIX is no environment setting.)
+    secret_key = f"stuffing-{secrets.token_hex(32)}"
     with temporary_database(folder) as url:
-        seeded = seed(url)
+        seeded = seed(url, secret_key=secret_key)
         _open_all_day(url, seeded.unit_id)
-        server = LimitedServer(database_url=url, workers=2, limit_env=limit_env)
+        server = LimitedServer(database_url=url, workers=2, limit_env=limit_env,
+                               secret_key=secret_key)
         server.start(folder)
         try:
             target = Target(server, url, seeded)
