@@ -13,6 +13,9 @@ Each submission is counted against its device and against its network address:
 - and every submission meets the looser ``RATELIMIT_ADDRESS``, because a whole office — or
   a Mal Pelayanan Publik — often reaches us through one address.
 
+"Address" is the client's network (``network()``): an IPv4 address, or the /64 of an IPv6
+address, since one IPv6 subscriber can pick a fresh address in its /64 for every request.
+
 The counters are shared by every worker: in Redis when ``REDIS_URL`` is set (several
 machines), otherwise in a small SQLite file in ``instance/`` (core/limit_storage.py) that
 the workers of one machine share. Keys are keyed hashes, so no store holds an address or a
@@ -29,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 
@@ -105,8 +109,28 @@ def known_kiosk() -> bool | None:
     return g.suara_known_kiosk
 
 
+# One IPv6 subscriber is given a whole /64 (often more) and picks any address in it, a new
+# one per request if it likes: counted per address, every limit would be escaped.
+IPV6_NETWORK_PREFIX = 64
+
+
+def network() -> str:
+    """The network a request comes from, as the limits count it: an IPv4 address, or the /64
+    an IPv6 address belongs to (an IPv4-mapped IPv6 address is its IPv4 address)."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_NETWORK_PREFIX), strict=False))
+    return str(parsed)
+
+
 def address_key() -> str:
-    return "addr:" + _hashed(request.remote_addr or "unknown")
+    return "addr:" + _hashed(network())
 
 
 def device_key() -> str:
@@ -118,7 +142,7 @@ def device_key() -> str:
     cookie = device_cookie()
     if cookie:
         return "device:" + _hashed(cookie)
-    return "anon:" + _hashed(request.remote_addr or "unknown")
+    return "anon:" + _hashed(network())
 
 
 def device_limit() -> str:
@@ -165,7 +189,7 @@ def _may_issue_device(limiter: Limiter) -> bool:
     for fresh cookies would otherwise make each request a new device."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return True
-    key = "new-device:" + _hashed(request.remote_addr or "unknown")
+    key = "new-device:" + _hashed(network())
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     try:
         return all(limiter.limiter.hit(limit, prefix, key)
@@ -228,5 +252,5 @@ def init_app(app: Flask) -> Limiter:
     return limiter
 
 
-__all__ = ["DEVICE_COOKIE", "address_key", "device_key", "init_app", "new_device_cookie",
-           "rate_limited"]
+__all__ = ["DEVICE_COOKIE", "address_key", "device_key", "init_app", "network",
+           "new_device_cookie", "rate_limited"]
