@@ -3,6 +3,12 @@ each test in a transaction rolled back afterwards; factories; the CLI runner."""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from sqlalchemy.orm import sessionmaker
 
@@ -19,10 +25,20 @@ def database_url(tmp_path_factory):
         yield url
 
 
+@functools.cache
+def _limits_folder() -> Path:
+    """This run's rate-limit counters: the default file in instance/ outlives a run, and a
+    second run within the limits' window (CI runs SQLite, then PostgreSQL) would meet them."""
+    folder = Path(tempfile.mkdtemp(prefix="suara-test-limits-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def build_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
         "DATABASE_URL": database_url,
+        "RATELIMIT_FILE": _limits_folder() / "ratelimit.db",
         "SECRET_KEY": TEST_SECRET,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
