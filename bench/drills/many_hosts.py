@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,8 +42,9 @@ from bench.servers import (
     seed,
     temporary_database,
 )
+from core.limits import DEVICE_COOKIE
 
-PROBE_LIMIT = 3  # the device limit during the probe: RATELIMIT_KIOSK = 3/minute
+PROBE_LIMIT = 3  # the device limit during the probe: RATELIMIT_DEVICE = 3/minute
 
 
 def redis_url() -> str:
@@ -65,10 +67,20 @@ def redis_unavailable(url: str | None = None) -> str | None:
     return None
 
 
+def device_cookie(host: Server, token: str) -> dict[str, str]:
+    """The signed device cookie a phone gets with the survey page (a made-up device
+    credential or cookie is refused or not counted as a device: core/limits.py)."""
+    with urllib.request.urlopen(f"{host.url}/s/{token}", timeout=10) as response:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith(DEVICE_COOKIE + "="):
+                return {"Cookie": header.split(";", 1)[0]}
+    raise RuntimeError("the survey page gave no device cookie")
+
+
 def probe_shared_limits(hosts: list[Server], token: str, ledger: Ledger) -> list[str]:
-    """Ratings from one device credential, round-robin over the hosts: only PROBE_LIMIT may
-    pass if the hosts count them in one place."""
-    credential = {"Authorization": f"Device probe-{secrets.token_hex(8)}"}
+    """Ratings from one phone (its signed device cookie), round-robin over the hosts: only
+    PROBE_LIMIT may pass if the hosts count them in one place."""
+    credential = device_cookie(hosts[0], token)
     answers = []
     for attempt in range(PROBE_LIMIT + len(hosts) + 1):
         body = rating(token)
@@ -103,10 +115,11 @@ def run(quick: bool = False, log=print, workdir: Path | None = None,
     secret = f"many-hosts-{secrets.token_hex(24)}"  # keys this run's counters in Redis
     environment = {
         "REDIS_URL": redis_url(), "RATELIMIT_ENABLED": "true",
-        "RATELIMIT_KIOSK": f"{PROBE_LIMIT}/minute",
-        # The clients all come from 127.0.0.1: the address limit is counted (in Redis) but
-        # set high enough not to refuse the load.
+        "RATELIMIT_DEVICE": f"{PROBE_LIMIT}/minute",
+        # The clients all come from 127.0.0.1 with no device: the address and anonymous
+        # limits are counted (in Redis) but set high enough not to refuse the load.
         "RATELIMIT_ADDRESS": "1000000/minute",
+        "RATELIMIT_ANONYMOUS": "1000000/minute",
     }
     with temporary_database(workdir, server_url, "hosts") as url:
         organisation = seed(url, secret_key=secret)
