@@ -559,9 +559,13 @@ def run_worker(make_session: Callable[[], Session], *, batch_size: int = BATCH_S
             echo(f"fold: {total.folded} ratings folded ({rate:.0f}/s), "
                  f"{total.flagged} flagged, {total.moved} moved by late bursts")
             since, reported = clock.monotonic(), total.folded
-        if batch.folded == 0:
-            if once:
+        if once:
+            if batch.folded == 0:
                 break
+        elif batch.folded < batch_size:
+            # Under a trickle of ratings, fold what a pause gathers rather than each rating
+            # as it comes: a batch costs a few statements whatever its size, so small ones
+            # would take the CPU the requests need (the lag stays under a second).
             stop.wait(idle_seconds)
     return total
 

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,11 +39,18 @@ MAX_LAG_SECONDS = 2.0
 COMMIT_EVERY = 1_000
 
 
+@contextmanager
 def _app(database_url: str):
+    """The app in an app context; its connections closed afterwards."""
     from core import create_app
 
-    return create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
-                       "RATELIMIT_ENABLED": False})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
+                      "RATELIMIT_ENABLED": False})
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        app.extensions["db"].engine.dispose()
 
 
 def generate_backlog(database_url: str, token: str, ratings: int, seed_: int = 9,
@@ -57,8 +65,7 @@ def generate_backlog(database_url: str, token: str, ratings: int, seed_: int = 9
     started = time.monotonic()
     rng = random.Random(seed_)
     now = datetime.now(UTC)
-    app = _app(database_url)
-    with app.app_context():
+    with _app(database_url) as app:
         session = db.session()
         code = resolve_code(session, token, SECRET_KEY)
         networks = [f"{rng.getrandbits(128):032x}" for _ in range(400)]
@@ -81,11 +88,9 @@ def fold_all(database_url: str):
     """``fold_pending(session, limit=None)`` once, committed: (its result, wall seconds,
     this process's CPU seconds)."""
     from analytics.fold import fold_pending
-
     from core import db
 
-    app = _app(database_url)
-    with app.app_context():
+    with _app(database_url):
         session = db.session()
         wall, cpu = time.perf_counter(), time.process_time()
         result = fold_pending(session, limit=None)

@@ -23,10 +23,13 @@ from core.models import utcnow
 
 MONTHS_AHEAD = 3
 TABLE = "rating"
-# What refers to a month's ratings (through rating_key), deleted before the month goes.
+_MONTHS_COMMENTS = ("(SELECT id FROM comment WHERE rating_id IN (SELECT id FROM rating_key "
+                    "WHERE submitted_at >= :start AND submitted_at < :end))")
+# What refers to a month's ratings (through rating_key), deleted before the month goes: the
+# comments' follow-up history, tags, reviews and alert sources, then the rows themselves.
 _DELETE_DEPENDENTS = [text(statement) for statement in (
-    "DELETE FROM complaint_event WHERE comment_id IN (SELECT id FROM comment WHERE rating_id "
-    "IN (SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end))",
+    *(f"DELETE FROM {table} WHERE comment_id IN {_MONTHS_COMMENTS}"  # noqa: S608 - fixed table names
+      for table in ("complaint_event", "comment_tag", "comment_review", "alert_source")),
     "DELETE FROM custom_answer WHERE rating_id IN "
     "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
     "DELETE FROM comment WHERE rating_id IN "
