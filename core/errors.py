@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
 
 
 def _is_unavailable(error: DBAPIError) -> bool:
-    from sqlalchemy.exc import OperationalError
+    # InterfaceError: the driver's connection was closed under it (a server restarting).
+    from sqlalchemy.exc import InterfaceError, OperationalError
 
-    return isinstance(error, OperationalError)
+    return isinstance(error, OperationalError | InterfaceError)

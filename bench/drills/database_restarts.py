@@ -222,7 +222,11 @@ def _run(quick: bool, log, workdir: Path) -> dict:
     if ledger.unexpected:
         problems.append(f"unexpected answers: {ledger.unexpected[:3]}")
     if "Traceback" in server_log:
-        problems.append("the server logged a traceback")
+        # Its last lines name the exception, so a failure in CI can be told apart.
+        lines = server_log[server_log.index("Traceback"):].splitlines()[:40]
+        last = next((line for line in reversed(lines) if line and not line.startswith(" ")),
+                    "")
+        problems.append(f"the server logged a traceback ({last.strip()[:300]})")
     passed = not problems
     down = outage.get("end", 0) - outage.get("start", 0)
     detail = (f"restart took {down:.1f} s; answers meanwhile {dict(while_down)}; "
