@@ -53,7 +53,6 @@ from survey.services import (
     SurveyError,
     questions_for_unit,
     resolve_code,
-    will_be_attributed,
 )
 from survey.submit import DatabaseUnavailable, save_rating
 
@@ -384,7 +383,7 @@ def create_rating():
         data = parse_rating(body, require_token=False,
                             comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
         device.last_rating_at = utcnow()
-        rating, created = save_rating(session, data, origin)
+        saved = save_rating(session, data, origin)
     except InvalidRating as exc:
         session.rollback()
         return invalid(exc.errors)
@@ -395,10 +394,10 @@ def create_rating():
         return error_response(503, _("Basis data sedang tidak tersedia. Kirim ulang nanti."),
                               "unavailable")
     # Attribution is the fold's (analytics/fold.py); the answer says what it will find.
-    attributed = will_be_attributed(session, rating)
-    response = jsonify(id=str(rating.id), status="recorded" if created else "already_recorded",
-                       counter=counter.code, attributed_to_officer=attributed)
-    response.status_code = 201 if created else 200
+    response = jsonify(id=str(saved.rating.id),
+                       status="recorded" if saved.created else "already_recorded",
+                       counter=counter.code, attributed_to_officer=saved.attributed_to_officer)
+    response.status_code = 201 if saved.created else 200
     return response
 
 

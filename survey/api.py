@@ -31,7 +31,7 @@ from survey.schema import (
     InvalidRating,
     parse_rating,
 )
-from survey.services import SurveyError, origin_from_code, resolve_code, will_be_attributed
+from survey.services import SurveyError, origin_from_code, resolve_code
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("survey_api", __name__, url_prefix="/api/v1")
@@ -61,8 +61,8 @@ def create_rating():
         data = parse_rating(body, comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
         session = db.session()
         code = resolve_code(session, data.token, current_app.config["SECRET_KEY"],
-                            cache_for=code_cache.SECONDS)
-        rating, created = save_rating(session, data, origin_from_code(code, "api", client_hash()))
+                            cache_for=code_cache.SECONDS, read_only=True)
+        saved = save_rating(session, data, origin_from_code(code, "api", client_hash()))
     except InvalidRating as exc:
         return invalid(exc.errors)
     except (DatabaseUnavailable, OperationalError) as exc:
@@ -73,12 +73,12 @@ def create_rating():
         return error_response(503, _("Basis data sedang tidak tersedia. Kirim ulang nanti."),
                               "unavailable")
     response = jsonify(
-        id=str(rating.id),
-        status="recorded" if created else "already_recorded",
-        unit=rating.unit.code,
-        attributed_to_officer=will_be_attributed(session, rating),
+        id=str(saved.rating.id),
+        status="recorded" if saved.created else "already_recorded",
+        unit=code.unit.code,
+        attributed_to_officer=saved.attributed_to_officer,
     )
-    response.status_code = 201 if created else 200
+    response.status_code = 201 if saved.created else 200
     return response
 
 

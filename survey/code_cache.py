@@ -28,12 +28,16 @@ def _key(session: Session, public_id: str) -> tuple:
     return (session.get_bind().engine.url, public_id)
 
 
-def get(session: Session, public_id: str):
-    """The remembered code, attached to ``session`` without a query; ``None`` if not kept."""
+def get(session: Session, public_id: str, *, attach: bool = True):
+    """The remembered code, attached to ``session`` without a query; ``None`` if not kept.
+
+    ``attach=False`` hands back the shared detached copy itself, for a caller that only
+    reads its columns and its unit's (the ratings API): it must not change it, nor follow
+    another relationship from it."""
     found = _entries.get(_key(session, public_id))
     if found is None or found[0] < _clock():
         return None
-    return session.merge(found[1], load=False)
+    return session.merge(found[1], load=False) if attach else found[1]
 
 
 def remember(session: Session, code, seconds: float = SECONDS) -> None:

@@ -134,15 +134,14 @@ def _parse_answers(raw: Any, errors: dict) -> dict[str, int]:
         return {}
     answers: dict[str, int] = {}
     for code, value in raw.items():
-        path = f"answers.{echoed(code, 20)}"
         if not isinstance(code, str) or not QUESTION_CODE.match(code):
-            errors[path] = _l("Kode pertanyaan tidak dikenal.")
+            errors[f"answers.{echoed(code, 20)}"] = _l("Kode pertanyaan tidak dikenal.")
             continue
         if isinstance(value, str) and ASCII_DIGITS.match(value.strip()):
             # Only 0–9: str.isdigit() also takes "²", which int() refuses.
             value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
-            errors[path] = _l("Nilai harus bilangan bulat 1 sampai 4.")
+        if type(value) is not int or not 1 <= value <= 4:  # bool is an int, and refused
+            errors[f"answers.{echoed(code, 20)}"] = _l("Nilai harus bilangan bulat 1 sampai 4.")
             continue
         answers[code] = value
     answer_errors = any(k == "answers" or k.startswith("answers.") for k in errors)

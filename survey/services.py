@@ -134,16 +134,18 @@ def survey_url(code: QrCode, secret_key: str, base_url: str) -> str:
 
 
 def resolve_code(session: Session, token: str, secret_key: str, *,
-                 cache_for: float = 0.0) -> QrCode:
+                 cache_for: float = 0.0, read_only: bool = False) -> QrCode:
     """The code behind a token (its unit loaded), or the reason it cannot be used.
 
     With ``cache_for`` seconds, a standing code this worker found that recently is used
-    without a query (see ``survey.code_cache`` for how soon a revocation then bites)."""
+    without a query (see ``survey.code_cache`` for how soon a revocation then bites);
+    ``read_only`` callers get the cache's detached copy as it is (``code_cache.get``)."""
     try:
         public_id = tokens.unsign(secret_key, token)
     except tokens.TamperedToken as exc:
         raise CodeTampered() from exc
-    if cache_for and (cached := code_cache.get(session, public_id)) is not None:
+    if cache_for and (cached := code_cache.get(session, public_id,
+                                               attach=not read_only)) is not None:
         return cached
     code = session.scalars(
         select(QrCode).options(joinedload(QrCode.unit)).where(QrCode.public_id == public_id)
@@ -315,45 +317,53 @@ def record_rating(
 
     moment = _moment_of_rating(data, origin, now, clock_skew, max_age)
     custom = _custom_answers(session, origin.unit.id, data.custom_answers)
-
-    unit_zone = ZoneInfo(origin.unit.timezone)
-    answers = data.standard_answers
-    respondent = data.respondent
-    rating = Rating(
-        id=data.id,
-        unit_id=origin.unit.id,
-        counter_id=origin.counter_id,
-        officer_id=origin.officer_id,
-        qr_code_id=code.id if code else None,
-        kiosk_device_id=origin.kiosk_device_id,
-        channel=origin.channel,
-        submitted_at=moment,
-        received_at=now,
-        service_day=moment.astimezone(unit_zone).date(),
-        body_digest=digest,
-        gender=respondent.gender,
-        age_band=respondent.age_band,
-        education=respondent.education,
-        occupation=respondent.occupation,
-        service_type=respondent.service_type,
-        client_hash=origin.client_hash,
-        **{code_.lower(): value for code_, value in answers.items()},
-    )
+    values = rating_row(data, origin, submitted_at=moment, received_at=now, digest=digest)
+    plain = not custom and data.comment is None and (code is None or code.kind != "single")
+    rating = _as_loaded(values) if plain else Rating(**values)
     comment = None
     if data.comment is not None:
-        comment = _comment_for(session, rating, data, moment.astimezone(unit_zone).date())
+        comment = _comment_for(session, rating, data, values["service_day"])
 
     begin_write(session)
-    if not _insert_rating(session, rating):
+    if not _insert_rating(session, values):
         return _stored_already(session, data.id, digest), False
-    for question, value in custom:
-        session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
-    if comment is not None:
-        session.add(comment)
-    if code is not None and code.kind == "single":
-        _claim_single_use(session, code, now)
-    session.flush()
+    _hold_as_stored(session, rating)
+    if not plain:
+        for question, value in custom:
+            session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
+        if comment is not None:
+            session.add(comment)
+        if code is not None and code.kind == "single":
+            _claim_single_use(session, code, now)
+        session.flush()
     return rating, True
+
+
+def rating_row(data: RatingInput, origin: Origin, *, submitted_at: datetime,
+               received_at: datetime, digest: str) -> dict:
+    """The rating table's row for a rating: what every channel stores, as plain values."""
+    respondent = data.respondent
+    code = origin.qr_code
+    return {
+        "id": data.id,
+        "unit_id": origin.unit.id,
+        "counter_id": origin.counter_id,
+        "officer_id": origin.officer_id,
+        "qr_code_id": code.id if code else None,
+        "kiosk_device_id": origin.kiosk_device_id,
+        "channel": origin.channel,
+        "submitted_at": submitted_at,
+        "received_at": received_at,
+        "service_day": submitted_at.astimezone(ZoneInfo(origin.unit.timezone)).date(),
+        "body_digest": digest,
+        "gender": respondent.gender,
+        "age_band": respondent.age_band,
+        "education": respondent.education,
+        "occupation": respondent.occupation,
+        "service_type": respondent.service_type,
+        "client_hash": origin.client_hash,
+        **{code_.lower(): value for code_, value in data.standard_answers.items()},
+    }
 
 
 _RATING_COLUMNS = {attribute.key: attribute.columns[0]
@@ -382,22 +392,31 @@ def _insert_statement(session: Session):
     return _insert_statements[dialect]
 
 
-def _insert_rating(session: Session, rating: Rating) -> bool:
-    """INSERT the rating with one plain statement and let the session hold it as a loaded
-    row; ``False`` if a rating with its id is stored already (nothing written). The unit of
-    work would do the same INSERT at several times the cost, on every rating; what is added
-    with the rating (answers, comment) still goes through it."""
+def _insert_rating(session: Session, values: dict) -> bool:
+    """INSERT the rating's row with one plain statement on the session's connection (the
+    ORM's unit of work, or even Session.execute, costs more than the INSERT itself on the
+    one path every citizen takes); ``False`` if a rating with its id is stored already."""
+    inserted = session.connection().execute(_insert_statement(session), values).rowcount
+    return inserted == 1
+
+
+def _as_loaded(values: dict) -> Rating:
+    """The rating as a query would hand it back, without the constructor's per-attribute
+    events (a tenth of the request): nothing is added with it for the unit of work to
+    cascade from."""
+    rating = Rating.__mapper__.class_manager.new_instance()
+    rating.__dict__.update(dict.fromkeys(_NULL_UNLESS_SET), **values)
+    return rating
+
+
+def _hold_as_stored(session: Session, rating: Rating) -> None:
+    """Let the session hold a rating inserted by ``_insert_rating`` as a loaded row."""
     given = vars(rating)
-    values = {column.key: given[key] for key, column in _RATING_COLUMNS.items() if key in given}
-    inserted = session.execute(_insert_statement(session), values).rowcount
-    if inserted != 1:
-        return False
     for key in _NULL_UNLESS_SET:
         if key not in given:
             setattr(rating, key, None)
     make_transient_to_detached(rating)  # anything else unset is read back if ever asked for
     session.add(rating)
-    return True
 
 
 def _stored_already(session: Session, rating_id, digest: str) -> Rating | None:
@@ -454,14 +473,30 @@ def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day)
     )
 
 
+_COUNTER_HAS_SHIFT_AT = (
+    select(Shift.id)
+    .where(
+        Shift.counter_id == bindparam("counter_id"),
+        Shift.started_at <= bindparam("moment"),
+        or_(Shift.ended_at.is_(None), Shift.ended_at > bindparam("moment")),
+    )
+    .limit(1)
+)
+
+
 def will_be_attributed(session: Session, rating: Rating) -> bool:
     """Whether the rating names (or the fold will give it) an officer: what the answer to a
-    rating says. Attribution itself is the fold's; this is a read after the commit."""
+    rating says. Attribution itself is the fold's. Asked inside the rating's own transaction,
+    before the commit, as one indexed read on the connection: after the commit it would
+    cost a new transaction and an ORM load, which was a third of the request's time."""
     if rating.officer_id is not None:
         return True
     if rating.folded_at is not None or rating.counter_id is None:
         return False
-    return shift_at(session, rating.counter_id, rating.submitted_at) is not None
+    found = session.connection().execute(
+        _COUNTER_HAS_SHIFT_AT, {"counter_id": rating.counter_id, "moment": rating.submitted_at}
+    ).first()
+    return found is not None
 
 
 def find_rating(session: Session, rating_id) -> Rating | None:

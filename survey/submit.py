@@ -8,6 +8,7 @@ loser re-reads and answers as a retry would. A database that cannot be reached i
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,14 +16,23 @@ from sqlalchemy.orm import Session
 
 from survey.models import Rating
 from survey.schema import RatingInput
-from survey.services import Origin, RatingConflict, record_rating
+from survey.services import Origin, RatingConflict, record_rating, will_be_attributed
 
 
 class DatabaseUnavailable(Exception):
     """The database could not take the rating; the client keeps it and retries."""
 
 
-def save_rating(session: Session, data: RatingInput, origin: Origin) -> tuple[Rating, bool]:
+class Saved(NamedTuple):
+    rating: Rating
+    created: bool  # False: a retry of a rating stored before (answered 200, not 201)
+    attributed_to_officer: bool  # what the answer tells: will the fold name an officer?
+
+
+def save_rating(session: Session, data: RatingInput, origin: Origin, *,
+                tell_attribution: bool = True) -> Saved:
+    """``tell_attribution``: the JSON answers say whether an officer will be named; the form
+    shows a thank-you page that does not, and skips the read."""
     config = current_app.config
     try:
         rating, created = record_rating(
@@ -32,8 +42,9 @@ def save_rating(session: Session, data: RatingInput, origin: Origin) -> tuple[Ra
             clock_skew=timedelta(seconds=config["CLOCK_SKEW_SECONDS"]),
             max_age=timedelta(days=config["MAX_RATING_AGE_DAYS"]),
         )
+        attributed = tell_attribution and will_be_attributed(session, rating)
         session.commit()
-        return rating, created
+        return Saved(rating, created, attributed)
     except IntegrityError:
         session.rollback()
         existing = session.get(Rating, data.id)
@@ -41,7 +52,7 @@ def save_rating(session: Session, data: RatingInput, origin: Origin) -> tuple[Ra
             raise
         if existing.body_digest != data.digest():
             raise RatingConflict() from None
-        return existing, False
+        return Saved(existing, False, tell_attribution and will_be_attributed(session, existing))
     except OperationalError as exc:
         session.rollback()
         current_app.logger.warning("rating %s not stored: database unavailable: %s", data.id, exc)

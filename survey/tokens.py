@@ -4,6 +4,7 @@ token is refused before the database is asked."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from itsdangerous import BadSignature, Signer
@@ -31,6 +32,13 @@ def sign(secret_key: str, public_id: str) -> str:
 
 def unsign(secret_key: str, token: str) -> str:
     try:
-        return _signer(secret_key).unsign(token).decode()
+        return _verified_public_id(secret_key, token)
     except BadSignature as exc:
         raise TamperedToken(token) from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_public_id(secret_key: str, token: str) -> str:
+    # Every rating from one poster carries the same token: its signature is checked once per
+    # worker, not once per rating. Refusals raise, and are never kept.
+    return _signer(secret_key).unsign(token).decode()

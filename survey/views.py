@@ -91,7 +91,8 @@ def survey(token: str):
     try:
         data = parse_rating(form_to_payload(form), require_token=False,
                             comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
-        rating, created = save_rating(session, data, origin_from_code(code, "qr", client_hash()))
+        created = save_rating(session, data, origin_from_code(code, "qr", client_hash()),
+                              tell_attribution=False).created
     except InvalidRating as invalid:
         show_errors(form, invalid.errors)
         return _render(code, form, status=422)
