@@ -166,6 +166,16 @@ def _rate_limit(text: str) -> str:
 
 RATE_LIMIT = Kind("rate limits such as 10/minute;60/hour", _rate_limit, malformed="ten a minute")
 
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(text: str) -> time:
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"not a time of day: {text!r}")
+    return time(int(match[1]), int(match[2]))
+
+
 _DAY = re.compile(r"^\s*([1-7])(?:\s*-\s*([1-7]))?\s*:\s*(.+?)\s*$")
 
 
@@ -181,7 +191,7 @@ def parse_service_hours(text: str) -> dict[int, list[tuple[str, str]]]:
         parsed = []
         for period in filter(None, (p.strip() for p in periods.split(","))):
             start, _, end = period.partition("-")
-            opens, closes = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+            opens, closes = _clock(start), _clock(end)
             if closes <= opens:
                 raise ValueError(f"{period!r} ends before it starts")
             parsed.append((opens.strftime("%H:%M"), closes.strftime("%H:%M")))
