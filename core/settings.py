@@ -53,7 +53,7 @@ class Kind:
     expected: str
     parse: Callable[[str], Any]
     show: Callable[[Any], str] = str
-    malformed: str = "\x00"
+    malformed: str = "two\nlines"
     # A URL whose password ``config show`` masks.
     has_password: bool = False
 
