@@ -3,8 +3,9 @@ elements, the shrinkage k, the margin δ, the minimum ratings and days, the conf
 
 Defaults follow the domain rules; an administrator overrides them with ``ANALYTICS_*``
 environment variables (or the app config). A malformed value refuses to start, naming the
-key. Every surface prints the settings it used, so a number is never shown without the
-rules that produced it.
+key. ``TABLE`` is analytics' part of the settings table (core/settings.py): the component,
+alerts and their delivery, the public page. Every surface prints the settings it used, so a
+number is never shown without the rules that produced it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from core.settings import BOOL, TEXT, Kind, Setting, Table, decimal, url, whole
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 
 TRUE_WORDS = {"1", "true", "yes", "on", "ya"}
@@ -115,6 +117,63 @@ RETIRED_KEYS = {
                                 "set ANALYTICS_DELTA (the margin around the rest of the unit)",
     "ANALYTICS_INTERVAL_METHOD": "the interval is always cluster-robust by service day",
 }
+
+
+
+
+def _elements(text: str) -> tuple[str, ...]:
+    codes = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    if not codes or any(code not in ELEMENT_CODES for code in codes):
+        raise ValueError("unknown element")
+    return codes
+
+
+ELEMENTS = Kind("SKM element codes separated by commas, such as U3,U6,U7", _elements,
+                show=",".join, malformed="U3,U10")
+
+TABLE = Table(
+    prefixes=("ANALYTICS_", "ALERT_"),
+    retired=RETIRED_KEYS,
+    settings=(
+        Setting("ANALYTICS_OFFICER_ELEMENTS", ELEMENTS, DEFAULTS.elements,
+                "the SKM elements about the officer ([officer-component.md]"
+                "(officer-component.md))", "U6,U7"),
+        Setting("ANALYTICS_INCLUDE_CUSTOM_QUESTIONS", BOOL, DEFAULTS.include_custom_questions,
+                "whether an office's own questions about the officer count too", "false"),
+        Setting("ANALYTICS_SHRINKAGE_K", whole(0), DEFAULTS.k,
+                "k of the adjusted score: reference + d · n / (n + k)", "10"),
+        Setting("ANALYTICS_DELTA", decimal(minimum="0"), DEFAULTS.delta,
+                "δ, the smallest difference that matters (points, 25–100 scale)", "1.5"),
+        Setting("ANALYTICS_MINIMUM_N", whole(2), DEFAULTS.minimum_n,
+                "fewest ratings, officer and reference, for a component", "40"),
+        Setting("ANALYTICS_MINIMUM_DAYS", whole(2, "of days"), DEFAULTS.minimum_days,
+                "fewest service days, officer and reference, for a component", "7"),
+        Setting("ANALYTICS_CONFIDENCE", decimal(minimum="0.5", below="1"), DEFAULTS.confidence,
+                "the confidence of the difference's interval", "0.9"),
+        Setting("SMTP_URL", url("smtp", "smtps", password=True), None,
+                "alert e-mail: `smtp://user:password@host:587?starttls=true` or "
+                "`smtps://host:465`; unset, no e-mail ([alerts.md](alerts.md))",
+                "smtp://suara:rahasia@mail.kotasukamaju.go.id:587?starttls=true",
+                documented_default="unset (no e-mail)"),
+        Setting("MAIL_SENDER", TEXT, "Suara Layanan <suara-layanan@localhost>",
+                "the From of alert e-mail and digests", "Survei Kota <survei@kota.go.id>"),
+        Setting("SMTP_TIMEOUT_SECONDS", whole(1, "of seconds"), 20,
+                "how long one e-mail delivery may take", "30"),
+        Setting("WEBHOOK_TIMEOUT_SECONDS", whole(1, "of seconds"), 10,
+                "how long one webhook delivery may take", "5"),
+        Setting("ALERT_MAX_ATTEMPTS", whole(1), 8,
+                "tries per message (1, 2, 4 … minutes apart, at most 6 hours) before it is "
+                "marked failed", "5"),
+        Setting("ALERT_WORK_INTERVAL_SECONDS", whole(1, "of seconds"), 30,
+                "how often the fold worker (or `alert work`) evaluates every rule and writes "
+                "the weekly digests", "60"),
+        Setting("ALERT_DELIVERY_INTERVAL_SECONDS", whole(1, "of seconds"), 5,
+                "how often the fold worker sends the queued e-mail and webhooks", "10"),
+        Setting("PUBLIC_MINIMUM_RESPONDENTS", whole(1), 5,
+                "the public results withhold an index from fewer respondents "
+                "([reports.md](reports.md))", "10"),
+    ),
+)
 
 
 class SettingsError(ValueError):

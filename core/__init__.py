@@ -18,7 +18,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(settings.ROOT / "instance"),
         instance_relative_config=True,
     )
-    app.config.update(settings.build(settings.Path(app.instance_path), config))
+    from analytics.settings import TABLE as analytics_settings  # each area's part of the table
+
+    app.config.update(settings.build(settings.Path(app.instance_path), config,
+                                     tables=[analytics_settings]))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -286,6 +286,32 @@ def purge_command(dry_run: bool) -> None:
     session.commit()
 
 
+config_cli = AppGroup("config", help="The settings this deployment runs with.")
+
+
+@config_cli.command("show")
+@with_appcontext
+def config_show() -> None:
+    """Every setting, one per line: variable, where its value came from (default,
+    environment, override) and the effective value, secrets masked."""
+    from core import settings
+
+    rows = settings.effective(current_app.config)
+    width = max(len(variable) for variable, _, _ in rows)
+    for variable, source, value in rows:
+        click.echo(f"{variable:<{width}}  {source:<11}  {value}")
+
+
+@config_cli.command("docs")
+@with_appcontext
+def config_docs() -> None:
+    """The table of every setting, as docs/configuration.md shows it (Markdown)."""
+    from core import settings
+
+    settings_in_use = [setting for setting, _ in current_app.config["SETTINGS_SOURCES"].values()]
+    click.echo(settings.markdown_table(settings_in_use))
+
+
 def read_secret_from_stdin_or_prompt(prompt: str) -> str:
     if sys.stdin.isatty():
         return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
@@ -300,3 +326,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(holiday_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(config_cli)
