@@ -388,6 +388,9 @@ CORE = Table(
         Setting("TEXT_RETENTION_MONTHS", whole(0, "of months"), 0,
                 "when `purge` blanks comment text; 0 keeps it", "24"),
     ),
+    # Read once as a plain variable: a deployment still setting it must not fall back,
+    # silently, to development mode.
+    retired={"ENV_NAME": "set SUARA_ENV instead (development or production)"},
 )
 
 # Flask's and its extensions' own settings: fixed by the code, not deployment choices.
