@@ -50,6 +50,7 @@ from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
 from survey.services import (
     Origin,
+    RatingRules,
     SurveyError,
     questions_for_unit,
     resolve_code,
@@ -384,7 +385,8 @@ def create_rating():
         data = parse_rating(body, require_token=False,
                             comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
         device.last_rating_at = utcnow()
-        rating, created = save_rating(session, data, origin)
+        rating, created = save_rating(session, data, origin,
+                                      RatingRules.from_config(current_app.config))
     except InvalidRating as exc:
         session.rollback()
         return invalid(exc.errors)

@@ -176,7 +176,8 @@ def demo_data() -> None:
     from survey import demo
 
     session = db.session()
-    result = demo.load(session, echo=click.echo)
+    result = demo.load(session, due_working_days=current_app.config["COMPLAINT_DUE_WORKING_DAYS"],
+                       echo=click.echo)
     session.commit()
     demo.report(session, result, current_app.config, echo=click.echo)
     session.commit()
@@ -200,7 +201,8 @@ def ratings_import(file: Path, entered_by: str) -> None:
     try:
         result = import_paper(session, file.read_text(encoding="utf-8"),
                               actor=f"cli:{entered_by.strip()[:100]}", source=file.name,
-                              comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
+                              comment_max_length=current_app.config["COMMENT_MAX_LENGTH"],
+                              due_working_days=current_app.config["COMPLAINT_DUE_WORKING_DAYS"])
     except PaperImportError as exc:
         session.rollback()
         for error in exc.errors:

@@ -42,7 +42,13 @@ from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, ComplaintEvent, Rating
 from survey.moderation import tag_untagged_comments
 from survey.schema import CommentInput, RatingInput, RespondentInput
-from survey.services import _comment_for, current_code, ensure_questionnaire, survey_url
+from survey.services import (
+    active_questionnaire_id,
+    comment_for,
+    current_code,
+    rating_row,
+    survey_url,
+)
 
 # ``hook(session, unit_ids)`` after the demo's rows are in: analytics registers its
 # aggregate rebuild here (survey does not import analytics).
@@ -343,18 +349,20 @@ def already_loaded(session: Session) -> bool:
 def load(
     session: Session,
     *,
+    due_working_days: int,
     now: datetime | None = None,
     days: int = DAYS,
     seed: int = SEED,
     echo: Callable[[str], object] = print,
 ) -> DemoResult:
-    """Load the demo city unless it is there already. Flushes; the caller commits."""
+    """Load the demo city unless it is there already; complaints are due
+    ``due_working_days`` working days after they were made. Flushes; the caller commits."""
     if already_loaded(session):
         echo(f"Data demo {CITY} sudah ada; tidak ada yang diubah.")
         return DemoResult(created=False)
     now = now or utcnow()
     rng = random.Random(seed)
-    builder = _Builder(session, rng, now, days, echo)
+    builder = _Builder(session, rng, now, days, due_working_days, echo)
     return builder.run()
 
 
@@ -395,11 +403,13 @@ def _minutes(value: str) -> int:
 
 
 class _Builder:
-    def __init__(self, session: Session, rng: random.Random, now: datetime, days: int, echo):
+    def __init__(self, session: Session, rng: random.Random, now: datetime, days: int,
+                 due_working_days: int, echo):
         self.session = session
         self.rng = rng
         self.now = now
         self.days = days
+        self.due_working_days = due_working_days
         self.echo = echo
         self.result = DemoResult(created=True)
         self.units: dict[str, Unit] = {}
@@ -411,7 +421,7 @@ class _Builder:
 
     def run(self) -> DemoResult:
         self.echo(f"Membangun {CITY}…")
-        self.questionnaire = ensure_questionnaire(self.session)
+        self.questionnaire_id = active_questionnaire_id(self.session)
         self._organisation()
         shifts = self._shifts()
         self.echo(f"  {self.result.shifts} sif petugas")
@@ -630,7 +640,6 @@ class _Builder:
         burst_counter = self.counters[BURST_COUNTER]
         for spec, day, counter, shift, skill in plan:
             unit = self.units[spec.code]
-            zone = ZoneInfo(spec.timezone)
             key = (spec.code, day.isoweekday())
             if key not in minute_cache:
                 minute_cache[key] = self._day_minutes(spec, day)
@@ -648,13 +657,13 @@ class _Builder:
                 kiosk = self.kiosks.get(counter.id)
                 if kiosk is not None and rng.random() < KIOSK_SHARE:
                     # The tablet asks no profile and sends the moment it was tapped.
-                    self._add(ratings, comments, unit, counter, shift, moment, zone, answers,
+                    self._add(ratings, comments, unit, counter, shift, moment, answers,
                               comment, RespondentInput(), client=None, kiosk=kiosk)
                     continue
-                self._add(ratings, comments, unit, counter, shift, moment, zone, answers,
+                self._add(ratings, comments, unit, counter, shift, moment, answers,
                           comment, self._respondent(spec), client=f"{rng.getrandbits(128):032x}")
             if counter is burst_counter and shift is not None and day == self._burst_day(spec):
-                self._burst(ratings, comments, spec, unit, counter, shift, day, zone)
+                self._burst(ratings, comments, spec, unit, counter, shift, day)
         self.result.ratings = len(ratings)
         self.result.comments = len(comments)
         self.echo(f"  {len(ratings)} penilaian, {len(comments)} komentar")
@@ -667,7 +676,7 @@ class _Builder:
             day -= timedelta(days=1)
         return day
 
-    def _burst(self, ratings, comments, spec, unit, counter, shift, day, zone) -> None:
+    def _burst(self, ratings, comments, spec, unit, counter, shift, day) -> None:
         """24 perfect ratings from one phone within seven minutes: what integrity checks
         exist to catch. Kept, flagged, out of the officer's component until cleared."""
         start = self._local(spec, day, 14 * 60 + 5)
@@ -675,7 +684,7 @@ class _Builder:
         for n in range(24):
             moment = start + timedelta(seconds=n * 17 + self.rng.randint(0, 5))
             comment = CommentInput("praise", "Pelayanan sangat memuaskan.") if n % 6 == 0 else None
-            self._add(ratings, comments, unit, counter, shift, moment, zone,
+            self._add(ratings, comments, unit, counter, shift, moment,
                       dict.fromkeys(ELEMENT_CODES, 4), comment, RespondentInput(),
                       client=client, flags="burst,repeat")
 
@@ -701,7 +710,7 @@ class _Builder:
             text = text.format(name=f"{title} {first}")
         return CommentInput(comment.kind, text, comment.category)
 
-    def _add(self, ratings, comments, unit, counter, shift, moment, zone, answers, comment,
+    def _add(self, ratings, comments, unit, counter, shift, moment, answers, comment,
              respondent, *, client, flags=None, kiosk: KioskDevice | None = None) -> None:
         if comment is not None:
             comment = self._tag_example(comment, shift)
@@ -709,42 +718,32 @@ class _Builder:
         data = RatingInput(id=rating_id, token=None, answers=answers, comment=comment,
                            respondent=respondent, submitted_at=moment if kiosk else None)
         received = moment + timedelta(seconds=self.rng.randint(1, 20))
-        local_day = moment.astimezone(zone).date()
-        row = {
-            "id": rating_id,
-            "unit_id": unit.id,
-            "counter_id": counter.id,
-            "officer_id": shift.officer_id if shift is not None else None,
-            "shift_id": shift.id if shift is not None else None,
-            "qr_code_id": None if kiosk else self.codes[counter.id],
-            "kiosk_device_id": kiosk.id if kiosk else None,
-            "questionnaire_id": self.questionnaire.id,
-            "channel": "kiosk" if kiosk else "qr",
-            "submitted_at": moment,
-            "received_at": received,
-            "service_day": local_day,
-            "body_digest": data.digest(),
-            "gender": respondent.gender,
-            "age_band": respondent.age_band,
-            "education": respondent.education,
-            "occupation": respondent.occupation,
-            "service_type": respondent.service_type,
-            "client_hash": client,
-            "flags": flags,
-            "flags_cleared_at": None,
-            "flags_cleared_by": None,
-            # Attributed and assessed here already (the history a city would have): folded,
-            # and counted by the AFTER_LOAD hooks (analytics rebuilds its aggregates).
-            "folded_at": self.now,
-            **{code.lower(): answers.get(code) for code in ELEMENT_CODES},
-        }
+        row = rating_row(
+            rating_id, unit, answers,
+            channel="kiosk" if kiosk else "qr",
+            questionnaire_id=self.questionnaire_id,
+            submitted_at=moment,
+            received_at=received,
+            body_digest=data.digest(),
+            respondent=respondent,
+            counter_id=counter.id,
+            officer_id=shift.officer_id if shift is not None else None,
+            qr_code_id=None if kiosk else self.codes[counter.id],
+            kiosk_device_id=kiosk.id if kiosk else None,
+            client_hash=client,
+        )
+        # Attributed and assessed here already (the history a city would have): folded, and
+        # counted by the AFTER_LOAD hooks (analytics rebuilds its aggregates).
+        row.update(shift_id=shift.id if shift is not None else None, flags=flags,
+                   flags_cleared_at=None, flags_cleared_by=None, folded_at=self.now)
         ratings.append(row)
         if comment is not None:
             # The same comment record_rating would make (status and due date included), from
             # a stand-in rating that never enters the session.
             stand_in = Rating(id=rating_id, unit_id=unit.id, officer_id=row["officer_id"],
                               received_at=received)
-            made = _comment_for(self.session, stand_in, data, local_day)
+            made = comment_for(self.session, stand_in, data, row["service_day"],
+                               self.due_working_days)
             comments.append({
                 "rating_id": rating_id,
                 "unit_id": made.unit_id,

@@ -7,31 +7,26 @@ loser re-reads and answers as a retry would. A database that cannot be reached i
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from survey.models import Rating
 from survey.schema import RatingInput
-from survey.services import Origin, RatingConflict, record_rating
+from survey.services import Origin, RatingConflict, RatingRules, record_rating
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseUnavailable(Exception):
     """The database could not take the rating; the client keeps it and retries."""
 
 
-def save_rating(session: Session, data: RatingInput, origin: Origin) -> tuple[Rating, bool]:
-    config = current_app.config
+def save_rating(session: Session, data: RatingInput, origin: Origin,
+                rules: RatingRules) -> tuple[Rating, bool]:
     try:
-        rating, created = record_rating(
-            session,
-            data,
-            origin,
-            clock_skew=timedelta(seconds=config["CLOCK_SKEW_SECONDS"]),
-            max_age=timedelta(days=config["MAX_RATING_AGE_DAYS"]),
-        )
+        rating, created = record_rating(session, data, origin, rules)
         session.commit()
         return rating, created
     except IntegrityError:
@@ -44,5 +39,5 @@ def save_rating(session: Session, data: RatingInput, origin: Origin) -> tuple[Ra
         return existing, False
     except OperationalError as exc:
         session.rollback()
-        current_app.logger.warning("rating %s not stored: database unavailable: %s", data.id, exc)
+        log.warning("rating %s not stored: database unavailable: %s", data.id, exc)
         raise DatabaseUnavailable() from exc
