@@ -1,6 +1,5 @@
 """``flask --app wsgi qr …``: survey links, QR images and printable sheets for counters and
-officers; ``flask --app wsgi ratings import``: paper questionnaires; ``flask --app wsgi
-demo-data``: the demo city."""
+officers; ``flask --app wsgi ratings import``: paper questionnaires."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from core import db
 from core.cli import commit_or_fail
@@ -169,20 +168,6 @@ def machine_list(unit_code) -> None:
         click.echo(f"#{machine_id}\t{code}\t{name}\t{state}")
 
 
-@click.command("demo-data")
-@with_appcontext
-def demo_data() -> None:
-    """Load the demo city (Kota Suka Maju) with a few months of ratings; safe to run twice."""
-    from survey import demo
-
-    session = db.session()
-    result = demo.load(session, due_working_days=current_app.config["COMPLAINT_DUE_WORKING_DAYS"],
-                       echo=click.echo)
-    session.commit()
-    demo.report(session, result, current_app.config, echo=click.echo)
-    session.commit()
-
-
 ratings_cli = AppGroup("ratings", help="Ratings entered by staff (paper questionnaires).")
 
 
@@ -222,5 +207,4 @@ def ratings_import(file: Path, entered_by: str) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(qr_cli)
     app.cli.add_command(ratings_cli)
-    app.cli.add_command(demo_data)
 
