@@ -237,7 +237,8 @@ def authenticated_device(session: Session, queued: int | None = None) -> KioskDe
     begin_write(session)
     now = utcnow()
     device = services.device_by_credential(session, _credential())
-    services.close_shifts_after_hours(session, now, current_app.config["SERVICE_HOURS"])
+    services.close_shifts_after_hours(session, now,
+                                      default_hours=current_app.config["SERVICE_HOURS"])
     services.record_contact(session, device, queued, now)
     return device
 

@@ -109,7 +109,9 @@ def qr_tickets(unit_code, count, output: Path, batch) -> None:
     def issue(session):
         unit = unit_by_code(session, unit_code)
         codes = tickets.issue_batch(session, unit, count, batch)
-        return tickets.tickets_for(codes, unit), codes[0].batch
+        printed = tickets.tickets_for(codes, unit, current_app.config["SECRET_KEY"],
+                                      current_app.config["BASE_URL"])
+        return printed, codes[0].batch
 
     printed, batch_name = commit_or_fail(issue)
     tickets.write_sheet(printed, output)
