@@ -491,15 +491,12 @@ READ_BLUEPRINTS = frozenset({"analytics", "analytics_api", "analytics_exports", 
 
 def init_app(app) -> None:
     """Fold before every read; keep the aggregates in step when a head clears a rating's
-    flags and when demo data is loaded (survey calls these hooks, it does not import us)."""
+    flags (survey calls this hook, it does not import us)."""
     from flask import request
 
     from core import db
-    from survey import demo
 
     integrity.on_flags_changed(_flags_changed)
-    if _rebuild_demo not in demo.AFTER_LOAD:
-        demo.AFTER_LOAD.append(_rebuild_demo)
 
     @app.before_request
     def fold_before_read():
@@ -509,10 +506,6 @@ def init_app(app) -> None:
 
 def _flags_changed(session: Session, rating, was_flagged: bool) -> None:
     aggregates.reclassify(session, rating, was_flagged=was_flagged)
-
-
-def _rebuild_demo(session: Session, unit_ids: list[int]) -> None:
-    aggregates.rebuild(session, unit_ids=unit_ids)
 
 
 # --- the worker --------------------------------------------------------------------------

@@ -49,7 +49,7 @@ BATCH = 50_000
 def _organisation(session: Session) -> dict[int, list[tuple[int, int]]]:
     """Units with counters and officers; ``{unit_id: [(counter_id, officer_id), …]}``."""
     from core.models import Counter, Department, Officer, Unit
-    from survey.services import ensure_questionnaire
+    from survey.services import active_questionnaire
 
     department = Department(code="BENCH", name="Dinas Uji Skala")
     session.add(department)
@@ -66,7 +66,7 @@ def _organisation(session: Session) -> dict[int, list[tuple[int, int]]]:
             session.add_all([counter, officer])
             session.flush()
             places[unit.id].append((counter.id, officer.id))
-    ensure_questionnaire(session)
+    active_questionnaire(session)
     session.commit()
     return places
 

@@ -60,7 +60,7 @@ def generate_backlog(database_url: str, token: str, ratings: int, seed_: int = 9
     returns the seconds it took."""
     from core import db
     from survey.schema import parse_rating
-    from survey.services import origin_from_code, record_rating, resolve_code
+    from survey.services import RatingRules, origin_from_code, record_rating, resolve_code
 
     started = time.monotonic()
     rng = random.Random(seed_)
@@ -68,6 +68,7 @@ def generate_backlog(database_url: str, token: str, ratings: int, seed_: int = 9
     with _app(database_url) as app:
         session = db.session()
         code = resolve_code(session, token, SECRET_KEY)
+        rules = RatingRules.from_config(app.config)
         networks = [f"{rng.getrandbits(128):032x}" for _ in range(400)]
         for number in range(1, ratings + 1):
             moment = now - timedelta(seconds=rng.randrange(50 * 60))
@@ -76,7 +77,8 @@ def generate_backlog(database_url: str, token: str, ratings: int, seed_: int = 9
                                 for i in range(1, 10)},
                     "submitted_at": moment.isoformat()}
             data = parse_rating(body, comment_max_length=app.config["COMMENT_MAX_LENGTH"])
-            record_rating(session, data, origin_from_code(code, "api", rng.choice(networks)))
+            record_rating(session, data, origin_from_code(code, "api", rng.choice(networks)),
+                          rules)
             if number % COMMIT_EVERY == 0 or number == ratings:
                 session.commit()
             if number % (20 * COMMIT_EVERY) == 0:

@@ -104,7 +104,7 @@ def seed(database_url: str, secret_key: str = SECRET_KEY, code: str = "BENCH") -
     (``code`` names them: seed twice with two codes for two units)."""
     from core import services as organisation
     from core.models import utcnow
-    from survey.services import current_code, ensure_questionnaire, token_for
+    from survey.services import active_questionnaire, current_code, token_for
 
     engine = make_engine(database_url)
     try:
@@ -115,7 +115,7 @@ def seed(database_url: str, secret_key: str = SECRET_KEY, code: str = "BENCH") -
             officer = organisation.add_officer(session, f"{code}-P1", "Petugas Uji",
                                                f"{code}-U", has_nip=False)
             organisation.start_shift(session, officer, counter, now=utcnow() - timedelta(hours=1))
-            ensure_questionnaire(session)
+            active_questionnaire(session)
             current = current_code(session, counter=counter)
             session.commit()
             return Seeded(unit.id, counter.id, officer.id, current.id,

@@ -99,11 +99,13 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    import demo.cli
     from core.cli import register as register_core
     from survey.cli import register as register_survey
 
     register_core(app)
     register_survey(app)
+    demo.cli.init_app(app)
     for package in ("kiosk", "analytics"):
         import importlib
 

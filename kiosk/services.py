@@ -18,8 +18,8 @@ from core.auth import hash_password, verify_password
 from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
 from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
-from core.settings import DEFAULT_SERVICE_HOURS
 from kiosk.models import KioskPinAttempt
+from survey.integrity import service_periods
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a tablet.
 PAIRING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -439,15 +439,7 @@ def sign_out(
 # --- service hours --------------------------------------------------------------------
 
 
-def _periods(hours: Mapping, weekday: int) -> list[tuple[time, time]]:
-    """A unit's service periods on an ISO weekday; keys may be ints or strings (JSON)."""
-    found = hours.get(weekday, hours.get(str(weekday))) or []
-    return [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in found]
-
-
-def closing_time(
-    unit: Unit, started_at: datetime, default_hours: Mapping = DEFAULT_SERVICE_HOURS
-) -> datetime:
+def closing_time(unit: Unit, started_at: datetime, default_hours: Mapping) -> datetime:
     """When a shift started at ``started_at`` is closed if nobody signs out: the end of that
     day's last service period in the unit's zone. A break (Friday prayers) does not end it:
     the officer comes back to the same counter. A shift begun after closing, or on a day
@@ -455,7 +447,7 @@ def closing_time(
     zone = ZoneInfo(unit.timezone)
     local = started_at.astimezone(zone)
     day: date = local.date()
-    periods = _periods(unit.service_hours or default_hours, day.isoweekday())
+    periods = service_periods(unit.service_hours or default_hours, day.isoweekday())
     if periods:
         last_end = datetime.combine(day, max(end for _, end in periods), zone)
         if last_end > local:
@@ -464,7 +456,7 @@ def closing_time(
 
 
 def close_shifts_after_hours(
-    session: Session, now: datetime | None = None, default_hours: Mapping = DEFAULT_SERVICE_HOURS
+    session: Session, now: datetime | None = None, *, default_hours: Mapping
 ) -> list[Shift]:
     """Close every open shift whose service day has ended, at its closing time (so ratings
     after hours go to no officer). Called lazily by kiosk requests and by cron through

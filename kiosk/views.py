@@ -50,6 +50,7 @@ from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
 from survey.schema import InvalidRating, parse_rating
 from survey.services import (
     Origin,
+    RatingRules,
     SurveyError,
     questions_for_unit,
     resolve_code,
@@ -235,7 +236,8 @@ def authenticated_device(session: Session, queued: int | None = None) -> KioskDe
     begin_write(session)
     now = utcnow()
     device = services.device_by_credential(session, _credential())
-    services.close_shifts_after_hours(session, now, current_app.config["SERVICE_HOURS"])
+    services.close_shifts_after_hours(session, now,
+                                      default_hours=current_app.config["SERVICE_HOURS"])
     services.record_contact(session, device, queued, now)
     return device
 
@@ -383,7 +385,7 @@ def create_rating():
         data = parse_rating(body, require_token=False,
                             comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
         device.last_rating_at = utcnow()
-        saved = save_rating(session, data, origin)
+        saved = save_rating(session, data, origin, RatingRules.from_config(current_app.config))
     except InvalidRating as exc:
         session.rollback()
         return invalid(exc.errors)

@@ -31,7 +31,7 @@ from survey.schema import (
     InvalidRating,
     parse_rating,
 )
-from survey.services import SurveyError, origin_from_code, resolve_code
+from survey.services import RatingRules, SurveyError, origin_from_code, resolve_code
 from survey.submit import DatabaseUnavailable, save_rating
 
 blueprint = Blueprint("survey_api", __name__, url_prefix="/api/v1")
@@ -62,7 +62,8 @@ def create_rating():
         session = db.session()
         code = resolve_code(session, data.token, current_app.config["SECRET_KEY"],
                             cache_for=code_cache.SECONDS, read_only=True)
-        saved = save_rating(session, data, origin_from_code(code, "api", client_hash()))
+        saved = save_rating(session, data, origin_from_code(code, "api", client_hash()),
+                            RatingRules.from_config(current_app.config))
     except InvalidRating as exc:
         return invalid(exc.errors)
     except (DatabaseUnavailable, OperationalError) as exc:

@@ -1,6 +1,5 @@
 """``flask --app wsgi qr …``: survey links, QR images and printable sheets for counters and
-officers; ``flask --app wsgi ratings import``: paper questionnaires; ``flask --app wsgi
-demo-data``: the demo city."""
+officers; ``flask --app wsgi ratings import``: paper questionnaires."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from core import db
 from core.cli import commit_or_fail
@@ -110,7 +109,9 @@ def qr_tickets(unit_code, count, output: Path, batch) -> None:
     def issue(session):
         unit = unit_by_code(session, unit_code)
         codes = tickets.issue_batch(session, unit, count, batch)
-        return tickets.tickets_for(codes, unit), codes[0].batch
+        printed = tickets.tickets_for(codes, unit, current_app.config["SECRET_KEY"],
+                                      current_app.config["BASE_URL"])
+        return printed, codes[0].batch
 
     printed, batch_name = commit_or_fail(issue)
     tickets.write_sheet(printed, output)
@@ -169,19 +170,6 @@ def machine_list(unit_code) -> None:
         click.echo(f"#{machine_id}\t{code}\t{name}\t{state}")
 
 
-@click.command("demo-data")
-@with_appcontext
-def demo_data() -> None:
-    """Load the demo city (Kota Suka Maju) with a few months of ratings; safe to run twice."""
-    from survey import demo
-
-    session = db.session()
-    result = demo.load(session, echo=click.echo)
-    session.commit()
-    demo.report(session, result, current_app.config, echo=click.echo)
-    session.commit()
-
-
 ratings_cli = AppGroup("ratings", help="Ratings entered by staff (paper questionnaires).")
 
 
@@ -200,7 +188,8 @@ def ratings_import(file: Path, entered_by: str) -> None:
     try:
         result = import_paper(session, file.read_text(encoding="utf-8"),
                               actor=f"cli:{entered_by.strip()[:100]}", source=file.name,
-                              comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
+                              comment_max_length=current_app.config["COMMENT_MAX_LENGTH"],
+                              due_working_days=current_app.config["COMPLAINT_DUE_WORKING_DAYS"])
     except PaperImportError as exc:
         session.rollback()
         for error in exc.errors:
@@ -220,5 +209,4 @@ def ratings_import(file: Path, entered_by: str) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(qr_cli)
     app.cli.add_command(ratings_cli)
-    app.cli.add_command(demo_data)
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,7 +22,6 @@ from core.workdays import due_date
 from survey.elements import COMPLAINT_STATUSES
 from survey.models import Comment, ComplaintEvent
 
-DEFAULT_DUE_WORKING_DAYS = 5
 FOLLOWED_UP_KINDS = ("complaint", "question")
 
 STATUS_LABELS = {
@@ -48,12 +46,6 @@ class ComplaintError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def due_working_days() -> int:
-    if has_app_context():
-        return int(current_app.config.get("COMPLAINT_DUE_WORKING_DAYS", DEFAULT_DUE_WORKING_DAYS))
-    return DEFAULT_DUE_WORKING_DAYS
 
 
 def local_today(unit: Unit, now: datetime | None = None) -> date:
@@ -198,9 +190,10 @@ def change_status(session: Session, comment: Comment, user: User, to_status: str
                   note=note)
 
 
-def reopen(session: Session, comment: Comment, user: User, note: str) -> ComplaintEvent:
+def reopen(session: Session, comment: Comment, user: User, note: str, *,
+           due_working_days: int) -> ComplaintEvent:
     """A head reopens a finished complaint (the citizen came back, the fix did not hold): it
-    goes back to *diproses* with a new due date."""
+    goes back to *diproses*, due ``due_working_days`` working days from today."""
     _require_scope(session, comment, user)
     if not may_reopen(user):
         raise ComplaintError(_l("Hanya kepala dinas yang dapat membuka kembali pengaduan."))
@@ -212,7 +205,7 @@ def reopen(session: Session, comment: Comment, user: User, note: str) -> Complai
     assert unit is not None
     comment.status = "diproses"
     comment.resolved_at = None
-    comment.due_on = due_date(session, local_today(unit), due_working_days())
+    comment.due_on = due_date(session, local_today(unit), due_working_days)
     return _event(session, comment, user, "reopen", from_status="selesai", to_status="diproses",
                   note=note)
 
@@ -259,6 +252,6 @@ def days_left(comment: Comment, today: date) -> int | None:
 
 __all__ = [
     "ComplaintError", "Filters", "add_note", "assign", "assignable_users", "change_status",
-    "days_left", "due_working_days", "get_complaint", "is_overdue", "list_complaints",
+    "days_left", "get_complaint", "is_overdue", "list_complaints",
     "note_to_citizen", "overdue_count", "reopen",
 ]

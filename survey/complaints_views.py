@@ -315,7 +315,9 @@ def complaint_citizen_note(comment_id: int):
 @roles_required(Role.HEAD)
 def complaint_reopen(comment_id: int):
     return _act(comment_id, ReopenForm, "reopen",
-                lambda s, c, u, f: complaints.reopen(s, c, u, f.note.data))
+                lambda s, c, u, f: complaints.reopen(
+                    s, c, u, f.note.data,
+                    due_working_days=current_app.config["COMPLAINT_DUE_WORKING_DAYS"]))
 
 
 # --- ratings flagged by the integrity checks ------------------------------------------------

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import settings
 from core.models import Holiday, Unit, User, utcnow
-from core.settings import DEFAULT_SERVICE_HOURS
 from survey.models import Rating
 
 BURST_DEVICE = "burst-device"
@@ -41,31 +41,35 @@ REASONS = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    burst_count: int = 10
-    burst_minutes: int = 10
-    repeat_count: int = 3
-    repeat_minutes: int = 10
-    grace_minutes: int = 30
-    kiosk_interval_seconds: int = 5
-    service_hours: Mapping[Any, Any] | None = None
+    """The integrity settings; their defaults live in core/settings.py only."""
+
+    burst_count: int
+    burst_minutes: int
+    repeat_count: int
+    repeat_minutes: int
+    grace_minutes: int
+    kiosk_interval_seconds: int
+    service_hours: Mapping[Any, Any]  # for units without their own
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
         return cls(
-            burst_count=int(config.get("INTEGRITY_BURST_COUNT", cls.burst_count)),
-            burst_minutes=int(config.get("INTEGRITY_BURST_MINUTES", cls.burst_minutes)),
-            repeat_count=int(config.get("INTEGRITY_REPEAT_COUNT", cls.repeat_count)),
-            repeat_minutes=int(config.get("INTEGRITY_REPEAT_MINUTES", cls.repeat_minutes)),
-            grace_minutes=int(config.get("SERVICE_HOURS_GRACE_MINUTES", cls.grace_minutes)),
-            kiosk_interval_seconds=int(
-                config.get("KIOSK_MIN_INTERVAL_SECONDS", cls.kiosk_interval_seconds)
-            ),
-            service_hours=config.get("SERVICE_HOURS"),
+            burst_count=int(config["INTEGRITY_BURST_COUNT"]),
+            burst_minutes=int(config["INTEGRITY_BURST_MINUTES"]),
+            repeat_count=int(config["INTEGRITY_REPEAT_COUNT"]),
+            repeat_minutes=int(config["INTEGRITY_REPEAT_MINUTES"]),
+            grace_minutes=int(config["SERVICE_HOURS_GRACE_MINUTES"]),
+            kiosk_interval_seconds=int(config["KIOSK_MIN_INTERVAL_SECONDS"]),
+            service_hours=config["SERVICE_HOURS"],
         )
 
 
 def current_thresholds() -> Thresholds:
-    return Thresholds.from_config(current_app.config) if has_app_context() else Thresholds()
+    """The app's thresholds, or the default settings' outside an app. Only analytics' fold
+    still asks here when its caller passed none; survey's own functions take them given."""
+    if has_app_context():
+        return Thresholds.from_config(current_app.config)
+    return Thresholds.from_config(settings.defaults(settings.ROOT / "instance"))
 
 
 def describe(flags: str | None) -> list[tuple[str, str]]:
@@ -99,9 +103,8 @@ def service_periods(hours: Mapping[Any, Any], weekday: int) -> list[tuple[time, 
     return [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in found]
 
 
-def outside_service_hours(
-    session: Session, unit: Unit, moment: datetime, limits: Thresholds | None = None
-) -> bool:
+def outside_service_hours(session: Session, unit: Unit, moment: datetime,
+                          limits: Thresholds) -> bool:
     """Whether ``moment`` falls outside the unit's service hours in its own zone, with a grace
     period either side (a citizen served at 15:55 rates on the way out). Public holidays and
     cuti bersama count as outside."""
@@ -109,12 +112,11 @@ def outside_service_hours(
                          lambda day: session.get(Holiday, day) is not None)
 
 
-def outside_hours(service_hours, timezone: str, moment: datetime, limits: Thresholds | None,
+def outside_hours(service_hours, timezone: str, moment: datetime, limits: Thresholds,
                   is_holiday) -> bool:
     """``outside_service_hours`` without a database: ``is_holiday(local_date)`` answers for
     holidays (the fold reads a batch's holidays at once)."""
-    limits = limits or current_thresholds()
-    hours = service_hours or limits.service_hours or DEFAULT_SERVICE_HOURS
+    hours = service_hours or limits.service_hours
     zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
     grace = timedelta(minutes=limits.grace_minutes)

@@ -30,10 +30,10 @@ from core import audit
 from core.models import Counter, Officer, Unit, utcnow
 from core.services import OrganisationError, officer_by_identifier
 from core.workdays import due_date
-from survey.complaints import due_working_days
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES
 from survey.models import Comment, Rating
 from survey.schema import _parse_comment
+from survey.services import active_questionnaire_id, rating_row
 
 CHANNEL = "paper"
 REQUIRED = ("id", "unit", "date")
@@ -214,8 +214,9 @@ def _officer_for(session: Session, row: _Row):
     return None, None
 
 
-def import_paper(session: Session, text: str, *, actor: str, source: str = "",
-                 comment_max_length: int = 1000, now: datetime | None = None) -> PaperImport:
+def import_paper(session: Session, text: str, *, actor: str, comment_max_length: int,
+                 due_working_days: int, source: str = "",
+                 now: datetime | None = None) -> PaperImport:
     """Store the paper forms of a CSV text, all or nothing (``PaperImportError`` lists every
     bad row with its line and column). A row whose ``id`` is stored already with the same
     content is skipped; with other content it is an error. Flushes and writes the audit
@@ -273,13 +274,14 @@ def import_paper(session: Session, text: str, *, actor: str, source: str = "",
     if errors:
         raise PaperImportError(errors)
 
+    questionnaire_id = active_questionnaire_id(session)
     for row in fresh:
         officer_id, shift_id = _officer_for(session, row)
-        rating = Rating(
-            id=row.id, unit_id=row.unit.id, counter_id=row.counter.id if row.counter else None,
-            officer_id=officer_id, shift_id=shift_id, channel=CHANNEL, submitted_at=row.moment,
-            received_at=now, service_day=row.day, body_digest=row.digest,
-            **{code.lower(): value for code, value in row.answers.items()})
+        rating = Rating(**rating_row(
+            row.id, row.unit, row.answers, channel=CHANNEL, questionnaire_id=questionnaire_id,
+            submitted_at=row.moment, received_at=now, body_digest=row.digest,
+            counter_id=row.counter.id if row.counter else None, officer_id=officer_id,
+        ), shift_id=shift_id)
         session.add(rating)
         if row.comment is not None:
             kind, comment_text, category = row.comment
@@ -289,7 +291,7 @@ def import_paper(session: Session, text: str, *, actor: str, source: str = "",
                 text=comment_text, category=category,
                 element=COMPLAINT_CATEGORIES[category][0] if category else None,
                 status="baru" if followed_up else None,
-                due_on=due_date(session, row.day, due_working_days()) if followed_up else None,
+                due_on=due_date(session, row.day, due_working_days) if followed_up else None,
                 created_at=row.moment))
         result.created.append(rating)
     # Stored raw, like every other rating: the fold counts them (and never judges them).

@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +22,7 @@ from core.db import begin_write
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
 from survey import code_cache, tokens
-from survey.complaints import due_working_days
-from survey.elements import COMPLAINT_CATEGORIES, ELEMENTS
+from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES
 from survey.models import (
     Comment,
     CustomAnswer,
@@ -27,9 +31,7 @@ from survey.models import (
     Questionnaire,
     Rating,
 )
-from survey.schema import InvalidRating, RatingInput
-
-COMPLAINT_DUE_WORKING_DAYS = 5
+from survey.schema import InvalidRating, RatingInput, RespondentInput
 
 
 class SurveyError(Exception):
@@ -162,41 +164,49 @@ def resolve_code(session: Session, token: str, secret_key: str, *,
 # --- questionnaire --------------------------------------------------------------------
 
 
-def ensure_questionnaire(session: Session) -> Questionnaire:
-    """The active questionnaire; version 1 with the nine SKM elements is made if none exists."""
+class NoQuestionnaire(RuntimeError):
+    """The database has no active questionnaire: its migrations have not been run."""
+
+
+def active_questionnaire(session: Session) -> Questionnaire:
+    """The active questionnaire (the newest active version). Migration 0014 seeds version 1
+    with the nine SKM elements; nothing makes one on demand."""
     active = session.scalars(
         select(Questionnaire).where(Questionnaire.active.is_(True))
         .order_by(Questionnaire.version.desc()).limit(1)
     ).first()
-    if active is not None:
-        return active
-    questionnaire = Questionnaire(version=1, active=True)
-    session.add(questionnaire)
-    for position, element in enumerate(ELEMENTS, start=1):
-        session.add(
-            Question(
-                questionnaire=questionnaire,
-                code=element.code,
-                position=position,
-                text_id=element.question_id,
-                text_en=element.question_en,
-                labels={"id": list(element.labels_id), "en": list(element.labels_en)},
-                about_officer=element.about_officer,
-                standard=True,
-            )
-        )
-    session.flush()
-    return questionnaire
+    if active is None:
+        raise NoQuestionnaire("No active questionnaire: run `flask --app wsgi db upgrade`.")
+    return active
+
+
+# The active questionnaire's id, per database, as this process last read it: every rating
+# names it, and asking for it on every rating would add a query to the request. A version
+# activated in another process is seen here within QUESTIONNAIRE_SECONDS.
+QUESTIONNAIRE_SECONDS = 300.0
+_questionnaire_ids: dict[object, tuple[float, int]] = {}
+_questionnaire_lock = threading.Lock()
+
+
+def active_questionnaire_id(session: Session) -> int:
+    """The active questionnaire's id, without a query while this process remembers it."""
+    key = session.get_bind().engine.url
+    found = _questionnaire_ids.get(key)
+    if found is not None and found[0] > time.monotonic():
+        return found[1]
+    questionnaire_id = active_questionnaire(session).id
+    with _questionnaire_lock:
+        _questionnaire_ids[key] = (time.monotonic() + QUESTIONNAIRE_SECONDS, questionnaire_id)
+    return questionnaire_id
 
 
 def questions_for_unit(session: Session, unit_id: int) -> list[Question]:
     """The active questionnaire's standard questions, then the unit's own, in order."""
-    questionnaire = ensure_questionnaire(session)
     return list(
         session.scalars(
             select(Question)
             .where(
-                Question.questionnaire_id == questionnaire.id,
+                Question.questionnaire_id == active_questionnaire_id(session),
                 Question.active.is_(True),
                 or_(Question.unit_id.is_(None), Question.unit_id == unit_id),
             )
@@ -206,6 +216,73 @@ def questions_for_unit(session: Session, unit_id: int) -> list[Question]:
 
 
 # --- recording ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingRules:
+    """What the settings say about taking a rating: how far ahead a client's clock may be,
+    how old a queued rating may be, and how many working days a complaint has. The view
+    builds it from the app's configuration (``from_config``); services take it as given."""
+
+    clock_skew: timedelta
+    max_age: timedelta
+    due_working_days: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RatingRules:
+        return cls(
+            clock_skew=timedelta(seconds=config["CLOCK_SKEW_SECONDS"]),
+            max_age=timedelta(days=config["MAX_RATING_AGE_DAYS"]),
+            due_working_days=config["COMPLAINT_DUE_WORKING_DAYS"],
+        )
+
+
+def rating_row(
+    rating_id: uuid.UUID,
+    unit: Unit,
+    answers: Mapping[str, int | None],
+    *,
+    channel: str,
+    questionnaire_id: int,
+    submitted_at: datetime,
+    received_at: datetime,
+    body_digest: str,
+    respondent: RespondentInput | None = None,
+    counter_id: int | None = None,
+    officer_id: int | None = None,
+    qr_code_id: int | None = None,
+    kiosk_device_id: int | None = None,
+    client_hash: str | None = None,
+) -> dict[str, Any]:
+    """The column values of one raw rating, as it is stored before the fold: the one place a
+    rating row is made, for ``record_rating``, the paper import, the demo and the tests'
+    factory. Every key is always present (a bulk INSERT needs the same keys in every row);
+    the service day is ``submitted_at`` in the unit's own time zone."""
+    respondent = respondent or _NO_RESPONDENT
+    return {
+        "id": rating_id,
+        "unit_id": unit.id,
+        "counter_id": counter_id,
+        "officer_id": officer_id,
+        "qr_code_id": qr_code_id,
+        "kiosk_device_id": kiosk_device_id,
+        "questionnaire_id": questionnaire_id,
+        "channel": channel,
+        "submitted_at": submitted_at,
+        "received_at": received_at,
+        "service_day": submitted_at.astimezone(ZoneInfo(unit.timezone)).date(),
+        "body_digest": body_digest,
+        "gender": respondent.gender,
+        "age_band": respondent.age_band,
+        "education": respondent.education,
+        "occupation": respondent.occupation,
+        "service_type": respondent.service_type,
+        "client_hash": client_hash,
+        **{code.lower(): answers.get(code) for code in ELEMENT_CODES},
+    }
+
+
+_NO_RESPONDENT = RespondentInput()
 
 
 @dataclass(frozen=True)
@@ -263,17 +340,16 @@ def officer_shift_at(session: Session, officer_id: int, moment: datetime) -> Shi
     ).first()
 
 
-def _moment_of_rating(
-    data: RatingInput, origin: Origin, now: datetime, skew: timedelta, max_age: timedelta
-) -> datetime:
+def _moment_of_rating(data: RatingInput, origin: Origin, now: datetime,
+                      rules: RatingRules) -> datetime:
     """When the rating was given: its arrival, unless an authenticated kiosk tablet says when
     it was tapped (its offline queue delivers later). A phone or API client may send a time
     (checked as before), but cannot move its rating to another shift or out of a burst."""
     if data.submitted_at is None:
         return now
-    if data.submitted_at > now + skew:
+    if data.submitted_at > now + rules.clock_skew:
         raise InvalidRating({"submitted_at": _l("Waktu penilaian ada di masa depan.")})
-    if data.submitted_at < now - max_age:
+    if data.submitted_at < now - rules.max_age:
         raise InvalidRating({"submitted_at": _l("Penilaian ini terlalu lama untuk diterima.")})
     if origin.kiosk_device_id is None:
         return now
@@ -284,10 +360,9 @@ def record_rating(
     session: Session,
     data: RatingInput,
     origin: Origin,
+    rules: RatingRules,
     *,
     now: datetime | None = None,
-    clock_skew: timedelta = timedelta(minutes=5),
-    max_age: timedelta = timedelta(days=30),
 ) -> tuple[Rating, bool]:
     """Store a rating once. Returns ``(rating, created)``: a retry of the same rating returns
     the stored one with ``created=False``; the same id with another body raises
@@ -315,14 +390,29 @@ def record_rating(
             raise CodeAlreadyUsed()
         return stored, False
 
-    moment = _moment_of_rating(data, origin, now, clock_skew, max_age)
+    moment = _moment_of_rating(data, origin, now, rules)
     custom = _custom_answers(session, origin.unit.id, data.custom_answers)
-    values = rating_row(data, origin, submitted_at=moment, received_at=now, digest=digest)
+    values = rating_row(
+        data.id,
+        origin.unit,
+        data.standard_answers,
+        channel=origin.channel,
+        questionnaire_id=active_questionnaire_id(session),
+        submitted_at=moment,
+        received_at=now,
+        body_digest=digest,
+        respondent=data.respondent,
+        counter_id=origin.counter_id,
+        officer_id=origin.officer_id,
+        qr_code_id=code.id if code else None,
+        kiosk_device_id=origin.kiosk_device_id,
+        client_hash=origin.client_hash,
+    )
     plain = not custom and data.comment is None and (code is None or code.kind != "single")
     rating = _as_loaded(values) if plain else Rating(**values)
     comment = None
     if data.comment is not None:
-        comment = _comment_for(session, rating, data, values["service_day"])
+        comment = comment_for(session, rating, data, rating.service_day, rules.due_working_days)
 
     begin_write(session)
     if not _insert_rating(session, values):
@@ -337,33 +427,6 @@ def record_rating(
             _claim_single_use(session, code, now)
         session.flush()
     return rating, True
-
-
-def rating_row(data: RatingInput, origin: Origin, *, submitted_at: datetime,
-               received_at: datetime, digest: str) -> dict:
-    """The rating table's row for a rating: what every channel stores, as plain values."""
-    respondent = data.respondent
-    code = origin.qr_code
-    return {
-        "id": data.id,
-        "unit_id": origin.unit.id,
-        "counter_id": origin.counter_id,
-        "officer_id": origin.officer_id,
-        "qr_code_id": code.id if code else None,
-        "kiosk_device_id": origin.kiosk_device_id,
-        "channel": origin.channel,
-        "submitted_at": submitted_at,
-        "received_at": received_at,
-        "service_day": submitted_at.astimezone(ZoneInfo(origin.unit.timezone)).date(),
-        "body_digest": digest,
-        "gender": respondent.gender,
-        "age_band": respondent.age_band,
-        "education": respondent.education,
-        "occupation": respondent.occupation,
-        "service_type": respondent.service_type,
-        "client_hash": origin.client_hash,
-        **{code_.lower(): value for code_, value in data.standard_answers.items()},
-    }
 
 
 _RATING_COLUMNS = {attribute.key: attribute.columns[0]
@@ -453,7 +516,10 @@ def _custom_answers(
     return [(by_code[code], value) for code, value in answers.items()]
 
 
-def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day) -> Comment:
+def comment_for(session: Session, rating: Rating, data: RatingInput, local_day,
+                due_working_days: int) -> Comment:
+    """The comment a rating carries (a complaint or question with its status and due date,
+    ``due_working_days`` after the local day); what record_rating and the demo store."""
     comment = data.comment
     assert comment is not None
     followed_up = comment.kind in ("complaint", "question")
@@ -466,7 +532,7 @@ def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day)
         category=comment.category,
         element=COMPLAINT_CATEGORIES[comment.category][0] if comment.category else None,
         status="baru" if followed_up else None,
-        due_on=due_date(session, local_day, due_working_days()) if followed_up else None,
+        due_on=due_date(session, local_day, due_working_days) if followed_up else None,
         contact=comment.contact if comment.contact_consent else None,
         contact_consent=comment.contact_consent,
         created_at=rating.received_at,
@@ -499,22 +565,23 @@ def will_be_attributed(session: Session, rating: Rating) -> bool:
     return found is not None
 
 
-def find_rating(session: Session, rating_id) -> Rating | None:
-    return session.get(Rating, rating_id)
-
-
 __all__ = [
     "CodeAlreadyUsed",
     "CodeNotFound",
     "CodeRevoked",
     "CodeTampered",
+    "NoQuestionnaire",
     "Origin",
     "RatingConflict",
+    "RatingRules",
     "SurveyError",
+    "active_questionnaire",
+    "active_questionnaire_id",
+    "comment_for",
     "current_code",
-    "ensure_questionnaire",
     "issue_code",
     "origin_from_code",
+    "rating_row",
     "record_rating",
     "reissue_code",
     "resolve_code",

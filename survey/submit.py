@@ -7,16 +7,17 @@ loser re-reads and answers as a retry would. A database that cannot be reached i
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from survey.models import Rating
 from survey.schema import RatingInput
-from survey.services import Origin, RatingConflict, record_rating, will_be_attributed
+from survey.services import Origin, RatingConflict, RatingRules, record_rating, will_be_attributed
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseUnavailable(Exception):
@@ -29,19 +30,12 @@ class Saved(NamedTuple):
     attributed_to_officer: bool  # what the answer tells: will the fold name an officer?
 
 
-def save_rating(session: Session, data: RatingInput, origin: Origin, *,
+def save_rating(session: Session, data: RatingInput, origin: Origin, rules: RatingRules, *,
                 tell_attribution: bool = True) -> Saved:
     """``tell_attribution``: the JSON answers say whether an officer will be named; the form
     shows a thank-you page that does not, and skips the read."""
-    config = current_app.config
     try:
-        rating, created = record_rating(
-            session,
-            data,
-            origin,
-            clock_skew=timedelta(seconds=config["CLOCK_SKEW_SECONDS"]),
-            max_age=timedelta(days=config["MAX_RATING_AGE_DAYS"]),
-        )
+        rating, created = record_rating(session, data, origin, rules)
         attributed = tell_attribution and will_be_attributed(session, rating)
         session.commit()
         return Saved(rating, created, attributed)
@@ -55,5 +49,5 @@ def save_rating(session: Session, data: RatingInput, origin: Origin, *,
         return Saved(existing, False, tell_attribution and will_be_attributed(session, existing))
     except OperationalError as exc:
         session.rollback()
-        current_app.logger.warning("rating %s not stored: database unavailable: %s", data.id, exc)
+        log.warning("rating %s not stored: database unavailable: %s", data.id, exc)
         raise DatabaseUnavailable() from exc

@@ -151,10 +151,8 @@ ONCE = "Kode ini hanya berlaku untuk satu kali penilaian."
 COLUMNS, ROWS = 3, 4
 
 
-def tickets_for(codes: list[QrCode], unit: Unit) -> list[Ticket]:
-    config = current_app.config
-    return [Ticket(unit_name=unit.name, number=n,
-                   url=survey_url(code, config["SECRET_KEY"], config["BASE_URL"]))
+def tickets_for(codes: list[QrCode], unit: Unit, secret_key: str, base_url: str) -> list[Ticket]:
+    return [Ticket(unit_name=unit.name, number=n, url=survey_url(code, secret_key, base_url))
             for n, code in enumerate(codes, start=1)]
 
 

@@ -17,6 +17,7 @@ from survey.forms import build_form, form_to_payload, show_errors
 from survey.models import QrCode
 from survey.schema import InvalidRating, parse_rating
 from survey.services import (
+    RatingRules,
     SurveyError,
     origin_from_code,
     questions_for_unit,
@@ -92,6 +93,7 @@ def survey(token: str):
         data = parse_rating(form_to_payload(form), require_token=False,
                             comment_max_length=current_app.config["COMMENT_MAX_LENGTH"])
         created = save_rating(session, data, origin_from_code(code, "qr", client_hash()),
+                              RatingRules.from_config(current_app.config),
                               tell_attribution=False).created
     except InvalidRating as invalid:
         show_errors(form, invalid.errors)

@@ -17,7 +17,7 @@ from core.auth import end_sessions
 from core.models import Counter, Department, Officer, Role, Unit, User
 from survey.elements import ELEMENT_CODES
 from survey.models import QrCode, Question
-from survey.services import ensure_questionnaire, issue_code, reissue_code, revoke_code
+from survey.services import active_questionnaire, issue_code, reissue_code, revoke_code
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,80}$")
 # Upper case: the survey form's own fields (gender, contact…) are lower case, so a question
@@ -301,7 +301,7 @@ def add_question(
         raise AdminError("Kode pertanyaan 1–8 huruf atau angka, diawali huruf (mis. K1).")
     if code in ELEMENT_CODES:
         raise AdminError(f"Kode {code} dipakai unsur SKM; pilih kode lain (mis. K1).")
-    questionnaire = ensure_questionnaire(session)
+    questionnaire = active_questionnaire(session)
     mine = list(session.scalars(select(Question).where(
         Question.questionnaire_id == questionnaire.id, Question.unit_id == unit.id)))
     if any(q.code == code for q in mine):

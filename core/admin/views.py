@@ -30,7 +30,7 @@ from core.models import Counter, Department, Officer, Role, Unit, User, utcnow
 from core.security import csrf
 from core.services import OrganisationError
 from survey.models import QrCode, Question
-from survey.services import ensure_questionnaire, survey_url
+from survey.services import active_questionnaire, survey_url
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -490,7 +490,7 @@ def questions(unit_code: str):
             else:
                 return _done(_("Pertanyaan ditambahkan."), "admin.questions",
                              unit_code=found.code)
-    questionnaire = ensure_questionnaire(session)
+    questionnaire = active_questionnaire(session)
     own = session.scalars(
         select(Question).where(Question.questionnaire_id == questionnaire.id,
                                Question.unit_id == found.id).order_by(Question.position)

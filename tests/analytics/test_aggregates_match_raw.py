@@ -23,7 +23,7 @@ from analytics.settings import DEFAULTS, ComponentSettings
 from core.models import KioskDevice
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question, Rating
-from survey.services import ensure_questionnaire, officer_shift_at, shift_at
+from survey.services import active_questionnaire, officer_shift_at, shift_at
 
 FIRST_DAY = date(2026, 3, 2)
 
@@ -55,7 +55,7 @@ def test_aggregates_give_the_same_ikm_and_components_as_the_raw_ratings(
 def check(session, factory, specs, period):
     unit = factory.unit()
     officers = [factory.officer(unit=unit), factory.officer(unit=unit)]
-    questionnaire = ensure_questionnaire(session)
+    questionnaire = active_questionnaire(session)
     questions = [Question(questionnaire=questionnaire, code=f"K{i}", position=10 + i,
                           text_id="Petugas menjelaskan dengan jelas?", text_en="Clear?",
                           labels={"id": ["1", "2", "3", "4"]}, about_officer=True,
@@ -199,7 +199,7 @@ def _world(session, factory):
     device = KioskDevice(counter_id=counters[0].id, credential_hash=uuid.uuid4().hex,
                          name="Tablet")
     session.add(device)
-    questionnaire = ensure_questionnaire(session)
+    questionnaire = active_questionnaire(session)
     question = Question(questionnaire=questionnaire, code="KF", position=10,
                         text_id="Petugas menjelaskan?", text_en="Explained?",
                         labels={"id": ["1", "2", "3", "4"]}, about_officer=True,

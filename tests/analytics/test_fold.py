@@ -17,7 +17,7 @@ from analytics.models import DailyAggregate
 from core.db import make_engine
 from core.models import Counter, Department, Officer, Shift, Unit, utcnow
 from survey.models import Rating
-from survey.services import current_code, ensure_questionnaire, token_for
+from survey.services import active_questionnaire, current_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.support.databases import temporary_database
 
@@ -141,7 +141,7 @@ def shared(tmp_path):
     with temporary_database(tmp_path) as url:
         engine = make_engine(url)
         with Session(engine) as session:
-            ensure_questionnaire(session)
+            active_questionnaire(session)
             department = Department(code="D-F", name="Dinas")
             unit = Unit(code="U-F", name="Unit", department=department)
             counter = Counter(code="L1", label="Loket 1", unit=unit)

@@ -14,6 +14,7 @@ from analytics import services
 from analytics.models import DailyAggregate
 from core.models import AuditEntry
 from survey.models import Comment, Rating
+from survey.services import active_questionnaire
 from tests.support.factories import at, fold
 
 MARCH = services.Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -67,6 +68,7 @@ def test_paper_forms_count_like_every_other_rating_and_every_report_says_how_man
     assert not any(r.flags for r in stored)
     assert sum(r.officer_id == officer.id for r in stored) == 25
     assert {r.service_day for r in stored} == {date(2026, 3, 8)}
+    assert {r.questionnaire_id for r in stored} == {active_questionnaire(db_session).id}
     (complaint,) = db_session.scalars(select(Comment).where(Comment.unit_id == unit.id))
     assert (complaint.kind, complaint.category, complaint.element, complaint.status) == (
         "complaint", "antrean", "U3", "baru")

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from analytics import documents, participation, reports
 from analytics.models import ReportSignatory
 from analytics.services import Period
-from survey.services import ensure_questionnaire, issue_code
+from survey.services import active_questionnaire, issue_code
 from tests.support.factories import at
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -49,7 +49,7 @@ def small_unit(db_session, factory, rate):
     department = factory.department(name="Dinas Kesehatan")
     unit = factory.unit(code="PKM-SM", name="Puskesmas Suka Maju", department=department,
                         annual_population=100)
-    version = ensure_questionnaire(db_session).id
+    version = active_questionnaire(db_session).id
     single = issue_code(db_session, single_use_unit=unit)
     first = rate(unit, 4, day=(2026, 3, 2), gender="L", age_band="20-29", education="SMA",
                  occupation="swasta", service_type="KTP", questionnaire_id=version)

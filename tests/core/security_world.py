@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from core.models import KioskDevice, User
 from survey.models import Comment, Question
-from survey.services import current_code, ensure_questionnaire, token_for
+from survey.services import active_questionnaire, current_code, token_for
 from tests.conftest import TEST_SECRET
 
 CONTACT_CANARY = "0812-CANARY-7391"
@@ -40,7 +40,7 @@ def build_world(db_session, factory) -> World:
     comment = factory.comment(rating, kind="complaint", category="antrean", text=TEXT_CANARY,
                               status="baru", due_on=date.today() + timedelta(days=5),
                               contact=CONTACT_CANARY, contact_consent=True)
-    questionnaire = ensure_questionnaire(db_session)
+    questionnaire = active_questionnaire(db_session)
     question = Question(questionnaire=questionnaire, code="X1", position=20, text_id="Tambahan?",
                         text_en="Extra?", labels={"id": ["1", "2", "3", "4"]}, standard=False,
                         unit_id=unit.id)

@@ -16,7 +16,7 @@ from flask import url_for
 from core import create_app
 from core.models import KioskDevice, Role, Unit, User
 from survey.models import Question
-from survey.services import ensure_questionnaire, issue_code, token_for
+from survey.services import active_questionnaire, issue_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.core.access_policy import LEVELS, POLICY, ROLES, SEES, Rule
 
@@ -69,7 +69,7 @@ class World:
 def build_world(factory, db_session) -> World:
     world = World()
     tag = secrets.token_hex(3)
-    ensure_questionnaire(db_session)
+    active_questionnaire(db_session)
     departments = {"A": factory.department(name=f"Dinas-A-{tag}"),
                    "B": factory.department(name=f"Dinas-B-{tag}")}
     world.put("department", "A1", departments["A"], f"Dinas-A-{tag}")
@@ -84,7 +84,7 @@ def build_world(factory, db_session) -> World:
         officer = factory.officer(unit=unit, name=f"Petugas-{level}-{tag}")
         world.put("officer", level, officer, officer.name)
         world.put("code", level, issue_code(db_session, counter=counter))
-        question = Question(questionnaire=ensure_questionnaire(db_session), code="K1",
+        question = Question(questionnaire=active_questionnaire(db_session), code="K1",
                             position=101, text_id=f"Tanya-{level}-{tag}", text_en="Q",
                             labels={"id": ["a", "b", "c", "d"]}, standard=False,
                             unit_id=unit.id)

@@ -68,3 +68,47 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(tmp_path):
             assert "rating" in inspect(engine).get_table_names()
         finally:
             engine.dispose()
+
+
+def test_a_freshly_migrated_database_has_the_active_questionnaire_with_the_nine_elements(
+    tmp_path,
+):
+    from sqlalchemy.orm import Session
+
+    from survey.elements import ELEMENT_CODES
+    from survey.services import active_questionnaire
+
+    with temporary_database(tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                questionnaire = active_questionnaire(session)
+                codes = [q.code for q in questionnaire.questions if q.standard]
+                version = questionnaire.version
+        finally:
+            engine.dispose()
+    assert version == 1
+    assert codes == list(ELEMENT_CODES)
+
+
+def test_seeding_keeps_a_questionnaire_made_before_revision_0014(tmp_path):
+    """A deployment whose first page view made the questionnaire keeps it as it is."""
+    from sqlalchemy import text
+
+    from core.migrate import upgrade
+
+    with temporary_database(tmp_path, migrate=False) as url:
+        upgrade(url, revision="0013")
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO questionnaire (version, active, created_at) "
+                    "VALUES (7, true, CURRENT_TIMESTAMP)"))
+            upgrade(url)
+            with engine.connect() as connection:
+                versions = connection.execute(text("SELECT version FROM questionnaire")).all()
+                questions = connection.execute(text("SELECT count(*) FROM question")).scalar()
+        finally:
+            engine.dispose()
+    assert versions == [(7,)] and questions == 0

@@ -17,6 +17,7 @@ from core.models import utcnow
 from survey.models import Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
+from tests.support.factories import DEFAULT_RULES
 
 
 def month_start_now() -> datetime:
@@ -30,11 +31,12 @@ def test_a_retry_arriving_in_the_next_month_is_the_same_rating_stored_once(
     phone = Origin(channel="qr", unit=counter.unit, counter_id=counter.id, client_hash="n")
     data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U1": 4}}, require_token=False)
     boundary = month_start_now()
-    first, created = record_rating(db_session, data, phone, now=boundary - timedelta(seconds=2))
+    first, created = record_rating(db_session, data, phone, DEFAULT_RULES,
+                                    now=boundary - timedelta(seconds=2))
     assert created
     db_session.commit()
     # The answer was lost; the phone sends it again a few seconds later, in the next month.
-    again, created_again = record_rating(db_session, data, phone,
+    again, created_again = record_rating(db_session, data, phone, DEFAULT_RULES,
                                          now=boundary + timedelta(seconds=3))
     assert created_again is False and again.id == first.id
     assert again.submitted_at == boundary - timedelta(seconds=2)

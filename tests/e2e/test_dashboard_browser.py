@@ -20,11 +20,11 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+import demo
 from analytics import services
 from analytics.dashboard import preset_period
 from core.models import Unit
 from core.settings import ROOT
-from survey import demo
 from tests.e2e.test_admin_browser import serious_violations
 
 FLASK = Path(sys.executable).with_name("flask")

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from core.auth import hash_password
 from core.models import User
 from survey.models import CustomAnswer, Question
-from survey.services import current_code, ensure_questionnaire, token_for
+from survey.services import active_questionnaire, current_code, token_for
 from tests.conftest import TEST_SECRET
 
 PASSWORD = "sandi-kepala-dinas-2026"
@@ -39,7 +39,7 @@ def world(live_factory, live_session):
     counter = live_factory.counter(unit=unit, label=f"Loket {IMAGE}")
     officer = live_factory.officer(unit=unit, name=f"Budi {IMAGE}")
     code = current_code(live_session, counter=counter)
-    questionnaire = ensure_questionnaire(live_session)
+    questionnaire = active_questionnaire(live_session)
     question = Question(questionnaire=questionnaire, code=f"Q{uuid.uuid4().hex[:6]}",
                         position=30, text_id=f"Apakah ruang tunggu nyaman? {SCRIPT}",
                         text_en=f"Comfortable? {SCRIPT}", standard=False, unit_id=unit.id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.models import utcnow
 from survey.models import Rating
-from survey.services import issue_code, token_for
+from survey.services import active_questionnaire, issue_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.support.factories import fold
 
@@ -41,6 +41,7 @@ def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(
     assert stored.channel == "kiosk"
     assert stored.counter_id == tablet.counter.id
     assert stored.kiosk_device_id == tablet.device.id
+    assert stored.questionnaire_id == active_questionnaire(db_session).id
     assert (stored.officer_id, stored.shift_id) == (shift.officer_id, shift.id)
     db_session.refresh(tablet.device)
     assert tablet.device.last_rating_at is not None

@@ -8,8 +8,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import Shift, utcnow
+from core.settings import DEFAULT_SERVICE_HOURS
 from kiosk import services
 from tests.support.factories import at
+
+
+def close(db_session, now):
+    """Close what has ended by ``now``, with the default settings' hours for units without
+    their own (what the kiosk view and ``flask shift close-expired`` pass)."""
+    return services.close_shifts_after_hours(db_session, now, default_hours=DEFAULT_SERVICE_HOURS)
+
 
 # 2026-11-27 is a Friday, 2026-11-26 a Thursday, 2026-11-28 a Saturday.
 FRIDAY, THURSDAY, SATURDAY = (2026, 11, 27), (2026, 11, 26), (2026, 11, 28)
@@ -23,8 +31,8 @@ def test_an_open_shift_closes_at_the_end_of_service_hours(db_session, factory):
     unit = factory.unit()
     shift = open_shift_at(factory, unit, at(*THURSDAY, 8, 5))
 
-    assert services.close_shifts_after_hours(db_session, at(*THURSDAY, 15, 59)) == []
-    closed = services.close_shifts_after_hours(db_session, at(*THURSDAY, 18, 30))
+    assert close(db_session, at(*THURSDAY, 15, 59)) == []
+    closed = close(db_session, at(*THURSDAY, 18, 30))
 
     assert closed == [shift]
     assert shift.ended_at == at(*THURSDAY, 16, 0)
@@ -34,15 +42,15 @@ def test_an_open_shift_closes_at_the_end_of_service_hours(db_session, factory):
 def test_the_friday_prayer_break_does_not_end_a_shift(db_session, factory):
     shift = open_shift_at(factory, factory.unit(), at(*FRIDAY, 8, 0))
 
-    assert services.close_shifts_after_hours(db_session, at(*FRIDAY, 12, 15)) == []
+    assert close(db_session, at(*FRIDAY, 12, 15)) == []
     assert shift.ended_at is None
-    services.close_shifts_after_hours(db_session, at(*FRIDAY, 16, 1))
+    close(db_session, at(*FRIDAY, 16, 1))
     assert shift.ended_at == at(*FRIDAY, 16, 0)
 
 
 def test_a_shift_begun_after_the_prayer_break_closes_at_the_end_of_friday(db_session, factory):
     shift = open_shift_at(factory, factory.unit(), at(*FRIDAY, 13, 5))
-    services.close_shifts_after_hours(db_session, at(*FRIDAY, 20, 0))
+    close(db_session, at(*FRIDAY, 20, 0))
     assert shift.ended_at == at(*FRIDAY, 16, 0)
 
 
@@ -54,7 +62,7 @@ def test_a_wita_unit_closes_at_its_own_four_oclock(db_session, factory):
 
     # 16:30 WITA is 15:30 WIB: Makassar has closed, Jakarta has not.
     moment = at(*THURSDAY, 16, 30, zone="Asia/Makassar")
-    closed = services.close_shifts_after_hours(db_session, moment)
+    closed = close(db_session, moment)
 
     assert closed == [in_makassar]
     assert in_makassar.ended_at == at(*THURSDAY, 16, 0, zone="Asia/Makassar")
@@ -65,15 +73,15 @@ def test_a_wita_unit_closes_at_its_own_four_oclock(db_session, factory):
 def test_a_units_own_hours_win_over_the_default(db_session, factory):
     unit = factory.unit(service_hours={"6": [["08:00", "12:00"]]})
     shift = open_shift_at(factory, unit, at(*SATURDAY, 8, 30))
-    services.close_shifts_after_hours(db_session, at(*SATURDAY, 12, 30))
+    close(db_session, at(*SATURDAY, 12, 30))
     assert shift.ended_at == at(*SATURDAY, 12, 0)
 
 
 def test_a_shift_begun_after_closing_time_ends_at_midnight(db_session, factory):
     shift = open_shift_at(factory, factory.unit(), at(*THURSDAY, 17, 0))
 
-    assert services.close_shifts_after_hours(db_session, at(*THURSDAY, 23, 0)) == []
-    services.close_shifts_after_hours(db_session, at(2026, 11, 27, 0, 30))
+    assert close(db_session, at(*THURSDAY, 23, 0)) == []
+    close(db_session, at(2026, 11, 27, 0, 30))
 
     assert shift.ended_at == at(*FRIDAY, 0, 0)
 
@@ -81,7 +89,7 @@ def test_a_shift_begun_after_closing_time_ends_at_midnight(db_session, factory):
 def test_a_signed_out_shift_is_left_alone(db_session, factory):
     shift = factory.shift(started_at=at(*THURSDAY, 8, 0), ended_at=at(*THURSDAY, 11, 0),
                           end_reason="sign-out")
-    services.close_shifts_after_hours(db_session, at(*FRIDAY, 9, 0))
+    close(db_session, at(*FRIDAY, 9, 0))
     assert (shift.ended_at, shift.end_reason) == (at(*THURSDAY, 11, 0), "sign-out")
 
 

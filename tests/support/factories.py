@@ -5,16 +5,22 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from core.models import Counter, Department, Officer, Shift, Unit, utcnow
+from core.settings import defaults
 from survey.elements import ELEMENT_CODES
 from survey.models import Comment, Rating
-from survey.services import ensure_questionnaire
+from survey.services import RatingRules, active_questionnaire_id, rating_row
 
 _sequence = itertools.count(1)
+
+# The rules a view builds from the default settings (clock skew, oldest rating, the working
+# days a complaint has), for tests that call record_rating directly.
+DEFAULT_RULES = RatingRules.from_config(defaults(Path("instance")))
 
 def next_nip() -> str:
     n = next(_sequence)
@@ -65,8 +71,9 @@ class Factory:
                **overrides) -> Rating:
         """A stored rating, bypassing record_rating (for analytics and reads): as the fold
         leaves it (attributed and assessed as given; the caller adds it to the aggregates),
-        or with ``folded=False`` raw, as record_rating leaves it for the fold."""
-        ensure_questionnaire(self.session)
+        or with ``folded=False`` raw, as record_rating leaves it for the fold. The row is
+        the one ``rating_row`` makes (questionnaire included); ``overrides`` replace any
+        column or relationship of it."""
         if "unit" not in overrides and "unit_id" not in overrides:
             counter = overrides.get("counter")
             overrides["unit"] = counter.unit if counter is not None else self.unit()
@@ -74,18 +81,18 @@ class Factory:
         moment = overrides.pop("submitted_at", None) or utcnow()
         if answers is None:
             answers = dict.fromkeys(ELEMENT_CODES, 3)
-        fields = {
-            "id": uuid.uuid4(),
-            "channel": "qr",
-            "submitted_at": moment,
-            "received_at": moment,
-            "service_day": moment.astimezone(ZoneInfo(unit.timezone)).date(),
-            "body_digest": "0" * 64,
-            "folded_at": moment if folded else None,
-            **{code.lower(): value for code, value in answers.items()},
-            **overrides,
-        }
-        return self._add(Rating(**fields))
+        row = rating_row(
+            overrides.pop("id", None) or uuid.uuid4(), unit, answers,
+            channel=overrides.pop("channel", "qr"),
+            questionnaire_id=active_questionnaire_id(self.session),
+            submitted_at=moment, received_at=overrides.pop("received_at", moment),
+            body_digest=overrides.pop("body_digest", "0" * 64))
+        # A relationship given (unit=, counter=, …) sets its own key when flushed.
+        for name in ("unit", "counter", "officer"):
+            if name in overrides:
+                row.pop(f"{name}_id")
+        row["folded_at"] = moment if folded else None
+        return self._add(Rating(**{**row, **overrides}))
 
     def user(self, role: str = "admin", password: str = "rahasia-yang-panjang-123", **overrides):
         from core.auth import hash_password

@@ -9,14 +9,15 @@ from core.models import utcnow
 from survey.schema import parse_rating
 from survey.services import current_code, origin_from_code, record_rating, token_for
 from tests.conftest import TEST_SECRET
-from tests.support.factories import fold
+from tests.support.factories import DEFAULT_RULES, fold
 
 
 def rate(db_session, code, submitted_at=None, now=None):
     data = parse_rating({"id": str(uuid.uuid4()), "token": token_for(code, TEST_SECRET),
                          "answers": {"U7": 4},
                          **({"submitted_at": submitted_at.isoformat()} if submitted_at else {})})
-    rating, created = record_rating(db_session, data, origin_from_code(code, "qr"), now=now)
+    rating, created = record_rating(db_session, data, origin_from_code(code, "qr"), DEFAULT_RULES,
+                                    now=now)
     assert created
     # Attribution is the fold's, behind the request.
     fold(db_session)

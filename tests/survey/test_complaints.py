@@ -4,16 +4,19 @@ may reopen), assignment within scope, a history of who did what, notes to consen
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
 from core.models import Holiday
+from core.workdays import due_date
 from survey import complaints
 from survey.complaints import ComplaintError, Filters
+from survey.models import Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
-from tests.support.factories import at
+from tests.support.factories import DEFAULT_RULES, at
 
 
 def complain(db_session, unit, when, *, contact=None, kind="complaint"):
@@ -23,7 +26,8 @@ def complain(db_session, unit, when, *, contact=None, kind="complaint"):
         comment.update(contact=contact, contact_consent=True)
     data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U3": 1}, "comment": comment},
                         require_token=False)
-    rating, _ = record_rating(db_session, data, Origin(channel="qr", unit=unit), now=when)
+    rating, _ = record_rating(db_session, data, Origin(channel="qr", unit=unit), DEFAULT_RULES,
+                              now=when)
     return rating.comment
 
 
@@ -68,10 +72,26 @@ def test_public_holidays_and_cuti_bersama_push_the_due_date(app_context, db_sess
     assert comment.due_on == date(2026, 3, 24)
 
 
-def test_the_number_of_working_days_is_a_setting(make_app, db_session, unit):
-    with make_app(COMPLAINT_DUE_WORKING_DAYS=2).test_request_context():
-        comment = complain(db_session, unit, at(2026, 3, 12, 10, 0))
-    assert comment.due_on == date(2026, 3, 16)
+def test_the_number_of_working_days_is_a_setting_the_rating_view_passes_on(
+    make_app, db_session, payload
+):
+    client = make_app(COMPLAINT_DUE_WORKING_DAYS=2).test_client()
+    body = payload(comment={"kind": "complaint", "text": "Antrean lama sekali",
+                            "category": "antrean"})
+    assert client.post("/api/v1/ratings", json=body).status_code == 201
+    rating = db_session.get(Rating, uuid.UUID(body["id"]))
+    assert rating.comment.due_on == due_date(db_session, rating.service_day, 2)
+    assert rating.comment.due_on < due_date(db_session, rating.service_day, 5)
+
+
+def test_a_complaint_is_due_as_the_rules_given_say(app_context, db_session, unit):
+    two_days = replace(DEFAULT_RULES, due_working_days=2)
+    data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U3": 1},
+                         "comment": {"kind": "complaint", "text": "Lama", "category": "antrean"}},
+                        require_token=False)
+    rating, _ = record_rating(db_session, data, Origin(channel="qr", unit=unit), two_days,
+                              now=at(2026, 3, 12, 10, 0))  # Thursday
+    assert rating.comment.due_on == date(2026, 3, 16)  # Fri, Mon
 
 
 def test_a_question_is_followed_up_but_praise_is_not(app_context, db_session, unit):
@@ -124,7 +144,8 @@ def test_a_head_reopens_a_finished_complaint_with_a_reason_and_a_new_due_date(
     complaint, db_session, head
 ):
     complaints.change_status(db_session, complaint, head, "selesai")
-    complaints.reopen(db_session, complaint, head, "Warga datang lagi, belum beres")
+    complaints.reopen(db_session, complaint, head, "Warga datang lagi, belum beres",
+                          due_working_days=DEFAULT_RULES.due_working_days)
     assert complaint.status == "diproses" and complaint.resolved_at is None
     assert complaint.due_on >= date.today()
     assert complaint.events[-1].action == "reopen"
@@ -135,12 +156,15 @@ def test_a_supervisor_cannot_reopen_and_an_open_complaint_cannot_be_reopened(
     complaint, db_session, head, supervisor
 ):
     with pytest.raises(ComplaintError):
-        complaints.reopen(db_session, complaint, head, "belum selesai pun")
+        complaints.reopen(db_session, complaint, head, "belum selesai pun",
+                          due_working_days=DEFAULT_RULES.due_working_days)
     complaints.change_status(db_session, complaint, supervisor, "selesai")
     with pytest.raises(ComplaintError):
-        complaints.reopen(db_session, complaint, supervisor, "saya mau buka")
+        complaints.reopen(db_session, complaint, supervisor, "saya mau buka",
+                          due_working_days=DEFAULT_RULES.due_working_days)
     with pytest.raises(ComplaintError):
-        complaints.reopen(db_session, complaint, head, "   ")
+        complaints.reopen(db_session, complaint, head, "   ",
+                          due_working_days=DEFAULT_RULES.due_working_days)
     assert complaint.status == "selesai"
 
 

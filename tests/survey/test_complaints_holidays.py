@@ -10,14 +10,15 @@ from sqlalchemy import select
 from core.models import Holiday
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
-from tests.support.factories import at
+from tests.support.factories import DEFAULT_RULES, at
 
 
 def complaint_on(db_session, unit, when):
     data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U3": 1},
                          "comment": {"kind": "complaint", "text": "Lama", "category": "antrean"}},
                         require_token=False)
-    rating, _ = record_rating(db_session, data, Origin(channel="qr", unit=unit), now=when)
+    rating, _ = record_rating(db_session, data, Origin(channel="qr", unit=unit), DEFAULT_RULES,
+                              now=when)
     return rating.comment
 
 

@@ -16,7 +16,7 @@ from survey import integrity
 from survey.models import Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
-from tests.support.factories import at, fold
+from tests.support.factories import DEFAULT_RULES, at, fold
 
 # Tuesday 3 March 2026, 10:00 in Jakarta: well inside the default service hours.
 TUESDAY_10 = at(2026, 3, 3, 10, 0)
@@ -34,7 +34,7 @@ def rate(db_session, origin, when, *, values=None, submitted=None):
     if submitted is not None:
         body["submitted_at"] = submitted.isoformat()
     data = parse_rating(body, require_token=False)
-    rating, created = record_rating(db_session, data, origin, now=when)
+    rating, created = record_rating(db_session, data, origin, DEFAULT_RULES, now=when)
     assert created
     assert rating.folded_at is None  # judged behind the request, by the fold
     fold(db_session, now=when)
@@ -100,7 +100,7 @@ def test_a_burst_folded_in_one_batch_is_flagged_whole_too(app_context, db_sessio
     for i in range(11):
         body = {"id": str(uuid.uuid4()), "answers": answers()}
         data = parse_rating(body, require_token=False)
-        ratings.append(record_rating(db_session, data, phone,
+        ratings.append(record_rating(db_session, data, phone, DEFAULT_RULES,
                                      now=TUESDAY_10 + timedelta(seconds=20 * i))[0])
     assert fold(db_session).folded == 11
     assert all(r.flags == integrity.BURST_NETWORK for r in ratings)
@@ -282,7 +282,7 @@ def test_folding_a_batch_takes_the_same_few_statements_whatever_its_size(
                                              counter_id=counter.id, client_hash=f"net-{i % 3}")
         body = {"id": str(uuid.uuid4()), "answers": answers(),
                 "submitted_at": (TUESDAY_10 + timedelta(seconds=7 * i)).isoformat()}
-        record_rating(db_session, parse_rating(body, require_token=False), origin,
+        record_rating(db_session, parse_rating(body, require_token=False), origin, DEFAULT_RULES,
                       now=TUESDAY_10 + timedelta(seconds=7 * i + 1))
     statements: list[str] = []
     connection = db_session.connection()

@@ -22,7 +22,7 @@ from survey.services import (
     token_for,
 )
 from tests.conftest import TEST_SECRET
-from tests.support.factories import at
+from tests.support.factories import DEFAULT_RULES, at
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_a_code_used_meanwhile_by_another_request_is_refused(app_context, db_ses
     assert code.used_at is None
     data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U1": 4}}, require_token=False)
     with pytest.raises(CodeAlreadyUsed):
-        record_rating(db_session, data, origin_from_code(code, "qr"))
+        record_rating(db_session, data, origin_from_code(code, "qr"), DEFAULT_RULES)
 
 
 # --- queue machines -------------------------------------------------------------------------
@@ -195,14 +195,16 @@ def test_single_use_share_counts_ratings_through_single_use_codes(app_context, d
 
     def rate(code, day):
         data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U1": 3}}, require_token=False)
-        record_rating(db_session, data, origin_from_code(code, "qr"), now=at(2026, 3, day, 10))
+        record_rating(db_session, data, origin_from_code(code, "qr"), DEFAULT_RULES,
+                      now=at(2026, 3, day, 10))
 
     for day in (2, 3, 4):
         rate(issue_code(db_session, single_use_unit=unit), day)
     rate(standing, 3)
     rate(issue_code(db_session, single_use_unit=other_unit), 3)
     data = parse_rating({"id": str(uuid.uuid4()), "answers": {"U1": 3}}, require_token=False)
-    record_rating(db_session, data, Origin(channel="kiosk", unit=unit), now=at(2026, 3, 3, 11))
+    record_rating(db_session, data, Origin(channel="kiosk", unit=unit), DEFAULT_RULES,
+                  now=at(2026, 3, 3, 11))
 
     march = tickets.single_use_share(db_session, [unit.id], date(2026, 3, 1), date(2026, 3, 31))
     assert (march.ratings, march.single_use) == (5, 3)

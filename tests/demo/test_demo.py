@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+import demo
 from core.auth import verify_password
 from core.models import Counter, Department, KioskDevice, Officer, Shift, Unit, User
 from core.nip import validate_nip
 from core.workdays import due_date
-from survey import demo
 from survey.elements import ELEMENT_CODES
 from survey.models import Comment, ComplaintEvent, Rating
 from survey.schema import CommentInput, RatingInput, RespondentInput
-from survey.services import COMPLAINT_DUE_WORKING_DAYS, shift_at
+from survey.services import active_questionnaire, shift_at
 from tests.conftest import bind_to
 
 pytestmark = pytest.mark.slow
@@ -193,6 +193,13 @@ def test_ratings_fall_in_service_hours_with_weekday_and_hour_rhythms(session):
     assert hours[10] > hours[12] and hours[10] > hours[15]
 
 
+def test_every_rating_names_the_questionnaire_it_answered(session):
+    questionnaire = active_questionnaire(session)
+    named = dict(session.execute(select(Rating.questionnaire_id, func.count())
+                                 .group_by(Rating.questionnaire_id)).all())
+    assert named == {questionnaire.id: count(session, Rating)}
+
+
 def test_each_rating_carries_the_digest_of_what_the_citizen_sent(session):
     rating = session.scalars(select(Rating).join(Comment).where(
         Rating.gender.is_not(None)).limit(1)).one()
@@ -206,7 +213,7 @@ def test_each_rating_carries_the_digest_of_what_the_citizen_sent(session):
     assert rating.body_digest == sent.digest()
 
 
-def test_comments_speak_indonesian_and_complaints_have_categories_and_due_dates(session):
+def test_comments_speak_indonesian_and_complaints_have_categories_and_due_dates(session, app):
     kinds = dict(session.execute(select(Comment.kind, func.count()).group_by(Comment.kind)).all())
     assert set(kinds) == {"praise", "complaint", "suggestion", "question"}
     complaints = session.scalars(select(Comment).where(Comment.kind == "complaint")).all()
@@ -215,7 +222,7 @@ def test_comments_speak_indonesian_and_complaints_have_categories_and_due_dates(
     sample = complaints[0]
     zone = ZoneInfo(sample.rating.unit.timezone)
     assert sample.due_on == due_date(session, sample.rating.submitted_at.astimezone(zone).date(),
-                                     COMPLAINT_DUE_WORKING_DAYS)
+                                     app.config["COMPLAINT_DUE_WORKING_DAYS"])
     statuses = {c.status for c in complaints}
     assert {"baru", "selesai"} <= statuses
     assert all(c.resolved_at for c in complaints if c.status == "selesai")
