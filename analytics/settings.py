@@ -169,6 +169,9 @@ TABLE = Table(
                 "the weekly digests", "60"),
         Setting("ALERT_DELIVERY_INTERVAL_SECONDS", whole(1, "of seconds"), 5,
                 "how often the fold worker sends the queued e-mail and webhooks", "10"),
+        Setting("ALERT_WINDOW_RECHECK_SECONDS", whole(0, "of seconds"), 10,
+                "a fold batch re-reads a place's rolling window for its alert rules at most "
+                "this often (0: every batch); comment rules see every batch", "0"),
         Setting("PUBLIC_MINIMUM_RESPONDENTS", whole(1), 5,
                 "the public results withhold an index from fewer respondents "
                 "([reports.md](reports.md))", "10"),

@@ -43,6 +43,9 @@ def build_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://suara.test",
+        # Every fold batch reads the alert windows it touches: a test folds twice in a
+        # second and expects the second batch seen (ids repeat across rolled-back tests).
+        "ALERT_WINDOW_RECHECK_SECONDS": 0,
         **overrides,
     }
     return create_app(config)

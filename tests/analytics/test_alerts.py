@@ -374,3 +374,19 @@ def test_the_folds_hooks_evaluate_a_batch_and_the_periodic_pass(db_session, fact
     rate(factory, unit, 4, 1, times=30)
     alerts.on_fold_tick(db_session, NOW)
     assert alert.status == "selesai" and alert.close_reason == "pulih"
+
+
+def test_a_fold_batch_rereads_a_window_only_after_the_recheck_interval(db_session, factory,
+                                                                      unit):
+    rule = ikm_rule(db_session, unit)
+    quiet = rate(factory, unit, 4, 1, times=5)
+    alerts.evaluate(db_session, NOW, rating_ids=ids(quiet), window_recheck_seconds=60)
+    assert alerts_of(db_session, rule) == []
+    bad = rate(factory, unit, 1, 5, times=30)
+    # Read a moment ago: this batch leaves the window to the periodic pass...
+    alerts.evaluate(db_session, NOW, rating_ids=ids(bad), window_recheck_seconds=60)
+    assert alerts_of(db_session, rule) == []
+    # ...which reads every window, as does a batch once the interval has passed.
+    alerts.evaluate(db_session, NOW, rating_ids=ids(bad), window_recheck_seconds=0)
+    [alert] = alerts_of(db_session, rule)
+    assert alert.status == "terbuka"
