@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from core.auth import hash_password, verify_password
+from core.auth import hash_password, stand_in_hash, verify_password
 from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
 from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
@@ -262,17 +262,6 @@ def set_officer_pin(session: Session, officer: Officer, pin: str | None = None, 
     session.flush()
 
 
-_STAND_IN_HASH: list[str] = []
-
-
-def _stand_in_hash() -> str:
-    """Checked when there is no PIN to check (unknown NIP, no PIN set), so every answer takes
-    as long as a real check: the time taken tells nothing either."""
-    if not _STAND_IN_HASH:
-        _STAND_IN_HASH.append(hash_password(secrets.token_hex(16)))
-    return _STAND_IN_HASH[0]
-
-
 def _verify_counted(holder, failures: str, until: str, pin_hash: str | None, pin: str,
                     now: datetime) -> None:
     """Raise unless ``pin`` matches ``pin_hash``, counting wrong tries on ``holder`` (an
@@ -281,7 +270,7 @@ def _verify_counted(holder, failures: str, until: str, pin_hash: str | None, pin
     locked_until = getattr(holder, until)
     if locked_until is not None and locked_until > now:
         raise PinLocked(until=locked_until)
-    matched = verify_password(pin_hash or _stand_in_hash(), pin or "")
+    matched = verify_password(pin_hash or stand_in_hash(), pin or "")
     if matched and pin_hash:
         setattr(holder, failures, 0)
         setattr(holder, until, None)

@@ -112,8 +112,8 @@ def runner(app, db_session):
 
 
 @pytest.fixture
-def factory(db_session):
-    return Factory(db_session)
+def factory(app, db_session):
+    return Factory(db_session, app.extensions["password_hasher"])
 
 
 @pytest.fixture
