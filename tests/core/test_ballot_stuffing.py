@@ -45,10 +45,10 @@ from limits import parse_many
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bench.servers import FLASK, Seeded, count_ratings, seed
 from core import settings
 from core.db import make_engine
 from core.models import Holiday, Unit
+from harness.servers import FLASK, Seeded, count_ratings, seed
 from survey import integrity
 from survey.elements import ELEMENT_CODES
 from survey.models import Rating
