@@ -53,6 +53,7 @@ from survey import integrity
 from survey.elements import ELEMENT_CODES
 from survey.models import Rating
 from tests.support.databases import temporary_database
+from tests.support.e2e import starts_servers
 from tests.support.live import LiveServer
 
 RATINGS = 500
@@ -95,6 +96,7 @@ def _redis_available() -> bool:
 
 
 @pytest.fixture(scope="module", params=["machine-file", "redis"])
+@starts_servers
 def target(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("stuffing")
     if request.param == "redis":
