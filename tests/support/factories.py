@@ -27,6 +27,7 @@ class Factory:
         argon2's defaults outside any app."""
         self.session = session
         self.password_hasher = password_hasher
+        self._questionnaire_ready = False
 
     def _add(self, obj):
         self.session.add(obj)
@@ -69,7 +70,9 @@ class Factory:
         """A stored rating, bypassing record_rating (for analytics and reads): as the fold
         leaves it (attributed and assessed as given; the caller adds it to the aggregates),
         or with ``folded=False`` raw, as record_rating leaves it for the fold."""
-        ensure_questionnaire(self.session)
+        if not self._questionnaire_ready:  # once per test: a query per rating costs a third
+            ensure_questionnaire(self.session)
+            self._questionnaire_ready = True
         if "unit" not in overrides and "unit_id" not in overrides:
             counter = overrides.get("counter")
             overrides["unit"] = counter.unit if counter is not None else self.unit()
