@@ -16,7 +16,7 @@ BENCH_ARGS ?=
 help:
 	@echo "make run    - install, migrate, load demo data (first run), serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install test tools (Chromium included) and run the whole suite"
-	@echo "make test-fast - everything but the e2e and slow tests (no browser; under 2 minutes)"
+	@echo "make test-fast - everything but the e2e and slow tests (no browser): the working loop"
 	@echo "make bench  - run the benchmarks in bench/ (ratios against a baseline in the same run)"
 
 $(BIN)/python:
