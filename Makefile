@@ -11,11 +11,12 @@ FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-postgres install translations migrate demo browser pdftools lint bench wrk clean help
+.PHONY: run test test-fast test-postgres install translations migrate demo browser pdftools lint bench wrk clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data (first run), serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install test tools (Chromium included) and run the whole suite"
+	@echo "make test-fast - everything but the e2e and slow tests (no browser): the working loop"
 	@echo "make bench  - run the benchmarks in bench/ (ratios against a baseline in the same run)"
 
 $(BIN)/python:
@@ -66,6 +67,11 @@ pdftools:
 
 test: translations browser pdftools
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The loop while working: no gunicorn, Chromium, mail or webhook server (e2e), no property or
+# scale tests (slow). pdftools: the report tests render a page with pdftoppm.
+test-fast: translations pdftools
+	$(BIN)/pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 test-postgres: translations browser pdftools
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_ARGS)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench import results
 from bench.drills import DRILLS
-from bench.servers import postgres_server_url
+from harness.servers import postgres_server_url
 
 
 def _engines(args, what: str) -> list[tuple[str, str | None]]:
@@ -92,7 +92,7 @@ def _drills(args) -> bool:
 
 
 def _comments(args) -> bool:
-    from bench import comments_quality
+    from harness import comments_quality
 
     outcome = comments_quality.run()
     if args.record:

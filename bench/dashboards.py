@@ -35,7 +35,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from bench.servers import SECRET_KEY, temporary_database
+from harness.servers import SECRET_KEY, temporary_database
 
 UNITS = 10
 OFFICERS_PER_UNIT = 4

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.drills.state import counts
-from bench.servers import SECRET_KEY, fold_available, seed, temporary_database
+from harness.servers import SECRET_KEY, fold_available, seed, temporary_database
 
 MIN_RATE_SQLITE = 20_000.0  # ratings/s
 MAX_LAG_SECONDS = 2.0

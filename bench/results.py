@@ -101,7 +101,7 @@ def render(data: dict) -> str:
 
 
 def _render_comments(o: dict) -> list[str]:
-    lines = [f"{o['comments']} labelled comments (tests/data/comments_labelled.txt).", "",
+    lines = [f"{o['comments']} labelled comments (harness/data/comments_labelled.txt).", "",
              "| | precision | recall | tp | fp | fn |", "|---|---:|---:|---:|---:|---:|"]
     rows = [*o["tags"].items(), *((f"mask {k}", v) for k, v in o["masking"].items())]
     lines += [f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['tp']} | {c['fp']} | "

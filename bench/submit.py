@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench.fold import LagProbe
-from bench.servers import (
+from harness.servers import (
     FoldWorker,
     Server,
     count_ratings,

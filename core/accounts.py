@@ -32,7 +32,14 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core import audit, db
-from core.auth import Account, end_sessions, hash_password, signed_in_user, verify_password
+from core.auth import (
+    Account,
+    end_sessions,
+    hash_password,
+    signed_in_user,
+    stand_in_hash,
+    verify_password,
+)
 from core.db import begin_write
 from core.models import Role, User, utcnow
 
@@ -49,10 +56,6 @@ HOME_ENDPOINTS: dict[str, tuple[str, ...]] = {
     Role.SUPERVISOR.value: ("analytics.dashboard", "admin.index"),
     Role.OFFICER.value: ("analytics.my_component", "accounts.password"),
 }
-
-# Verified against when the username is unknown, so that case takes as long as a wrong
-# password (made once, lazily: hashing at import time would slow every start).
-_dummy_hash: str | None = None
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -74,14 +77,12 @@ def authenticate(session: Session, username: str, password: str,
                  now: datetime | None = None) -> User | None:
     """The user if the name and password match an active, unlocked account; else ``None``.
     Counts failures and locks the account after too many (flushes; the caller commits)."""
-    global _dummy_hash
     now = now or utcnow()
     user = session.scalars(
         select(User).where(func.lower(User.username) == username.strip().lower())
     ).first()
     if user is None:
-        _dummy_hash = _dummy_hash or hash_password("not-a-real-password")
-        verify_password(_dummy_hash, password)
+        verify_password(stand_in_hash(), password)  # as long as a wrong password takes
         return None
     correct = verify_password(user.password_hash, password)
     if is_locked(user, now):

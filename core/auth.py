@@ -11,13 +11,14 @@ helpers) and filter their queries with it, rather than hiding links in templates
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import timedelta
 from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, has_app_context, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import Session
@@ -27,7 +28,18 @@ from core.inputs import MAX_ID
 from core.models import Officer, Role, Unit, User
 
 login_manager = LoginManager()
-password_hasher = PasswordHasher()
+# argon2's own defaults (RFC 9106's low-memory profile) for every real app. TESTING apps hash at
+# the cheapest cost instead: about a hundred fixtures make users, and each default hash costs a
+# large part of a second. A hash carries its parameters, so either kind verifies in both.
+TESTING_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+DEFAULT_HASHER = PasswordHasher()
+
+
+def build_password_hasher(config) -> PasswordHasher:
+    """The app's hasher, built once in the factory (``init_app``) from its configuration."""
+    if config.get("TESTING"):
+        return PasswordHasher(**TESTING_HASH_PARAMETERS)
+    return DEFAULT_HASHER
 
 
 class Account:
@@ -56,15 +68,36 @@ class Account:
         return getattr(self.user, name)
 
 
-def hash_password(password: str) -> str:
-    return password_hasher.hash(password)
+def password_hasher() -> PasswordHasher:
+    """The current app's hasher; argon2's defaults outside an app (a script, a shell)."""
+    if has_app_context():
+        return current_app.extensions["password_hasher"]
+    return DEFAULT_HASHER
+
+
+def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
+    return (hasher or password_hasher()).hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return password_hasher.verify(password_hash, password)
+        # The parameters come from the hash itself, whichever hasher made it.
+        return password_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def stand_in_hash() -> str:
+    """A hash of nothing anyone knows, made at the app's own cost: checked when there is no
+    real hash to check (an unknown name, an officer without a PIN), so every answer costs as
+    much as a real check and the time taken tells nothing either."""
+    hasher = password_hasher()
+    if hasher not in _STAND_IN:
+        _STAND_IN[hasher] = hasher.hash(secrets.token_hex(16))
+    return _STAND_IN[hasher]
+
+
+_STAND_IN: dict[PasswordHasher, str] = {}
 
 
 @login_manager.user_loader
@@ -99,6 +132,7 @@ def unauthorized():
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["password_hasher"] = build_password_hasher(app.config)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     # The cookie's own signature expires with the session too, not after Flask's 31 days.

@@ -127,9 +127,6 @@ class Officer(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     photo_path: Mapped[str | None] = mapped_column(String(255))
-    pin_hash: Mapped[str | None] = mapped_column(String(255))
-    pin_failures: Mapped[int] = mapped_column(default=0)
-    pin_locked_until: Mapped[datetime | None]
 
     unit: Mapped[Unit] = relationship(back_populates="officers")
 

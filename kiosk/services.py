@@ -14,11 +14,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from core.auth import hash_password, verify_password
+from core.auth import hash_password, stand_in_hash, verify_password
 from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
 from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
-from kiosk.models import KioskPinAttempt
+from kiosk.models import KioskOfficerPin, KioskPinAttempt
 from survey.integrity import service_periods
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a tablet.
@@ -247,12 +247,33 @@ def hash_pin(pin: str) -> str:
     return hash_password(pin)
 
 
+def officer_pin(session: Session, officer_id: int, *, create: bool = False,
+                lock: bool = False) -> KioskOfficerPin | None:
+    """The officer's PIN row (made, without a PIN, when ``create``); ``lock`` reads it afresh
+    under FOR UPDATE, so wrong tries at two tablets are counted one at a time."""
+    query = select(KioskOfficerPin).where(KioskOfficerPin.officer_id == officer_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.scalars(query).first()
+    if row is not None or not create:
+        return row
+    try:
+        with session.begin_nested():
+            row = KioskOfficerPin(officer_id=officer_id, failures=0)
+            session.add(row)
+    except IntegrityError:  # made at the same moment elsewhere (a PIN set, a sign-in tried)
+        row = session.scalars(query.with_for_update()
+                              .execution_options(populate_existing=True)).one()
+    return row
+
+
 def set_officer_pin(session: Session, officer: Officer, pin: str | None = None, *,
-                    pin_hash: str | None = None) -> None:
+                    pin_hash: str | None = None) -> KioskOfficerPin:
     """Give the officer a new PIN (or its ``hash_pin`` hash) and lift any lock on it."""
-    officer.pin_hash = pin_hash or hash_pin(pin or "")
-    officer.pin_failures = 0
-    officer.pin_locked_until = None
+    row = officer_pin(session, officer.id, create=True, lock=True)
+    row.pin_hash = pin_hash or hash_pin(pin or "")
+    row.failures = 0
+    row.locked_until = None
     # A new PIN also lets the PIN alone end the officer's open shift again.
     open_shifts = session.scalars(
         select(Shift.id).where(Shift.officer_id == officer.id, Shift.ended_at.is_(None))).all()
@@ -260,45 +281,35 @@ def set_officer_pin(session: Session, officer: Officer, pin: str | None = None, 
         session.execute(delete(KioskPinAttempt).where(KioskPinAttempt.key.in_(
             [f"sign-out:shift:{shift_id}" for shift_id in open_shifts])))
     session.flush()
+    return row
 
 
-_STAND_IN_HASH: list[str] = []
-
-
-def _stand_in_hash() -> str:
-    """Checked when there is no PIN to check (unknown NIP, no PIN set), so every answer takes
-    as long as a real check: the time taken tells nothing either."""
-    if not _STAND_IN_HASH:
-        _STAND_IN_HASH.append(hash_password(secrets.token_hex(16)))
-    return _STAND_IN_HASH[0]
-
-
-def _verify_counted(holder, failures: str, until: str, pin_hash: str | None, pin: str,
+def _verify_counted(holder: KioskOfficerPin | KioskPinAttempt, pin_hash: str | None, pin: str,
                     now: datetime) -> None:
     """Raise unless ``pin`` matches ``pin_hash``, counting wrong tries on ``holder`` (an
-    officer row or a KioskPinAttempt) and locking it for PIN_LOCK after PIN_MAX_FAILURES.
-    The caller commits in both cases, so a wrong try is remembered."""
-    locked_until = getattr(holder, until)
-    if locked_until is not None and locked_until > now:
-        raise PinLocked(until=locked_until)
-    matched = verify_password(pin_hash or _stand_in_hash(), pin or "")
+    officer's PIN row or a KioskPinAttempt) and locking it for PIN_LOCK after
+    PIN_MAX_FAILURES. The caller commits in both cases, so a wrong try is remembered."""
+    if holder.locked_until is not None and holder.locked_until > now:
+        raise PinLocked(until=holder.locked_until)
+    matched = verify_password(pin_hash or stand_in_hash(), pin or "")
     if matched and pin_hash:
-        setattr(holder, failures, 0)
-        setattr(holder, until, None)
+        holder.failures = 0
+        holder.locked_until = None
         return
-    count = (getattr(holder, failures) or 0) + 1
+    count = (holder.failures or 0) + 1
     if count >= PIN_MAX_FAILURES:
-        setattr(holder, failures, 0)
-        setattr(holder, until, now + PIN_LOCK)
+        holder.failures = 0
+        holder.locked_until = now + PIN_LOCK
         raise PinLocked(until=now + PIN_LOCK)
-    setattr(holder, failures, count)
+    holder.failures = count
     raise WrongPin(remaining=PIN_MAX_FAILURES - count)
 
 
-def check_pin(officer: Officer, pin: str, now: datetime) -> None:
-    """Raise unless ``pin`` is the officer's; count wrong tries on the officer and lock
-    after too many (an officer without a PIN gets the wrong-PIN answer)."""
-    _verify_counted(officer, "pin_failures", "pin_locked_until", officer.pin_hash, pin, now)
+def check_pin(session: Session, officer: Officer, pin: str, now: datetime) -> None:
+    """Raise unless ``pin`` is the officer's; count wrong tries on the officer's PIN row and
+    lock after too many (an officer without a PIN gets the wrong-PIN answer)."""
+    row = officer_pin(session, officer.id, create=True, lock=True)
+    _verify_counted(row, row.pin_hash, pin, now)
 
 
 def _attempts(session: Session, key: str, now: datetime, create: bool) -> KioskPinAttempt | None:
@@ -344,10 +355,9 @@ def _signable_officer(session: Session, unit_id: int, identifier: str, pin: str,
     if officer is None:
         attempts = _attempts(session, _typed_key(unit_id, identifier), now, create=True)
         attempts.updated_at = now
-        _verify_counted(attempts, "failures", "locked_until", None, pin, now)
+        _verify_counted(attempts, None, pin, now)
         raise WrongPin()  # not reached: there is no PIN to match
-    session.refresh(officer, with_for_update=True)  # wrong tries counted one at a time
-    check_pin(officer, pin, now)
+    check_pin(session, officer, pin, now)
     return officer
 
 
@@ -422,7 +432,8 @@ def sign_out(
         attempts = _attempts(session, _sign_out_key(shift), now, create=False)
         if attempts is not None and attempts.failures >= PIN_MAX_FAILURES:
             raise SignOutNeedsNip()
-        if not (officer.pin_hash and verify_password(officer.pin_hash, pin or "")):
+        row = officer_pin(session, officer.id)
+        if not (row and row.pin_hash and verify_password(row.pin_hash, pin or "")):
             attempts = attempts or _attempts(session, _sign_out_key(shift), now, create=True)
             attempts.failures += 1
             attempts.updated_at = now

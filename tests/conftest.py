@@ -14,9 +14,18 @@ from sqlalchemy.orm import sessionmaker
 
 from core import create_app
 from tests.support.databases import temporary_database
+from tests.support.e2e import is_end_to_end
 from tests.support.factories import Factory
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``e2e`` every test that starts gunicorn, Chromium or a mail or webhook server
+    (tests/support/e2e.py says which), so ``-m "not e2e"`` leaves them all out."""
+    for item in items:
+        if is_end_to_end(item):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -115,8 +124,8 @@ def runner(app, db_session):
 
 
 @pytest.fixture
-def factory(db_session):
-    return Factory(db_session)
+def factory(app, db_session):
+    return Factory(db_session, app.extensions["password_hasher"])
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ def strategy_for(operation, world):
     return st.one_of(modes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_the_api_never_fails_and_answers_as_documented(app, world, method, path):
     schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app)
@@ -203,6 +204,7 @@ def _no_server_error(response, what: str) -> None:
                                         response.get_data(as_text=True)[:300])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("rule", "endpoint"), POST_ROUTES, ids=[r for r, _ in POST_ROUTES])
 def test_no_body_sent_to_any_route_gets_a_server_error(visitor, rule, endpoint):
     @given(data=st.data())
@@ -215,6 +217,7 @@ def test_no_body_sent_to_any_route_gets_a_server_error(visitor, rule, endpoint):
     exercise()
 
 
+@pytest.mark.slow
 def test_no_query_string_on_any_page_gets_a_server_error(visitor):
     @given(data=st.data(), route=st.sampled_from(PAGE_ROUTES))
     @settings(max_examples=6 * EXAMPLES_PER_ROUTE, deadline=None, derandomize=True,

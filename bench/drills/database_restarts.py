@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bench.drills.client import Ledger, deliver, rating
 from bench.drills.state import catch_up, stopped_cleanly, stored_state
-from bench.servers import FoldWorker, Server, fold_available, free_port, seed
+from harness.servers import FoldWorker, Server, fold_available, free_port, seed
 
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SERVER_USER = "postgres"  # who runs the cluster's server when we are root

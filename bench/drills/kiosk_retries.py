@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.drills.client import post, rating
 from bench.drills.state import settle, stored_state
-from bench.servers import CONFIGURED, Server, resolve_engine, seed, temporary_database
+from harness.servers import CONFIGURED, Server, resolve_engine, seed, temporary_database
 
 
 def run(quick: bool = False, log=print, workdir: Path | None = None,

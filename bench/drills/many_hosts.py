@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 
 from bench.drills.client import Ledger, deliver, post, rating
 from bench.drills.state import catch_up, settle, stopped_cleanly, stored_state
-from bench.servers import (
+from core.limits import DEVICE_COOKIE
+from harness.servers import (
     CONFIGURED,
     FoldWorker,
     Server,
@@ -42,7 +43,6 @@ from bench.servers import (
     seed,
     temporary_database,
 )
-from core.limits import DEVICE_COOKIE
 
 PROBE_LIMIT = 3  # the device limit during the probe: RATELIMIT_DEVICE = 3/minute
 

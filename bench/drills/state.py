@@ -103,7 +103,7 @@ def stopped_cleanly(worker, timeout: float = 30) -> list[str]:
 def settle(database_url: str, workdir: Path) -> list[str]:
     """Fold whatever is still pending (``flask --app wsgi fold --once``) when the app has a
     fold; without one the request path has already counted every rating. Problems, if any."""
-    from bench.servers import fold_available, fold_once
+    from harness.servers import fold_available, fold_once
 
     if not fold_available(database_url):
         return []

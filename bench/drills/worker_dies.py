@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.drills.client import Ledger, deliver, rating
 from bench.drills.state import catch_up, stopped_cleanly, stored_state
-from bench.servers import (
+from harness.servers import (
     CONFIGURED,
     FoldWorker,
     Server,

@@ -19,6 +19,7 @@ from analytics.alerts_models import (
     OutboxMessage,
 )
 from core.models import Role
+from tests.support.e2e import starts_servers
 from tests.support.factories import account, at
 from tests.support.receivers import SmtpServer, WebhookReceiver
 
@@ -27,6 +28,7 @@ SECRET = "rahasia-webhook-dinas-a-0123456789"
 
 
 @pytest.fixture
+@starts_servers
 def smtp():
     server = SmtpServer().start()
     yield server
@@ -34,6 +36,7 @@ def smtp():
 
 
 @pytest.fixture
+@starts_servers
 def receiver():
     server = WebhookReceiver(SECRET).start()
     yield server
@@ -41,6 +44,7 @@ def receiver():
 
 
 @pytest.fixture
+@starts_servers
 def other_receiver():
     server = WebhookReceiver("rahasia-dinas-b-000000000000000").start()
     yield server

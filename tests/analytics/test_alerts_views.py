@@ -14,6 +14,7 @@ from sqlalchemy import select
 from analytics import alerts
 from analytics.alerts_models import Alert, AlertContact, AlertRule, AlertWebhook, OutboxMessage
 from core.models import Role, utcnow
+from tests.support.e2e import starts_servers
 from tests.support.factories import account
 
 
@@ -192,30 +193,34 @@ def test_rules_are_added_listed_and_removed_from_the_command_line(runner, world,
     assert not rule.active
 
 
-def test_alert_work_once_evaluates_and_sends(runner, world, db_session, factory, make_app):
+@pytest.fixture
+@starts_servers
+def receiver():
     from tests.support.receivers import WebhookReceiver
 
-    receiver = WebhookReceiver("geheim-0123456789-0123456789").start()
-    try:
-        unit = world["mine"]
-        db_session.add(AlertWebhook(unit_id=unit.id, url=receiver.url,
-                                    secret="geheim-0123456789-0123456789"))
-        # The unit's default rules include urgent complaints; they go out at any hour.
-        rating = factory.rating(unit=unit)
-        factory.comment(rating, kind="complaint", category="ancaman", status="baru",
-                        text="Petugas mengancam warga", created_at=utcnow())
-        db_session.flush()
-        result = runner.invoke(args=["alert", "work", "--once"])
-        assert result.exit_code == 0, result.output
-        assert "opened=" in result.output
-        kinds = [body["alert"]["rule"]["kind"] for body in receiver.received]
-        assert kinds.count("urgent_complaint") == 1
-        again = runner.invoke(args=["alert", "work", "--once"])
-        assert again.exit_code == 0
-        assert [b["alert"]["rule"]["kind"] for b in receiver.received].count(
-            "urgent_complaint") == 1
-    finally:
-        receiver.stop()
+    server = WebhookReceiver("geheim-0123456789-0123456789").start()
+    yield server
+    server.stop()
+
+
+def test_alert_work_once_evaluates_and_sends(runner, world, db_session, factory, receiver):
+    unit = world["mine"]
+    db_session.add(AlertWebhook(unit_id=unit.id, url=receiver.url,
+                                secret="geheim-0123456789-0123456789"))
+    # The unit's default rules include urgent complaints; they go out at any hour.
+    rating = factory.rating(unit=unit)
+    factory.comment(rating, kind="complaint", category="ancaman", status="baru",
+                    text="Petugas mengancam warga", created_at=utcnow())
+    db_session.flush()
+    result = runner.invoke(args=["alert", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "opened=" in result.output
+    kinds = [body["alert"]["rule"]["kind"] for body in receiver.received]
+    assert kinds.count("urgent_complaint") == 1
+    again = runner.invoke(args=["alert", "work", "--once"])
+    assert again.exit_code == 0
+    assert [b["alert"]["rule"]["kind"] for b in receiver.received].count(
+        "urgent_complaint") == 1
 
 
 def test_webhooks_and_contacts_from_the_command_line(runner, world, db_session):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import select
 
 from core.auth import verify_password
@@ -137,6 +138,7 @@ def test_a_clean_import_adds_the_officers_and_is_audited(signed_in, factory, db_
     assert entry.detail == {"created": 2, "updated": 0}
 
 
+@pytest.mark.slow  # 1500 officers
 def test_an_import_larger_than_other_forms_is_accepted(signed_in, factory, db_session):
     factory.unit(code="UPT-C")
     rows = "".join(f"HON-{n:05d},Petugas Nomor {n} dengan nama yang cukup panjang,UPT-C\n"

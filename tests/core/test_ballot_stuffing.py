@@ -45,14 +45,15 @@ from limits import parse_many
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bench.servers import FLASK, Seeded, count_ratings, seed
 from core import settings
 from core.db import make_engine
 from core.models import Holiday, Unit
+from harness.servers import FLASK, Seeded, count_ratings, seed
 from survey import integrity
 from survey.elements import ELEMENT_CODES
 from survey.models import Rating
 from tests.support.databases import temporary_database
+from tests.support.e2e import starts_servers
 from tests.support.live import LiveServer
 
 RATINGS = 500
@@ -95,6 +96,7 @@ def _redis_available() -> bool:
 
 
 @pytest.fixture(scope="module", params=["machine-file", "redis"])
+@starts_servers
 def target(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("stuffing")
     if request.param == "redis":

@@ -20,6 +20,11 @@ from tests.support.factories import Factory
 PASSWORD = "rahasia-yang-panjang-123"
 
 
+# Real threads against real argon2 costs (Factory outside an app: the default hasher), so
+# the checks overlap as they do in production: seconds each.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture
 def live_app(tmp_path):
     with temporary_database(tmp_path) as url:

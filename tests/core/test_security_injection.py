@@ -66,6 +66,7 @@ def world(db_session, factory):
     return build_world(db_session, factory)
 
 
+@pytest.mark.slow  # every parameter of every route, for each payload
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_injection_strings_in_every_parameter_never_cause_a_server_error(
     app, signed_in, db_session, world, payload

@@ -11,10 +11,9 @@ from core.db import make_engine
 from tests.conftest import TEST_SECRET
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.databases import temporary_database
+from tests.support.e2e import starts_servers
 from tests.support.factories import Factory
 from tests.support.live import LiveServer
-
-pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +42,7 @@ def live_factory(live_session):
 
 
 @pytest.fixture(scope="module")
+@starts_servers
 def live_server(live_database, tmp_path_factory):
     server = LiveServer(database_url=live_database, secret_key=TEST_SECRET)
     server.start(tmp_path_factory.mktemp("logs"))
@@ -58,6 +58,7 @@ def playwright_instance():
 
 
 @pytest.fixture(scope="session")
+@starts_servers
 def browser(playwright_instance):
     path = chromium_path()
     if path is None:

@@ -7,12 +7,14 @@ from playwright.sync_api import expect
 
 from tests.e2e.kiosk_helpers import answer, expect_reset, open_and_pair, pairing_code, rate, stored
 from tests.support.browser import TABLET
+from tests.support.e2e import starts_servers
 from tests.support.live import LiveServer
 
 IDLE_SECONDS = 2
 
 
 @pytest.fixture(scope="module")
+@starts_servers
 def live_server(live_database, tmp_path_factory):
     server = LiveServer(database_url=live_database, secret_key="idle-test-secret-" + "x" * 40,
                         extra_env={"KIOSK_IDLE_SECONDS": str(IDLE_SECONDS)})

@@ -43,10 +43,11 @@ def tablet(pair_tablet) -> Tablet:
 
 
 @pytest.fixture
-def officer_with_pin(db_session, factory):
+def officer_with_pin(app, db_session, factory):
     def make(unit, pin: str = PIN) -> Officer:
         officer = factory.officer(unit=unit)
-        services.set_officer_pin(db_session, officer, pin)
+        with app.app_context():  # the PIN hashed at the test app's (cheap) cost
+            services.set_officer_pin(db_session, officer, pin)
         return officer
 
     return make

@@ -84,6 +84,7 @@ def test_a_code_is_still_good_just_before_it_expires(factory, db_session):
     assert device.id is not None
 
 
+@pytest.mark.slow  # a thousand wrong codes
 def test_each_code_stops_working_after_its_own_limit_of_wrong_codes(factory, db_session):
     row, code = services.create_pairing_code(db_session, factory.counter())
     for _ in range(services.PAIRING_MAX_FAILURES):

@@ -12,8 +12,9 @@ import kiosk.cli
 from core import db
 from core.auth import verify_password
 from core.db import begin_write
-from core.models import KioskDevice, Officer
+from core.models import KioskDevice
 from kiosk import services
+from kiosk.models import KioskOfficerPin
 from tests.conftest import build_app
 from tests.support.databases import temporary_database
 from tests.support.factories import Factory
@@ -63,5 +64,5 @@ def test_set_pin_succeeds_when_a_tablet_writes_while_the_prompt_waits(own_app, m
     assert result.exit_code == 0, result.output
     with own_app.app_context():
         session = db.session()
-        assert verify_password(session.get(Officer, officer_id).pin_hash, "8642")
+        assert verify_password(session.get(KioskOfficerPin, officer_id).pin_hash, "8642")
         assert session.get(KioskDevice, device_id).queued_ratings == 3

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from core.auth import verify_password
 from core.models import Shift, utcnow
 from kiosk import services
+from kiosk.models import KioskOfficerPin
 from tests.kiosk.conftest import PIN
+
+
+def pin_row(db_session, officer) -> KioskOfficerPin | None:
+    """The officer's PIN row as the database holds it now."""
+    db_session.expire_all()
+    return db_session.get(KioskOfficerPin, officer.id)
 
 
 def sign_in(client, tablet, nip, pin=PIN):
@@ -62,8 +69,7 @@ def test_five_wrong_pins_lock_the_officer_out_for_fifteen_minutes(
     assert locked.status_code == 423
     assert right_pin_while_locked.status_code == 423
     assert "15 menit" in right_pin_while_locked.get_json()["message"]
-    db_session.refresh(officer)
-    assert officer.pin_locked_until - utcnow() > timedelta(minutes=14)
+    assert pin_row(db_session, officer).locked_until - utcnow() > timedelta(minutes=14)
     assert db_session.scalars(select(Shift)).first() is None
 
 
@@ -81,7 +87,8 @@ def test_the_lock_lifts_after_fifteen_minutes(db_session, tablet, officer_with_p
                              now=start + timedelta(minutes=16))
 
     assert shift.officer_id == officer.id
-    assert officer.pin_failures == 0 and officer.pin_locked_until is None
+    row = pin_row(db_session, officer)
+    assert row.failures == 0 and row.locked_until is None
 
 
 def test_a_right_pin_clears_earlier_wrong_tries(db_session, tablet, officer_with_pin):
@@ -89,7 +96,7 @@ def test_a_right_pin_clears_earlier_wrong_tries(db_session, tablet, officer_with
     with pytest.raises(services.WrongPin):
         services.sign_in(db_session, tablet.device, officer.nip, "1111")
     services.sign_in(db_session, tablet.device, officer.nip, PIN)
-    assert officer.pin_failures == 0
+    assert pin_row(db_session, officer).failures == 0
 
 
 def test_an_officer_of_another_unit_or_an_unknown_nip_gets_the_wrong_pin_answer(
@@ -143,8 +150,8 @@ def test_guessing_another_units_nip_at_this_tablet_does_not_lock_that_officer(
 ):
     elsewhere = officer_with_pin(factory.unit())
     answers(client, tablet, elsewhere.nip, services.PIN_MAX_FAILURES)
-    db_session.refresh(elsewhere)
-    assert (elsewhere.pin_failures, elsewhere.pin_locked_until) == (0, None)
+    row = pin_row(db_session, elsewhere)
+    assert (row.failures, row.locked_until) == (0, None)
 
 
 # --- signing out: a citizen's wrong PINs never lock the officer out -------------------------
@@ -173,8 +180,8 @@ def test_wrong_sign_out_pins_never_lock_the_officer_out_nor_end_their_shift(
     assert tried[4].get_json()["error"] == "sign_out_needs_nip"
     # Still serving, and nothing counted against their own sign-in.
     assert open_shift(db_session, officer) is not None
-    db_session.refresh(officer)
-    assert (officer.pin_failures, officer.pin_locked_until) == (0, None)
+    row = pin_row(db_session, officer)
+    assert (row.failures, row.locked_until) == (0, None)
     state = client.post("/kiosk/api/heartbeat", json={}, headers=tablet.headers).get_json()
     assert state["officer"]["name"] == officer.name and state["sign_out_needs_nip"] is True
     # They can still sign in at another counter of their unit.
@@ -257,8 +264,8 @@ def test_set_pin_reads_one_line_from_standard_input(runner, factory, db_session)
     result = runner.invoke(args=["officer", "set-pin", officer.nip], input="2468\n")
 
     assert result.exit_code == 0, result.output
-    db_session.refresh(officer)
-    assert officer.pin_hash != "2468" and verify_password(officer.pin_hash, "2468")
+    pin_hash = pin_row(db_session, officer).pin_hash
+    assert pin_hash != "2468" and verify_password(pin_hash, "2468")
 
 
 def test_set_pin_prompts_twice_on_a_terminal(runner, factory, db_session, monkeypatch):
@@ -280,8 +287,7 @@ def test_set_pin_prompts_twice_on_a_terminal(runner, factory, db_session, monkey
 
     assert result.exit_code == 0, result.output
     assert prompts == [("PIN", True)]
-    db_session.refresh(officer)
-    assert verify_password(officer.pin_hash, "13579")
+    assert verify_password(pin_row(db_session, officer).pin_hash, "13579")
 
 
 @pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "", "１２３４"])
@@ -290,14 +296,18 @@ def test_set_pin_refuses_what_is_not_4_to_8_digits(runner, factory, db_session, 
     result = runner.invoke(args=["officer", "set-pin", officer.nip], input=pin + "\n")
     assert result.exit_code != 0
     assert "4–8 angka" in result.output
-    db_session.refresh(officer)
-    assert officer.pin_hash is None
+    assert pin_row(db_session, officer) is None
 
 
 def test_setting_a_pin_lifts_a_lock(db_session, factory):
-    officer = factory.officer(pin_failures=3, pin_locked_until=utcnow() + timedelta(minutes=10))
+    officer = factory.officer()
+    db_session.add(KioskOfficerPin(officer_id=officer.id, failures=3,
+                                   locked_until=utcnow() + timedelta(minutes=10)))
+    db_session.flush()
     services.set_officer_pin(db_session, officer, "1234")
-    assert officer.pin_failures == 0 and officer.pin_locked_until is None
+    row = pin_row(db_session, officer)
+    assert row.failures == 0 and row.locked_until is None
+    assert verify_password(row.pin_hash, "1234")
 
 
 def card_token(db_session, **owner) -> str:

@@ -7,8 +7,8 @@ import os
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from bench import servers
 from core.settings import normalise_database_url
+from harness import servers
 
 
 def server_url() -> str | None:

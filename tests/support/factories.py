@@ -28,8 +28,11 @@ def next_nip() -> str:
 
 
 class Factory:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, password_hasher=None):
+        """``password_hasher``: the test app's (cheap) one; else the current app's, or
+        argon2's defaults outside any app."""
         self.session = session
+        self.password_hasher = password_hasher
 
     def _add(self, obj):
         self.session.add(obj)
@@ -100,7 +103,7 @@ class Factory:
 
         n = next(_sequence)
         fields = {"username": f"user{n}", "display_name": f"Pengguna {n}", "role": role,
-                  "password_hash": hash_password(password), **overrides}
+                  "password_hash": hash_password(password, self.password_hasher), **overrides}
         return self._add(User(**fields))
 
     def comment(self, rating: Rating, **overrides) -> Comment:

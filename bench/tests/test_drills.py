@@ -16,7 +16,7 @@ import pytest
 from bench import results
 from bench.__main__ import main
 from bench.drills import DRILLS, database_restarts, many_hosts
-from bench.servers import postgres_server_url
+from harness.servers import postgres_server_url
 
 pytestmark = pytest.mark.e2e
 

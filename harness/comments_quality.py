@@ -1,6 +1,6 @@
 """How well survey/comment_text.py masks and tags, on the labelled comments in
-tests/data/comments_labelled.txt: precision and recall per tag, and for masking personal data
-and profanity. ``python -m bench comments`` (or ``python -m bench.comments_quality``).
+harness/data/comments_labelled.txt: precision and recall per tag, and for masking personal data
+and profanity. ``python -m bench comments`` (or ``python -m harness.comments_quality``).
 
 Targets (the issue's): masking recall ≥ 0.99 on personal data, precision ≥ 0.95 on
 ``kasar`` and ``mendesak``. A quality gate, not a timing: tests/survey/test_comment_quality.py
@@ -17,7 +17,7 @@ from pathlib import Path
 from survey import comment_text
 from survey.comment_text import OfficerName, Span
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 LABELLED = DATA / "comments_labelled.txt"
 # Written after the rules were tuned on LABELLED and never used to change them: the honest
 # estimate of how they do on unseen text (reported, not held to the targets).

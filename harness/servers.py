@@ -1,7 +1,6 @@
-"""What every benchmark and drill needs: a throwaway database, a seeded organisation with a
-QR token, and gunicorn serving an app on a free loopback port.
-
-The end-to-end tests use the same pieces (tests/support/live.py, databases.py), so a
+"""What every benchmark, drill and end-to-end test needs: a throwaway database, a seeded
+organisation with a QR token, and gunicorn (and the fold worker) serving an app on a free
+loopback port. bench/ and tests/ (tests/support/live.py, databases.py) both import it, so a
 server under test and a server under load are started the same way."""
 
 from __future__ import annotations

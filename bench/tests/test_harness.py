@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from bench import dashboards, fold, results, submit
-from bench.servers import fold_available, postgres_server_url
+from harness.servers import fold_available, postgres_server_url
 
 pytestmark = pytest.mark.e2e
 
