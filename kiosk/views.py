@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -63,11 +62,6 @@ csrf.exempt(api)  # authority comes from the Authorization header, never from a 
 
 # What the service worker keeps so the page opens without the network.
 OFFLINE_ASSETS = ("css/app.css", "css/kiosk.css", "js/kiosk.js", "js/kiosk-queue.js")
-
-
-def register(app: Flask) -> None:
-    app.register_blueprint(blueprint)
-    app.register_blueprint(api)
 
 
 @blueprint.app_template_filter("kiosk_local")

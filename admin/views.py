@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from admin import forms, services
+from admin.services import AdminError
 from core import audit, db
 from core import services as organisation
-from core.admin import forms, services
-from core.admin.services import AdminError
 from core.auth import (
     in_scope_or_404,
     officer_in_scope,
@@ -50,15 +50,6 @@ def admin_time(moment, zone: str | None = None) -> str:
 @blueprint.context_processor
 def admin_context():
     return {"role_names": dict(forms.ROLE_CHOICES), "now": utcnow()}
-
-
-@blueprint.app_context_processor
-def admin_links():
-    # Tablets are managed on the kiosk area's own operations page, and results read on the
-    # analytics dashboard, when those areas are installed.
-    views = current_app.view_functions
-    return {"kiosk_operations": "kiosk.operations" in views,
-            "analytics_dashboard": "analytics.dashboard" in views}
 
 
 def _me() -> User:
