@@ -11,7 +11,16 @@ def init_app(app: Flask) -> None:
     its entries in the staff menu and its own section menu."""
     from flask_babel import lazy_gettext as _l
 
-    from admin import cli, views
+    # The pages live in one module per topic, all on the blueprint in admin.views.
+    from admin import (
+        audit_views,  # noqa: F401
+        cli,
+        code_views,  # noqa: F401
+        organisation_views,  # noqa: F401
+        question_views,  # noqa: F401
+        user_views,  # noqa: F401
+        views,
+    )
     from core import navigation
 
     app.register_blueprint(views.blueprint)
