@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.auth import hash_password, verify_password
-from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
+from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
 from core.settings import DEFAULT_SERVICE_HOURS
-from kiosk.models import KioskPinAttempt
+from kiosk.models import KioskDevice, KioskPairingCode, KioskPinAttempt
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a tablet.
 PAIRING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -38,11 +38,12 @@ from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit
 from core.db import begin_write
 from core.errors import error_response
 from core.limits import address_key, rate_limited
-from core.models import Counter, KioskDevice, Officer, Role, Unit, utcnow
+from core.models import Counter, Officer, Role, Unit, utcnow
 from core.security import csrf
 from core.settings import ROOT
 from kiosk import services
 from kiosk.forms import PairingCodeForm, RevokeForm
+from kiosk.models import KioskDevice
 from kiosk.services import KioskError
 from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES

@@ -28,7 +28,6 @@ from core.auth import hash_password
 from core.models import (
     Counter,
     Department,
-    KioskDevice,
     Officer,
     Role,
     Shift,
@@ -38,6 +37,7 @@ from core.models import (
 )
 from core.nip import validate_nip
 from core.workdays import holidays_between
+from kiosk.models import KioskDevice  # the demo spans the areas (it is moving to demo/)
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, ComplaintEvent, Rating
 from survey.moderation import tag_untagged_comments

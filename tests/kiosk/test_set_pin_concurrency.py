@@ -12,8 +12,9 @@ import kiosk.cli
 from core import db
 from core.auth import verify_password
 from core.db import begin_write
-from core.models import KioskDevice, Officer
+from core.models import Officer
 from kiosk import services
+from kiosk.models import KioskDevice
 from tests.conftest import build_app
 from tests.support.databases import temporary_database
 from tests.support.factories import Factory
