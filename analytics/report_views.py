@@ -12,7 +12,6 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -267,6 +266,3 @@ def signatories():
         return redirect(url_for(".signatories"))
     return render_template("analytics/signatories.html", units=units, existing=existing)
 
-
-def register(app: Flask) -> None:
-    app.register_blueprint(blueprint)

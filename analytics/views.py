@@ -1,7 +1,8 @@
 """Analytics pages: the department head's dashboard, an officer's component with its
 evidence, the comments drill-down and the public SKM results. Thin: ``analytics.dashboard``
 assembles what a page shows, ``analytics.services`` computes it. The JSON API and the
-exports register through ``analytics.api.register_api``.
+exports register through ``analytics.api.register_api``; ``analytics.init_app`` registers
+it all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from fractions import Fraction
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -34,33 +35,10 @@ blueprint = Blueprint("analytics", __name__)
 ANY_SIGNED_IN = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
 
 
-def register(app: Flask) -> None:
-    import analytics.models  # noqa: F401  (analytics' own tables on the one Base)
-    from analytics import fold, report_views
-    from analytics.alerts_views import register_alerts
-    from analytics.api import register_api
-    from core.settings import ConfigurationError
-    from core.views import add_home_links
-
-    # The component settings are checked when the app starts: a malformed ANALYTICS_* value
-    # refuses to start, naming the key, instead of failing on the first dashboard.
-    try:
-        settings.from_config(app.config)
-    except settings.SettingsError as exc:
-        raise ConfigurationError(str(exc)) from None
-    fold.init_app(app)
-    _register_fold_hooks(fold)
-    app.register_blueprint(blueprint)
-    report_views.register(app)
-    register_api(app)
-    register_alerts(app)  # alerts: inbox, rules, deliveries (analytics/alerts*.py)
-    add_home_links(app, nav_links)
-
-
 _WORKER_HOOKS = None
 
 
-def _register_fold_hooks(fold) -> None:
+def register_fold_hooks(fold) -> None:
     """What runs behind the request, with the fold (registering twice is harmless): each
     batch's comments are tagged, then the alert rules those ratings touch are evaluated
     (the urgent rule reads the tags); the worker's loop re-evaluates every rule (windows
@@ -78,11 +56,6 @@ def _register_fold_hooks(fold) -> None:
         )
     for hook in _WORKER_HOOKS:
         fold.register_periodic(hook)
-
-
-def nav_links() -> list[tuple[str, str]]:
-    """What the home page may link to: the public results, for everyone."""
-    return [("analytics.public_index", _("Hasil survei kepuasan masyarakat"))]
 
 
 @blueprint.errorhandler(AnalyticsError)

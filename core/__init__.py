@@ -1,5 +1,6 @@
-"""The application factory: defaults → environment → overrides, then extensions, blueprints,
-error pages and CLI commands, in that order."""
+"""The application factory: defaults → environment → overrides, then extensions, core's own
+blueprints and commands, every area (``register_areas``, the one composition root: the only
+place in core that names an area), rate limits and error pages, in that order."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_commands(app)
+    register_areas(app)
     register_rate_limits(app)
     register_error_handlers(app)
-    register_commands(app)
     return app
 
 
@@ -49,40 +51,31 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from core import navigation
     from core.accounts import blueprint as accounts_blueprint
-    from core.admin.views import blueprint as admin_blueprint
     from core.views import blueprint as core_blueprint
-    from survey.api import blueprint as survey_api
-    from survey.complaints_views import blueprint as complaints_pages
-    from survey.moderation_views import blueprint as moderation_pages
-    from survey.views import blueprint as survey_pages
 
+    navigation.init_app(app)
     app.register_blueprint(core_blueprint)
     app.register_blueprint(accounts_blueprint)
-    app.register_blueprint(admin_blueprint)
-    app.register_blueprint(survey_pages)
-    app.register_blueprint(survey_api)
-    app.register_blueprint(complaints_pages)
-    app.register_blueprint(moderation_pages)
-    # What `purge` masks in comment texts after RETENTION_MONTHS (core imports no area).
-    from survey.comment_text import mask_personal_data
-
-    app.extensions["scrub_comment_text"] = mask_personal_data
-    for name in ("kiosk", "analytics"):
-        _register_optional_area(app, name)
 
 
-def _register_optional_area(app: Flask, package: str) -> None:
-    """Areas register their blueprints through ``<area>.views.register(app)``."""
-    import importlib
+def register_areas(app: Flask) -> None:
+    """The composition root: every area that ships, named here and nowhere else in core.
+    Each registers its own blueprints, commands, menu entries and purge steps; the order
+    is the arrows' (kiosk records through survey, analytics reads survey, admin sits on
+    all of them)."""
+    import admin
+    import analytics
+    import kiosk
+    import survey
 
-    try:
-        module = importlib.import_module(f"{package}.views")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{package}.views":
-            raise
-        return
-    module.register(app)
+    for area in (survey, kiosk, analytics, admin):
+        area.init_app(app)
+    # The demo city spans every area (`flask demo-data`); it is not an area of its own.
+    import demo.cli
+
+    demo.cli.init_app(app)
 
 
 def register_rate_limits(app: Flask) -> None:
@@ -99,20 +92,6 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    import demo.cli
     from core.cli import register as register_core
-    from survey.cli import register as register_survey
 
     register_core(app)
-    register_survey(app)
-    demo.cli.init_app(app)
-    for package in ("kiosk", "analytics"):
-        import importlib
-
-        try:
-            module = importlib.import_module(f"{package}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{package}.cli":
-                raise
-            continue
-        module.register(app)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from core import audit, db
+from core import audit, db, navigation
 from core.auth import (
     Account,
     end_sessions,
@@ -41,21 +41,13 @@ from core.auth import (
     verify_password,
 )
 from core.db import begin_write
-from core.models import Role, User, utcnow
+from core.models import User, utcnow
 
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_MINUTES = 15
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
 
-# Where each role lands after signing in: the first endpoint that exists (areas register
-# theirs; the administration pages are always there).
-HOME_ENDPOINTS: dict[str, tuple[str, ...]] = {
-    Role.ADMIN.value: ("admin.index",),
-    Role.HEAD.value: ("analytics.dashboard", "admin.index"),
-    Role.SUPERVISOR.value: ("analytics.dashboard", "admin.index"),
-    Role.OFFICER.value: ("analytics.my_component", "accounts.password"),
-}
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -200,10 +192,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_url(user: User) -> str:
-    for endpoint in HOME_ENDPOINTS.get(user.role, ()):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint)
-    return url_for("accounts.password")
+    """Where ``user`` lands after signing in: the first "landing" entry the areas registered
+    for the role (core/navigation.py), else their own password page."""
+    return navigation.landing_url(user.role, default="accounts.password")
 
 
 # --- forms ----------------------------------------------------------------------------

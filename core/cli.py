@@ -261,9 +261,9 @@ def purge_command(dry_run: bool) -> None:
 
     config = current_app.config
     session = db.session()
-    result = retention.purge(session, months=config["RETENTION_MONTHS"],
-                             text_months=config["TEXT_RETENTION_MONTHS"], dry_run=dry_run,
-                             scrub_text=current_app.extensions.get("scrub_comment_text"))
+    steps = retention.registered_steps(current_app)
+    result = retention.purge(session, steps, months=config["RETENTION_MONTHS"],
+                             text_months=config["TEXT_RETENTION_MONTHS"], dry_run=dry_run)
     verb = "akan dihapus" if dry_run else "dihapus"
     cutoff = result.contact_cutoff.date().isoformat() if result.contact_cutoff else "tidak pernah"
     click.echo(f"Batas kontak dan hash alamat: sebelum {cutoff} "
@@ -271,16 +271,14 @@ def purge_command(dry_run: bool) -> None:
     if result.text_cutoff:
         click.echo(f"Batas teks komentar: sebelum {result.text_cutoff.date().isoformat()} "
                    f"(TEXT_RETENTION_MONTHS={config['TEXT_RETENTION_MONTHS']})")
-    click.echo(f"Kontak {verb}: {result.contacts}")
-    click.echo(f"Hash alamat {verb}: {result.client_hashes}")
-    click.echo(f"Teks komentar {verb}: {result.texts}")
-    click.echo(f"Data pribadi dalam teks komentar {verb}: {result.personal_texts}")
+    for step in steps:  # each area's counts, in its own words
+        for name, label in step.labels.items():
+            click.echo(f"{label} {verb}: {result.counts.get(name, 0)}")
     if dry_run:
         session.rollback()
         return
     audit.record(session, "cli", "privacy.purge", "", {
-        "contacts": result.contacts, "client_hashes": result.client_hashes, "texts": result.texts,
-        "personal_texts": result.personal_texts,
+        **result.counts,
         "retention_months": config["RETENTION_MONTHS"],
         "text_retention_months": config["TEXT_RETENTION_MONTHS"]})
     session.commit()
@@ -319,10 +317,7 @@ def read_secret_from_stdin_or_prompt(prompt: str) -> str:
 
 
 def register(app: Flask) -> None:
-    from core.admin.cli import user_cli
-
-    for group in (db_cli, department_cli, unit_cli, counter_cli, officer_cli, shift_cli,
-                  user_cli):
+    for group in (db_cli, department_cli, unit_cli, counter_cli, officer_cli, shift_cli):
         app.cli.add_command(group)
     app.cli.add_command(holiday_cli)
     app.cli.add_command(purge_command)

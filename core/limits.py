@@ -35,13 +35,14 @@ import hmac
 import ipaddress
 import re
 import secrets
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core import limit_storage
 from core.privacy import keyed_hash
@@ -95,18 +96,23 @@ def device_cookie() -> str | None:
 
 def known_kiosk() -> bool | None:
     """Whether the request's device credential belongs to a paired tablet (revoked ones
-    included: the kiosk API answers those itself); ``None`` without a credential."""
+    included: the kiosk API answers those itself); ``None`` without a credential. The kiosk
+    area says which credentials it knows (``set_kiosk_lookup``): core reads no area's table."""
     credential = kiosk_credential()
     if credential is None:
         return None
     if "suara_known_kiosk" not in g:
         from core import db
-        from core.models import KioskDevice
 
+        lookup = current_app.extensions.get("kiosk_credential_known")
         digest = hashlib.sha256(credential.encode()).hexdigest()
-        g.suara_known_kiosk = db.session().scalar(
-            select(KioskDevice.id).where(KioskDevice.credential_hash == digest)) is not None
+        g.suara_known_kiosk = bool(lookup and lookup(db.session(), digest))
     return g.suara_known_kiosk
+
+
+def set_kiosk_lookup(app: Flask, known: Callable[[Session, str], bool]) -> None:
+    """``known(session, sha256 hex of a credential)``: whether that tablet was ever paired."""
+    app.extensions["kiosk_credential_known"] = known
 
 
 # One IPv6 subscriber is given a whole /64 (often more) and picks any address in it, a new

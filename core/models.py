@@ -13,10 +13,8 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     String,
-    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -218,49 +216,12 @@ class AuditEntry(Base):
     detail: Mapped[dict | None]
 
 
-class KioskDevice(Base):
-    """A counter tablet. Its credential is stored only as a hash."""
-
-    __tablename__ = "kiosk_device"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
-    name: Mapped[str] = mapped_column(String(120), default="")
-    credential_hash: Mapped[str] = mapped_column(String(128), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
-    queued_ratings: Mapped[int | None]
-    last_rating_at: Mapped[datetime | None]
-    note: Mapped[str | None] = mapped_column(Text)
-
-    counter: Mapped[Counter] = relationship()
-
-
-class KioskPairingCode(Base):
-    """A short-lived code an administrator gives a tablet to pair it with a counter."""
-
-    __tablename__ = "kiosk_pairing_code"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"))
-    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-
-    counter: Mapped[Counter] = relationship()
-
-
 __all__ = [
     "AuditEntry",
     "Base",
     "Counter",
     "Department",
     "Holiday",
-    "KioskDevice",
-    "KioskPairingCode",
     "Officer",
     "Role",
     "Shift",

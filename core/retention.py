@@ -1,21 +1,21 @@
-"""Keeping personal data no longer than needed: contact details, address hashes and the
-personal data inside comment text (phone numbers, NIK, e-mail… — masked in place by the
-``scrub_text`` the composition root passes, survey/comment_text.py's) go after
-``RETENTION_MONTHS``; comment text after ``TEXT_RETENTION_MONTHS`` when an office sets it.
-Ratings, answers, comment kinds and categories stay, so the IKM and complaint trends do not
-change. ``flask --app wsgi purge [--dry-run]`` runs it (daily from cron, docs/privacy.md)."""
+"""Keeping personal data no longer than needed: personal data (contact details, address
+hashes, the phone numbers, NIK, e-mail… inside comment text) goes after
+``RETENTION_MONTHS``; free text after ``TEXT_RETENTION_MONTHS`` when an office sets it.
+Core owns the cut-offs and the command; each area that stores such data adds its own purge
+step in its ``init_app`` (``add_step``), so core reaches into no area's tables.
+``flask --app wsgi purge [--dry-run]`` runs it (daily from cron, docs/privacy.md)."""
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from flask import Flask
 from sqlalchemy.orm import Session
 
-from core.models import Base, utcnow
+from core.models import utcnow
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -28,74 +28,63 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 
 @dataclass(frozen=True)
+class Cutoffs:
+    """What a purge step is asked to blank: personal data (contact details, address hashes,
+    personal data inside texts) older than ``personal``, free text older than ``text``
+    (``None``: keep it); with ``dry_run`` only count."""
+
+    personal: datetime | None
+    text: datetime | None
+    dry_run: bool
+
+
+# A step counts (and unless dry_run, blanks) what is older than the cut-offs in its area's
+# tables and returns the counts by name; it flushes, never commits.
+PurgeStep = Callable[[Session, Cutoffs], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: PurgeStep
+    labels: dict[str, str]  # count name → what `flask purge` prints (Indonesian)
+
+
+@dataclass(frozen=True)
 class Purge:
     contact_cutoff: datetime | None
     text_cutoff: datetime | None
-    contacts: int
-    client_hashes: int
-    texts: int
     dry_run: bool
-    # Comment texts whose personal data was masked in place (the original's phone numbers…).
-    personal_texts: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def purge(session: Session, *, months: int, text_months: int = 0, now: datetime | None = None,
-          dry_run: bool = False, scrub_text: Callable[[str], str] | None = None) -> Purge:
-    """Blank what is older than the cut-offs (``months`` ≤ 0 keeps contacts and hashes;
-    ``text_months`` ≤ 0 keeps text); with ``scrub_text``, replace older comment texts by
-    what it returns (their personal data masked). With ``dry_run`` only count. Flushes; the
-    caller commits."""
-    # By table, not by model: core does not import the survey area (the tables are the
-    # survey's, registered on the shared metadata when the app is built).
-    comment = Base.metadata.tables["comment"].c
-    rating = Base.metadata.tables["rating"].c
-    comment_table, rating_table = Base.metadata.tables["comment"], Base.metadata.tables["rating"]
+def add_step(app: Flask, name: str, run: PurgeStep, labels: dict[str, str]) -> None:
+    """An area offers the purge of its own tables (called from its ``init_app``)."""
+    app.extensions.setdefault("purge_steps", []).append(Step(name, run, labels))
+
+
+def registered_steps(app: Flask) -> list[Step]:
+    return list(app.extensions.get("purge_steps", []))
+
+
+def purge(session: Session, steps: list[Step], *, months: int, text_months: int = 0,
+          now: datetime | None = None, dry_run: bool = False) -> Purge:
+    """Ask every area's step to blank what is older than the cut-offs (``months`` ≤ 0 keeps
+    personal data; ``text_months`` ≤ 0 keeps text). With ``dry_run`` only count. Flushes;
+    the caller commits."""
     session.flush()
     now = now or utcnow()
-    contact_cutoff = months_before(now, months) if months > 0 else None
-    text_cutoff = months_before(now, text_months) if text_months > 0 else None
-
-    targets = []
-    if contact_cutoff is not None:
-        targets.append(("contacts", comment_table, [comment.contact.is_not(None),
-                                                    comment.created_at < contact_cutoff],
-                        {"contact": None}))
-        targets.append(("client_hashes", rating_table, [rating.client_hash.is_not(None),
-                                                        rating.received_at < contact_cutoff],
-                        {"client_hash": None}))
-    if text_cutoff is not None:
-        targets.append(("texts", comment_table, [comment.text != "",
-                                                 comment.created_at < text_cutoff],
-                        {"text": ""}))
-
-    counts = {"contacts": 0, "client_hashes": 0, "texts": 0, "personal_texts": 0}
-    for name, table, conditions, values in targets:
-        counts[name] = session.scalar(select(func.count()).select_from(table).where(*conditions))
-        if not dry_run and counts[name]:
-            session.execute(update(table).where(*conditions).values(**values))
-    if contact_cutoff is not None and scrub_text is not None:
-        counts["personal_texts"] = _scrub_texts(session, comment_table, contact_cutoff,
-                                                scrub_text, dry_run)
+    cutoffs = Cutoffs(personal=months_before(now, months) if months > 0 else None,
+                      text=months_before(now, text_months) if text_months > 0 else None,
+                      dry_run=dry_run)
+    counts: dict[str, int] = {}
+    for step in steps:
+        counts.update(step.run(session, cutoffs))
     if not dry_run:
         session.expire_all()  # objects loaded before still hold the old values
-    return Purge(contact_cutoff=contact_cutoff, text_cutoff=text_cutoff, dry_run=dry_run,
-                 **counts)
+    return Purge(contact_cutoff=cutoffs.personal, text_cutoff=cutoffs.text, dry_run=dry_run,
+                 counts=counts)
 
 
-def _scrub_texts(session: Session, table, cutoff: datetime, scrub: Callable[[str], str],
-                 dry_run: bool) -> int:
-    """Mask the personal data in comment texts older than ``cutoff``. Every kind of it holds
-    a digit or an @, so only those texts are read."""
-    c = table.c
-    has_any = [c.text.contains(ch) for ch in "@0123456789"]
-    rows = session.execute(select(c.id, c.text).where(
-        c.created_at < cutoff, c.text != "", or_(*has_any))).all()
-    changed = [{"comment_id": comment_id, "scrubbed": scrub(text)}
-               for comment_id, text in rows if scrub(text) != text]
-    if changed and not dry_run:
-        session.execute(update(table).where(c.id == bindparam("comment_id"))
-                        .values(text=bindparam("scrubbed")), changed)
-    return len(changed)
-
-
-__all__ = ["Purge", "months_before", "purge"]
+__all__ = ["Cutoffs", "Purge", "PurgeStep", "Step", "add_step", "months_before", "purge",
+           "registered_steps"]

@@ -27,12 +27,5 @@ def healthz():
 
 @blueprint.get("/")
 def index():
-    providers = current_app.extensions.get("home_links", [])
-    links = [link for provider in providers for link in provider()]
-    return render_template("index.html", nav_links=links)
-
-
-def add_home_links(app, provider) -> None:
-    """Let an area offer links for the home page; ``provider()`` returns (endpoint, label)
-    pairs and runs per request, so labels follow the visitor's language."""
-    app.extensions.setdefault("home_links", []).append(provider)
+    # The links the areas offer on the home page ("home" in core/navigation.py).
+    return render_template("index.html")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.aggregates import rebuild as rebuild_aggregates
-from core.models import Counter, Department, KioskDevice, Officer, Unit, utcnow
+from core.models import Counter, Department, Officer, Unit, utcnow
 from demo.city import (
     BURST_COUNTER,
     CITY,
@@ -39,6 +39,7 @@ from demo.city import (
 )
 from demo.organisation import OrganisationSteps
 from demo.ratings import RatingSteps
+from kiosk.models import KioskDevice
 from survey.moderation import tag_untagged_comments
 from survey.services import active_questionnaire_id, current_code, survey_url
 

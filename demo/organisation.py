@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.auth import hash_password
-from core.models import Counter, Department, KioskDevice, Officer, Role, Shift, Unit, User
+from core.models import Counter, Department, Officer, Role, Shift, Unit, User
 from core.nip import validate_nip
 from core.workdays import holidays_between
 from demo.city import DEPARTMENTS, KIOSKS, PASSWORD, UNITS, USERS, UnitSpec, minute_of_day
+from kiosk.models import KioskDevice
 from survey.services import current_code
 
 

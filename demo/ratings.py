@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.models import KioskDevice, Officer
+from core.models import Officer
 from demo.city import (
     BURST_COUNTER,
     BURST_DAYS_AGO,
@@ -37,6 +37,7 @@ from demo.texts import (
     SUGGESTIONS,
     TAG_EXAMPLES,
 )
+from kiosk.models import KioskDevice
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, ComplaintEvent, Rating
 from survey.schema import CommentInput, RatingInput, RespondentInput

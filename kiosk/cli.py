@@ -11,9 +11,10 @@ from sqlalchemy import select
 from core import audit, db
 from core.cli import commit_or_fail, fail, officer_cli, read_secret_from_stdin_or_prompt, shift_cli
 from core.db import begin_write
-from core.models import KioskDevice, Officer
+from core.models import Officer
 from core.services import counter_by_code, officer_by_identifier
 from kiosk import services
+from kiosk.models import KioskDevice
 
 kiosk_cli = AppGroup("kiosk", help="Counter tablets: pairing, listing, revoking.")
 

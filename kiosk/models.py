@@ -1,15 +1,52 @@
-"""The kiosk's own tables: officers' PINs and the wrong PINs typed at tablets.
+"""The kiosk's own tables: the paired tablets, the pairing codes, officers' PINs, and the
+wrong PINs typed at tablets.
 
-Core knows officers; only the kiosk knows they sign in to tablets with a PIN."""
+Core knows officers and counters; only the kiosk knows tablets, and that officers sign in
+to them with a PIN."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, Officer, utcnow
+from core.models import Base, Counter, Officer, utcnow
+
+
+class KioskDevice(Base):
+    """A counter tablet. Its credential is stored only as a hash."""
+
+    __tablename__ = "kiosk_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    credential_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    queued_ratings: Mapped[int | None]
+    last_rating_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+    counter: Mapped[Counter] = relationship()
+
+
+class KioskPairingCode(Base):
+    """A short-lived code an administrator gives a tablet to pair it with a counter."""
+
+    __tablename__ = "kiosk_pairing_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"))
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    counter: Mapped[Counter] = relationship()
 
 
 class KioskOfficerPin(Base):
@@ -44,4 +81,4 @@ class KioskPinAttempt(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-__all__ = ["KioskOfficerPin", "KioskPinAttempt"]
+__all__ = ["KioskDevice", "KioskOfficerPin", "KioskPairingCode", "KioskPinAttempt"]

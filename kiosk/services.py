@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.auth import hash_password, stand_in_hash, verify_password
-from core.models import Counter, KioskDevice, KioskPairingCode, Officer, Shift, Unit, utcnow
+from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.privacy import keyed_hash
 from core.services import OrganisationError, officer_by_identifier, start_shift
-from kiosk.models import KioskOfficerPin, KioskPinAttempt
+from kiosk.models import KioskDevice, KioskOfficerPin, KioskPairingCode, KioskPinAttempt
 from survey.integrity import service_periods
 
 # No 0/O, 1/I/L: the code is read off a screen and typed on a tablet.

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -39,11 +38,12 @@ from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit
 from core.db import begin_write
 from core.errors import error_response
 from core.limits import address_key, rate_limited
-from core.models import Counter, KioskDevice, Officer, Role, Unit, utcnow
+from core.models import Counter, Officer, Role, Unit, utcnow
 from core.security import csrf
 from core.settings import ROOT
 from kiosk import services
 from kiosk.forms import PairingCodeForm, RevokeForm
+from kiosk.models import KioskDevice
 from kiosk.services import KioskError
 from survey.api import invalid
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES
@@ -63,11 +63,6 @@ csrf.exempt(api)  # authority comes from the Authorization header, never from a 
 
 # What the service worker keeps so the page opens without the network.
 OFFLINE_ASSETS = ("css/app.css", "css/kiosk.css", "js/kiosk.js", "js/kiosk-queue.js")
-
-
-def register(app: Flask) -> None:
-    app.register_blueprint(blueprint)
-    app.register_blueprint(api)
 
 
 @blueprint.app_template_filter("kiosk_local")

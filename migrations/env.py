@@ -5,23 +5,15 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-import core.models  # noqa: F401  (every area's tables on one Base)
+# Every area's tables on the one Base: the models modules that exist, each imported plainly
+# (a missing one is an error, not a silently smaller schema).
+import analytics.alerts_models  # noqa: F401
+import analytics.models  # noqa: F401
+import core.models  # noqa: F401
+import kiosk.models  # noqa: F401
 import survey.models  # noqa: F401
 from core.db import make_engine
 from core.models import Base
-
-try:  # areas added later keep their tables in their own models module
-    import analytics.models  # noqa: F401
-except ModuleNotFoundError:
-    pass
-try:  # alerts keep their tables apart from the rest of analytics
-    import analytics.alerts_models  # noqa: F401
-except ModuleNotFoundError:
-    pass
-try:
-    import kiosk.models  # noqa: F401
-except ModuleNotFoundError:
-    pass
 
 config = context.config
 target_metadata = Base.metadata

@@ -130,10 +130,7 @@ def template_helpers():
         args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
         return url_for("complaints.complaint_list", halaman=page, **args)
 
-    def endpoint_exists(name: str) -> bool:
-        return name in current_app.view_functions
-
-    return {"local_time": local_time, "page_url": page_url, "endpoint_exists": endpoint_exists}
+    return {"local_time": local_time, "page_url": page_url}
 
 
 @blueprint.get("/pengaduan/")
@@ -369,8 +366,3 @@ def flagged_clear():
         session.commit()
         flash(_("Penilaian dihitung kembali untuk komponen petugas."), "ok")
     return redirect(url_for("complaints.flagged_list"), code=303)
-
-
-def nav_links() -> list[tuple[str, str]]:
-    return [("complaints.complaint_list", _("Tindak lanjut pengaduan")),
-            ("complaints.flagged_list", _("Penilaian ditandai"))]

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -45,11 +44,6 @@ class KeepForm(FlaskForm):
 class TagForm(FlaskForm):
     tag = HiddenField(validators=[DataRequired(), AnyOf(COMMENT_TAGS)])
     present = HiddenField(validators=[DataRequired(), AnyOf(("1", "0"))])
-
-
-@blueprint.context_processor
-def template_helpers():
-    return {"endpoint_exists": lambda name: name in current_app.view_functions}
 
 
 def _user() -> User:

@@ -21,7 +21,7 @@ from analytics.ikm import ikm_from_answers
 from analytics.models import DailyAggregate
 from analytics.officers import cells_from_answers, component
 from analytics.settings import DEFAULTS, ComponentSettings
-from core.models import KioskDevice
+from kiosk.models import KioskDevice
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question, Rating
 from survey.services import active_questionnaire, officer_shift_at, shift_at

@@ -314,11 +314,9 @@ def test_the_pages_follow_the_chosen_language_in_their_numbers(signed_in, head, 
     assert trend["layout"]["separators"] == ".,"
 
 
-def test_the_home_page_can_link_to_the_public_results(app):
-    from analytics.views import nav_links
-
-    with app.test_request_context():
-        assert [endpoint for endpoint, _label in nav_links()] == ["analytics.public_index"]
+def test_the_home_page_links_to_the_public_results_the_area_registered(client):
+    body = client.get("/").get_data(as_text=True)
+    assert 'href="/hasil/"' in body and "Hasil survei kepuasan masyarakat" in body
 
 
 def test_the_dashboard_offers_the_exports_for_the_same_period_and_unit(signed_in, head, city):

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from flask import url_for
 from werkzeug.routing import IntegerConverter
 
-from core.models import KioskDevice, User
+from core.models import User
+from kiosk.models import KioskDevice
 from survey.models import Comment, Question
 from survey.services import active_questionnaire, current_code, token_for
 from tests.conftest import TEST_SECRET

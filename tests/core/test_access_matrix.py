@@ -14,7 +14,8 @@ import pytest
 from flask import url_for
 
 from core import create_app
-from core.models import KioskDevice, Role, Unit, User
+from core.models import Role, Unit, User
+from kiosk.models import KioskDevice
 from survey.models import Question
 from survey.services import active_questionnaire, issue_code, token_for
 from tests.conftest import TEST_SECRET

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from core import limit_storage, limits, settings
-from core.models import KioskDevice
+from kiosk.models import KioskDevice
 from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
 

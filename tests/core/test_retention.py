@@ -1,5 +1,6 @@
 """Retention: contact details and address hashes go after RETENTION_MONTHS, free text only when
-TEXT_RETENTION_MONTHS is set; `flask purge --dry-run` only counts."""
+TEXT_RETENTION_MONTHS is set; `flask purge --dry-run` only counts. Core asks each area for
+its purge step (the survey area registers the one over ratings and comments)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import AuditEntry
-from core.retention import months_before, purge
+from core.retention import months_before, purge, registered_steps
 from survey.models import Comment, Rating
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
@@ -27,6 +28,26 @@ def test_months_before_counts_calendar_months(months, expected):
 
 
 @pytest.fixture
+def steps(app):
+    return registered_steps(app)
+
+
+def test_the_survey_area_registers_its_purge_with_the_counts_it_prints(steps):
+    survey_steps = [step for step in steps if step.name == "survey"]
+    assert len(survey_steps) == 1
+    assert set(survey_steps[0].labels) == {"contacts", "client_hashes", "texts",
+                                           "personal_texts"}
+
+
+def test_without_any_area_step_a_purge_blanks_nothing(db_session, old_and_new):
+    old, _ = old_and_new
+    result = purge(db_session, [], months=12, text_months=6, now=NOW)
+    assert result.counts == {}
+    db_session.expire_all()
+    assert db_session.get(Comment, old.id).contact == "0812-0000-1111"
+
+
+@pytest.fixture
 def old_and_new(factory):
     def make(moment, text):
         rating = factory.rating(submitted_at=moment, client_hash="a" * 32)
@@ -39,10 +60,12 @@ def old_and_new(factory):
     return old, new
 
 
-def test_old_contacts_and_address_hashes_are_removed_and_recent_ones_kept(db_session, old_and_new):
+def test_old_contacts_and_address_hashes_are_removed_and_recent_ones_kept(db_session, old_and_new,
+                                                                         steps):
     old, new = old_and_new
-    result = purge(db_session, months=12, now=NOW)
-    assert (result.contacts, result.client_hashes, result.texts) == (1, 1, 0)
+    result = purge(db_session, steps, months=12, now=NOW)
+    assert (result.counts["contacts"], result.counts["client_hashes"],
+            result.counts["texts"]) == (1, 1, 0)
     db_session.expire_all()
     assert db_session.get(Comment, old.id).contact is None
     assert db_session.get(Rating, old.rating_id).client_hash is None
@@ -52,19 +75,20 @@ def test_old_contacts_and_address_hashes_are_removed_and_recent_ones_kept(db_ses
     assert db_session.get(Rating, new.rating_id).client_hash == "a" * 32
 
 
-def test_free_text_goes_only_when_its_own_retention_is_set(db_session, old_and_new):
+def test_free_text_goes_only_when_its_own_retention_is_set(db_session, old_and_new, steps):
     old, new = old_and_new
-    result = purge(db_session, months=12, text_months=6, now=NOW)
-    assert result.texts == 1
+    result = purge(db_session, steps, months=12, text_months=6, now=NOW)
+    assert result.counts["texts"] == 1
     db_session.expire_all()
     assert db_session.get(Comment, old.id).text == ""
     assert db_session.get(Comment, new.id).text == "Antrean lama bulan ini"
 
 
-def test_a_dry_run_counts_and_changes_nothing(db_session, old_and_new):
+def test_a_dry_run_counts_and_changes_nothing(db_session, old_and_new, steps):
     old, _ = old_and_new
-    result = purge(db_session, months=12, text_months=6, now=NOW, dry_run=True)
-    assert (result.contacts, result.client_hashes, result.texts) == (1, 1, 1)
+    result = purge(db_session, steps, months=12, text_months=6, now=NOW, dry_run=True)
+    assert (result.counts["contacts"], result.counts["client_hashes"],
+            result.counts["texts"]) == (1, 1, 1)
     db_session.expire_all()
     assert db_session.get(Comment, old.id).contact == "0812-0000-1111"
 

@@ -9,7 +9,7 @@ import time
 from flask_login import FlaskLoginClient
 from flask_login.utils import _create_identifier
 
-from core.admin import services as admin
+from admin import services as admin
 from core.auth import Account
 from core.settings import build
 

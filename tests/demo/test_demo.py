@@ -13,9 +13,10 @@ from sqlalchemy.orm import sessionmaker
 
 import demo
 from core.auth import verify_password
-from core.models import Counter, Department, KioskDevice, Officer, Shift, Unit, User
+from core.models import Counter, Department, Officer, Shift, Unit, User
 from core.nip import validate_nip
 from core.workdays import due_date
+from kiosk.models import KioskDevice
 from survey.elements import ELEMENT_CODES
 from survey.models import Comment, ComplaintEvent, Rating
 from survey.schema import CommentInput, RatingInput, RespondentInput

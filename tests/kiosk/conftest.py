@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from core.models import Counter, KioskDevice, Officer
+from core.models import Counter, Officer
 from kiosk import services
+from kiosk.models import KioskDevice
 
 PIN = "482913"
 

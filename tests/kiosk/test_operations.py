@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from core.models import KioskDevice
+from kiosk.models import KioskDevice
 
 
 def test_a_supervisor_sees_the_units_tablets_and_counters_only(

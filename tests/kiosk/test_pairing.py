@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.models import KioskDevice, KioskPairingCode, utcnow
+from core.models import utcnow
 from kiosk import services
+from kiosk.models import KioskDevice, KioskPairingCode
 
 
 def pair(client, code, name="Tablet loket"):

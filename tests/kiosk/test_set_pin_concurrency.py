@@ -12,9 +12,8 @@ import kiosk.cli
 from core import db
 from core.auth import verify_password
 from core.db import begin_write
-from core.models import KioskDevice
 from kiosk import services
-from kiosk.models import KioskOfficerPin
+from kiosk.models import KioskDevice, KioskOfficerPin
 from tests.conftest import build_app
 from tests.support.databases import temporary_database
 from tests.support.factories import Factory

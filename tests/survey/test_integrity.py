@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import event, select
 
 from analytics.models import DailyAggregate
-from core.models import AuditEntry, Holiday, KioskDevice
+from core.models import AuditEntry, Holiday
+from kiosk.models import KioskDevice
 from survey import integrity
 from survey.models import Rating
 from survey.schema import parse_rating

@@ -285,11 +285,11 @@ def test_the_officers_page_shows_masked_praise(signed_in, factory, unit, officer
 # --- retention ------------------------------------------------------------------------------
 
 
-def test_the_originals_personal_data_goes_with_the_retention_rules(db_session, factory, unit):
+def test_the_originals_personal_data_goes_with_the_retention_rules(db_session, factory, unit,
+                                                                    app):
     from datetime import UTC, datetime
 
-    from core.retention import purge
-    from survey.comment_text import mask_personal_data
+    from core.retention import purge, registered_steps
     from survey.models import Comment
 
     old_moment = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
@@ -298,12 +298,13 @@ def test_the_originals_personal_data_goes_with_the_retention_rules(db_session, f
     plain = comment(factory, unit, "Antrean 3 jam", created_at=old_moment)
     new = comment(factory, unit, f"Hubungi {PHONE}")
     now = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
-    counted = purge(db_session, months=12, now=now, dry_run=True, scrub_text=mask_personal_data)
-    assert counted.personal_texts == 1
+    steps = registered_steps(app)
+    counted = purge(db_session, steps, months=12, now=now, dry_run=True)
+    assert counted.counts["personal_texts"] == 1
     db_session.expire_all()
     assert PHONE in db_session.get(Comment, old.id).text
-    result = purge(db_session, months=12, now=now, scrub_text=mask_personal_data)
-    assert result.personal_texts == 1
+    result = purge(db_session, steps, months=12, now=now)
+    assert result.counts["personal_texts"] == 1
     db_session.expire_all()
     # The words stay (complaint trends, tags, the follow-up history); the numbers go.
     assert db_session.get(Comment, old.id).text == \

@@ -18,7 +18,7 @@ CLI_ACTOR = "cli"
 
 
 def _commit(action):
-    from core.admin.services import AdminError
+    from admin.services import AdminError
     from core.services import OrganisationError
 
     session = db.session()
@@ -44,7 +44,7 @@ def _password() -> str:
 def create_admin(username: str, display_name: str) -> None:
     """Create an administrator. The password is asked twice on a terminal, or read from
     the first line of standard input (for scripts: ``… < secret-file``)."""
-    from core.admin.services import create_user
+    from admin.services import create_user
 
     password = _password()
     user = _commit(lambda s: create_user(s, CLI_ACTOR, username=username, password=password,
@@ -62,8 +62,8 @@ def create_admin(username: str, display_name: str) -> None:
 def add(username, role, department_code, unit_code, officer_id, display_name) -> None:
     """Create an account with a role and its scope: a head needs --department, a
     supervisor --unit, an officer --officer. Password as for create-admin."""
+    from admin.services import create_user
     from core import services
-    from core.admin.services import create_user
 
     password = _password()
 
@@ -87,7 +87,7 @@ def add(username, role, department_code, unit_code, officer_id, display_name) ->
 def reset_password(username: str) -> None:
     """Set a new password (asked as for create-admin); the user's sessions end and a
     lock after failed sign-ins is lifted."""
-    from core.admin import services
+    from admin import services
 
     password = _password()
     _commit(lambda s: services.reset_password(s, CLI_ACTOR, services.user_by_username(s, username),
@@ -99,7 +99,7 @@ def reset_password(username: str) -> None:
 @click.argument("username")
 def deactivate(username: str) -> None:
     """Stop an account from signing in (its sessions end; nothing is deleted)."""
-    from core.admin import services
+    from admin import services
 
     _commit(lambda s: services.set_user_active(s, CLI_ACTOR, services.user_by_username(s, username),
                                                False))

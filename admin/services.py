@@ -1,4 +1,4 @@
-"""Administrative changes without HTTP (``core.admin`` sits above ``survey``, like an area:
+"""Administrative changes without HTTP (``admin`` sits above ``survey``, like an area:
 only the app factory imports it). Each function checks its input, makes the change,
 writes its audit entry and flushes; the view or CLI command commits once."""
 
