@@ -1,4 +1,5 @@
-"""Plotly figures for the dashboards, made from the DataFrames ``analytics.services`` returns.
+"""Plotly figures for the dashboards, made from the DataFrames the query modules return
+(``analytics.ikm_read``, ``comment_read``, ``complaint_trends``).
 
 Pure functions: a frame (and the words to show) in, a ``go.Figure`` out; no Flask, no
 database. A page embeds ``figure_json(fig)`` in a data- attribute and static/js/analytics.js

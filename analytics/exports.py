@@ -17,9 +17,10 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics import services
+from analytics import officers_read
 from analytics.officers import BAND_LABELS, INSUFFICIENT
-from analytics.services import OfficerComponent, Period
+from analytics.officers_read import OfficerComponent
+from analytics.periods import Period
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Counter, Officer, Unit
@@ -168,7 +169,7 @@ def officer_rows(components: Sequence[OfficerComponent]) -> list[list[Any]]:
     """Rows of the evaluation sheet, unit by unit, ranked inside each unit only; below the
     minimum, words instead of numbers and nothing that reveals the score."""
     rows = []
-    for _code, _name, items in services.group_by_unit(components):
+    for _code, _name, items in officers_read.group_by_unit(components):
         for item in items:
             score = item.score
             if score.enough:

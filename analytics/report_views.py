@@ -29,7 +29,7 @@ from sqlalchemy import select
 from analytics import documents, participation, publication
 from analytics.exports import csv_writer, safe_text
 from analytics.models import ReportSignatory
-from analytics.services import AnalyticsError
+from analytics.periods import AnalyticsError
 from core import db
 from core.auth import roles_required, signed_in_user, visible_unit_ids
 from core.errors import error_response

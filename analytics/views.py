@@ -1,7 +1,8 @@
-"""Analytics pages: the department head's dashboard, an officer's component with its
-evidence, the comments drill-down and the public SKM results. Thin: ``analytics.dashboard``
-assembles what a page shows, ``analytics.services`` computes it. The JSON API and the
-exports register through ``analytics.api.register_api``.
+"""Analytics pages: the department head's dashboard, an officer's component with its evidence, the
+comments drill-down and the public SKM results. Thin: ``analytics.dashboard`` assembles what a
+page shows, the query modules (``ikm_read``, ``officers_read``, ``comment_read``,
+``complaint_trends``) compute it. The JSON API and the exports register through
+``analytics.api.register_api``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 from analytics import charts, dashboard, settings, vendor
 from analytics.ikm import ROUNDING_RULE_EN
 from analytics.officers import BAND_LABELS
-from analytics.services import AnalyticsError, PeriodError
+from analytics.periods import AnalyticsError, PeriodError
 from core import db
 from core.auth import roles_required, signed_in_user
 from core.errors import error_response

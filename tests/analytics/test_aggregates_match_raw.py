@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
-from analytics import aggregates, fold, services
+from analytics import aggregates, fold, ikm_read, officers_read, periods
 from analytics.ikm import ikm_from_answers
 from analytics.models import DailyAggregate
 from analytics.officers import cells_from_answers, component
@@ -84,7 +84,7 @@ def check(session, factory, specs, period):
         raw.append((rating, custom))
     session.flush()
 
-    chosen = services.Period(FIRST_DAY + timedelta(days=period[0]),
+    chosen = periods.Period(FIRST_DAY + timedelta(days=period[0]),
                              FIRST_DAY + timedelta(days=period[1]))
     in_period = [(r, c) for r, c in raw if chosen.start <= r.service_day <= chosen.end]
     counted = [(r, c) for r, c in in_period if not r.flags or r.flags_cleared_at is not None]
@@ -102,15 +102,15 @@ def check(session, factory, specs, period):
                                                         for r in flagged))
 
     def compare():
-        got_ikm = services.unit_ikm(session, unit, chosen)
+        got_ikm = ikm_read.unit_ikm(session, unit, chosen)
         assert got_ikm.result == ikm_from_answers(r.answers() for r, _ in counted)
         assert got_ikm.flagged_excluded == len(in_period) - len(counted)
-        from_aggregates = services.unit_cells(session, [unit.id], chosen, DEFAULTS)[unit.id]
-        from_ratings = services._cells_from_ratings(session, [unit.id], chosen, DEFAULTS)
+        from_aggregates = officers_read.unit_cells(session, [unit.id], chosen, DEFAULTS)[unit.id]
+        from_ratings = officers_read._cells_from_ratings(session, [unit.id], chosen, DEFAULTS)
         assert from_aggregates == from_ratings[unit.id]
         for officer in officers:
             for rules in (DEFAULTS, relaxed):
-                got = services.officer_component(session, officer, chosen, rules,
+                got = officers_read.officer_component(session, officer, chosen, rules,
                                                  evidence=False)
                 assert got.score == expected_component(officer, rules)
 
@@ -178,7 +178,7 @@ def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
     assert _aggregate_rows(db_session, unit) == rows
     # The published IKM holds the ratings left unflagged, and no flagged one.
     answered = zip((rating_id for rating_id, _raw in made), early + late, strict=True)
-    assert services.unit_ikm(db_session, unit, services.Period(FIRST_DAY, FIRST_DAY + timedelta(
+    assert ikm_read.unit_ikm(db_session, unit, periods.Period(FIRST_DAY, FIRST_DAY + timedelta(
         days=2))).result == ikm_from_answers(
             {c: v for c, v in spec["answers"].items() if v is not None}
             for rating_id, spec in answered if not folded[rating_id]["flags"])
