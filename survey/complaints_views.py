@@ -367,8 +367,3 @@ def flagged_clear():
         session.commit()
         flash(_("Penilaian dihitung kembali untuk komponen petugas."), "ok")
     return redirect(url_for("complaints.flagged_list"), code=303)
-
-
-def nav_links() -> list[tuple[str, str]]:
-    return [("complaints.complaint_list", _("Tindak lanjut pengaduan")),
-            ("complaints.flagged_list", _("Penilaian ditandai"))]

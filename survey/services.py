@@ -247,19 +247,12 @@ def _shift_at(where):
 
 
 _SHIFT_AT_COUNTER = _shift_at(Shift.counter_id == bindparam("counter_id"))
-_SHIFT_OF_OFFICER = _shift_at(Shift.officer_id == bindparam("officer_id"))
 
 
 def shift_at(session: Session, counter_id: int, moment: datetime) -> Shift | None:
     """The shift signed in to a counter at that moment, if any (the latest, if several)."""
     return session.scalars(
         _SHIFT_AT_COUNTER, {"counter_id": counter_id, "moment": moment}
-    ).first()
-
-
-def officer_shift_at(session: Session, officer_id: int, moment: datetime) -> Shift | None:
-    return session.scalars(
-        _SHIFT_OF_OFFICER, {"officer_id": officer_id, "moment": moment}
     ).first()
 
 
@@ -497,10 +490,6 @@ def will_be_attributed(session: Session, rating: Rating) -> bool:
         _COUNTER_HAS_SHIFT_AT, {"counter_id": rating.counter_id, "moment": rating.submitted_at}
     ).first()
     return found is not None
-
-
-def find_rating(session: Session, rating_id) -> Rating | None:
-    return session.get(Rating, rating_id)
 
 
 __all__ = [

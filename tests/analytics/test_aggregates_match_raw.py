@@ -13,17 +13,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from analytics import aggregates, fold, ikm_read, officers_read, periods
-from analytics.ikm import ikm_from_answers
 from analytics.models import DailyAggregate
 from analytics.officers import cells_from_answers, component
 from analytics.settings import DEFAULTS, ComponentSettings
-from core.models import KioskDevice
+from core.models import KioskDevice, Shift
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question, Rating
-from survey.services import ensure_questionnaire, officer_shift_at, shift_at
+from survey.services import ensure_questionnaire, shift_at
+from tests.support.ikm import ikm_from_answers
 
 FIRST_DAY = date(2026, 3, 2)
 
@@ -163,7 +163,7 @@ def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
     for rating_id, raw in made:
         got = folded[rating_id]
         if raw["officer_id"] is not None:
-            shift = officer_shift_at(db_session, raw["officer_id"], got["submitted_at"])
+            shift = _officer_shift_at(db_session, raw["officer_id"], got["submitted_at"])
         elif raw["counter_id"] is not None:
             shift = shift_at(db_session, raw["counter_id"], got["submitted_at"])
         else:
@@ -254,3 +254,11 @@ def _unfold(session, unit, made):
             counter_id=raw["counter_id"]))
     session.commit()
     session.expire_all()
+
+
+def _officer_shift_at(session, officer_id, moment):
+    """The officer's shift covering ``moment`` (the latest, if several), asked directly."""
+    return session.scalars(
+        select(Shift).where(Shift.officer_id == officer_id, Shift.started_at <= moment,
+                            or_(Shift.ended_at.is_(None), Shift.ended_at > moment))
+        .order_by(Shift.started_at.desc()).limit(1)).first()
