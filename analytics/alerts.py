@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -34,6 +33,7 @@ from analytics.alerts_models import (
 )
 from analytics.ikm import compute_ikm
 from core.auth import visible_unit_ids
+from core.localtime import local_day
 from core.models import Counter, Department, Role, Unit, User
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES
 from survey.models import Comment, Rating
@@ -263,9 +263,8 @@ def window_stats(session: Session, unit: Unit, counter_id: int | None, start: da
         # A rating is received after it is submitted: the index range is exact.
         query = query.where(Rating.counter_id == counter_id, Rating.received_at >= start)
     else:
-        zone = ZoneInfo(unit.timezone)
         query = query.where(Rating.unit_id == unit.id, Rating.service_day.between(
-            start.astimezone(zone).date(), end.astimezone(zone).date()))
+            local_day(start, unit.timezone), local_day(end, unit.timezone)))
     row = session.execute(query).one()
     n, latest, negative = row[0] or 0, row[1], row[2] or 0
     sums, counts = row[3:3 + len(columns)], row[3 + len(columns):]

@@ -29,6 +29,7 @@ from analytics import (
 from analytics.alerts_models import AlertContact, DigestSent
 from analytics.periods import Period
 from core.auth import visible_units
+from core.localtime import local_day
 from core.models import Officer, Role, User
 from survey.elements import COMPLAINT_CATEGORIES
 
@@ -144,7 +145,7 @@ def send_digests(session: Session, now: datetime) -> int:
                User.role.in_((Role.HEAD.value, Role.SUPERVISOR.value, Role.OFFICER.value)))
         .order_by(User.id)))
     sent = 0
-    today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = local_day(now, current_app.config["TIMEZONE"])
     for user, email in rows:
         if user.role == Role.OFFICER.value:
             officer = session.get(Officer, user.officer_id) if user.officer_id else None

@@ -3,8 +3,7 @@ officer, heads and supervisors in scope, administrators). Also registers the exp
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from analytics.ikm import ROUNDING_RULE_EN
 from analytics.periods import AnalyticsError, NotFound
 from core import auth, db, openapi
 from core.errors import error_response
+from core.localtime import local_today
 from core.models import Officer, Unit
 from core.services import OrganisationError, officer_by_identifier
 
@@ -25,14 +25,14 @@ def analytics_error(error: AnalyticsError):
     return error_response(error.status, error.message, error.code)
 
 
-def local_today(unit: Unit | None = None) -> date:
-    zone = ZoneInfo(unit.timezone) if unit is not None else None
-    return datetime.now(zone).date()
+def unit_today(unit: Unit | None = None) -> date:
+    """Today in the unit's zone; without a unit, the server's own calendar day."""
+    return local_today(unit.timezone) if unit is not None else date.today()
 
 
 def period_from_request(unit: Unit | None = None) -> periods.Period:
     return periods.parse_period(request.args.get("from"), request.args.get("to"),
-                                 today=local_today(unit))
+                                 today=unit_today(unit))
 
 
 def published_unit(session, code: str) -> Unit:

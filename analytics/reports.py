@@ -31,6 +31,7 @@ from analytics.ikm import CATEGORIES, ROUNDING_RULE, ElementScore, round_half_up
 from analytics.ikm_read import UnitIkm
 from analytics.models import ReportSignatory
 from analytics.periods import Period
+from core.localtime import local_day
 from core.models import Unit, utcnow
 from survey.elements import (
     AGE_BANDS,
@@ -296,7 +297,7 @@ def build_report(session: Session, unit: Unit, period: Period, *,
         service_types=[s for s in ikm_read.service_ikm(session, [unit.id], period)
                        if s.service_type],
         participation=part.participation(session, unit, period.start, period.end),
-        signatory=_signatory(session, unit, generated.astimezone(ZoneInfo(unit.timezone)).date()),
+        signatory=_signatory(session, unit, local_day(generated, unit.timezone)),
     )
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from core.models import utcnow
+from sqlalchemy.orm import Session
+
+from core.models import Unit, User, utcnow
 
 
 def local_day(moment: datetime, zone: str) -> date:
@@ -17,3 +19,12 @@ def local_day(moment: datetime, zone: str) -> date:
 def local_today(zone: str, now: datetime | None = None) -> date:
     """Today in ``zone``: the local day of ``now`` (default: this moment)."""
     return local_day(now or utcnow(), zone)
+
+
+def user_zone(session: Session, user: User | None, default: str) -> str:
+    """The zone a user works in: their own unit's, else ``default`` (the deployment's)."""
+    if user is not None and user.unit_id is not None:
+        unit = session.get(Unit, user.unit_id)
+        if unit is not None:
+            return unit.timezone
+    return default

@@ -9,8 +9,7 @@ commits. Who may see which complaint is ``core.auth``'s scope, checked here too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -18,6 +17,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.auth import can_see_unit, visible_unit_ids
+from core.localtime import local_today
 from core.models import Role, Unit, User, utcnow
 from core.workdays import due_date
 from survey.elements import COMPLAINT_STATUSES
@@ -55,9 +55,6 @@ def due_working_days() -> int:
         return int(current_app.config.get("COMPLAINT_DUE_WORKING_DAYS", DEFAULT_DUE_WORKING_DAYS))
     return DEFAULT_DUE_WORKING_DAYS
 
-
-def local_today(unit: Unit, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(unit.timezone)).date()
 
 
 def is_overdue(comment: Comment, today: date) -> bool:
@@ -212,7 +209,7 @@ def reopen(session: Session, comment: Comment, user: User, note: str) -> Complai
     assert unit is not None
     comment.status = "diproses"
     comment.resolved_at = None
-    comment.due_on = due_date(session, local_today(unit), due_working_days())
+    comment.due_on = due_date(session, local_today(unit.timezone), due_working_days())
     return _event(session, comment, user, "reopen", from_status="selesai", to_status="diproses",
                   note=note)
 

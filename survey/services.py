@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, or_, select, update
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import begin_write
+from core.localtime import local_day
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
 from survey import code_cache, tokens
@@ -347,7 +347,7 @@ def rating_row(data: RatingInput, origin: Origin, *, submitted_at: datetime,
         "channel": origin.channel,
         "submitted_at": submitted_at,
         "received_at": received_at,
-        "service_day": submitted_at.astimezone(ZoneInfo(origin.unit.timezone)).date(),
+        "service_day": local_day(submitted_at, origin.unit.timezone),
         "body_digest": digest,
         "gender": respondent.gender,
         "age_band": respondent.age_band,
@@ -446,7 +446,7 @@ def _custom_answers(
     return [(by_code[code], value) for code, value in answers.items()]
 
 
-def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day) -> Comment:
+def _comment_for(session: Session, rating: Rating, data: RatingInput, day: date) -> Comment:
     comment = data.comment
     assert comment is not None
     followed_up = comment.kind in ("complaint", "question")
@@ -459,7 +459,7 @@ def _comment_for(session: Session, rating: Rating, data: RatingInput, local_day)
         category=comment.category,
         element=COMPLAINT_CATEGORIES[comment.category][0] if comment.category else None,
         status="baru" if followed_up else None,
-        due_on=due_date(session, local_day, due_working_days()) if followed_up else None,
+        due_on=due_date(session, day, due_working_days()) if followed_up else None,
         contact=comment.contact if comment.contact_consent else None,
         contact_consent=comment.contact_consent,
         created_at=rating.received_at,

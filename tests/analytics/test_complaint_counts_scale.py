@@ -13,6 +13,7 @@ from analytics import aggregates, complaint_trends
 from analytics.models import CommentDaily
 from analytics.periods import Period
 from core.db import make_engine
+from core.localtime import local_day
 from core.migrate import upgrade
 from survey.models import Comment
 from tests.support.databases import temporary_database
@@ -33,7 +34,7 @@ def raw_counts(db_session, unit_ids) -> Counter:
 
     for unit_id, created_at, category in rows:
         zone = zones.setdefault(unit_id, db_session.get(Unit, unit_id).timezone)
-        day = aggregates._local_day(created_at, zone)
+        day = local_day(created_at, zone)
         if MARCH.start <= day <= MARCH.end:
             counted[(unit_id, day, category or "lainnya")] += 1
     return counted
