@@ -27,6 +27,7 @@ from analytics.officers_read import OfficerComponent
 from analytics.periods import NotFound, Period
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
+from core.scope import among, within
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
 from survey.models import COMMENT_TAGS as TAG_ORDER
 from survey.models import Comment
@@ -120,8 +121,7 @@ def scope_for(session: Session, user: User, unit_id: int | None = None) -> Scope
     confirmed to someone who may not see it)."""
     visible = visible_unit_ids(session, user)
     query = select(Unit).order_by(Unit.name)
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible or {-1}))
+    query = within(query, Unit.id, visible)
     units = tuple(session.scalars(query))
     selected = None
     if unit_id is not None:
@@ -322,7 +322,7 @@ def comment_rows(session: Session, scope: Scope, period: Period, *,
                               show_profanity=show_profanity, limit=limit)
     officer_ids = {c.officer_id for c in found if c.officer_id is not None}
     officers = dict(session.execute(
-        select(Officer.id, Officer.name).where(Officer.id.in_(officer_ids or {-1}))).all())
+        select(Officer.id, Officer.name).where(among(Officer.id, officer_ids))).all())
     names = scope.names
     return [CommentRow(c, names.get(c.unit_id, ""), officers.get(c.officer_id)) for c in found]
 
@@ -355,7 +355,7 @@ def officer_in_scope(session: Session, user: User, officer_id: int
         return officer, visible
     rated_in = set(session.scalars(
         select(DailyAggregate.unit_id).where(DailyAggregate.officer_id == officer.id,
-                                             DailyAggregate.unit_id.in_(visible or {-1}))
+                                             among(DailyAggregate.unit_id, visible))
         .distinct()))
     if not rated_in:
         raise NotFound("Petugas tidak ditemukan.")

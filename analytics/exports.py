@@ -24,6 +24,7 @@ from analytics.periods import Period
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Counter, Officer, Unit
+from core.scope import within
 from survey import comment_text
 from survey.elements import (
     ELEMENT_CODES,
@@ -88,8 +89,7 @@ def rating_rows(session: Session, unit_ids: Iterable[int] | None, period: Period
         .order_by(Rating.service_day, Rating.submitted_at, Rating.id)
         .execution_options(yield_per=batch_size)
     )
-    if unit_ids is not None:
-        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Rating.unit_id, unit_ids)
     labels = mask_labels()
     for (rating, unit_code, zone, counter_code, nip, employee_id, kind, category, element,
          status, text) in session.execute(query):

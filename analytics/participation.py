@@ -26,6 +26,7 @@ from analytics import aggregates_read as agg
 from analytics.models import ServiceCount
 from core.localtime import local_day
 from core.models import Unit, utcnow
+from core.scope import among
 from survey.models import QrCode
 
 QUEUE = "antrean"  # the source of a month counted from queue-machine codes
@@ -162,7 +163,7 @@ def monthly_services(session: Session, units: Sequence[Unit], first: date, last:
     """Each unit's months from ``first``'s month to ``last``'s, with their count."""
     first, last = month_start(first), month_start(last)
     entered = {(r.unit_id, r.month): r for r in session.scalars(
-        select(ServiceCount).where(ServiceCount.unit_id.in_([u.id for u in units] or [-1]),
+        select(ServiceCount).where(among(ServiceCount.unit_id, [u.id for u in units]),
                                    ServiceCount.month.between(first, last)))}
     queued = queue_codes(session, units, first, month_end(last))
     result: dict[int, list[MonthServices]] = {}

@@ -35,6 +35,7 @@ from core.auth import roles_required, signed_in_user, visible_unit_ids
 from core.errors import error_response
 from core.localtime import local_today
 from core.models import Role, Unit, utcnow
+from core.scope import within
 
 blueprint = Blueprint("analytics_reports", __name__)
 
@@ -191,8 +192,7 @@ def _units_for_user() -> list[Unit]:
     session = db.session()
     visible = visible_unit_ids(session, signed_in_user())
     query = select(Unit).order_by(Unit.name)
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible or {-1}))
+    query = within(query, Unit.id, visible)
     return list(session.scalars(query))
 
 

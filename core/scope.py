@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core.models import Unit
+from core.models import Role, Unit, User
 
 
 def among(column, ids: Iterable[int]):
@@ -28,3 +28,11 @@ def within(query: Select, column, ids: Iterable[int] | None) -> Select:
 def units_by_id(session: Session, unit_ids: Iterable[int] | None) -> dict[int, Unit]:
     """These units (``None``: all of them) by id."""
     return {u.id: u for u in session.scalars(within(select(Unit), Unit.id, unit_ids))}
+
+
+def unit_staff(unit: Unit) -> list:
+    """Conditions on ``User`` for the staff whose scope holds ``unit``: the heads of its
+    department and its supervisors (the other side of ``core.auth.visible_unit_ids``;
+    administrators, who see every unit, are left for the caller to add)."""
+    return [(User.role == Role.HEAD.value) & (User.department_id == unit.department_id),
+            (User.role == Role.SUPERVISOR.value) & (User.unit_id == unit.id)]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.auth import can_see_unit, visible_unit_ids
 from core.localtime import local_today
 from core.models import Role, Unit, User, utcnow
+from core.scope import unit_staff, within
 from core.workdays import due_date
 from survey.elements import COMPLAINT_STATUSES
 from survey.models import Comment, ComplaintEvent
@@ -80,10 +81,7 @@ class Filters:
 
 
 def _scoped(session: Session, user: User | None, query: Select) -> Select:
-    visible = visible_unit_ids(session, user)
-    if visible is None:
-        return query
-    return query.where(Comment.unit_id.in_(visible or {-1}))
+    return within(query, Comment.unit_id, visible_unit_ids(session, user))
 
 
 def list_complaints(
@@ -142,8 +140,7 @@ def assignable_users(session: Session, comment: Comment) -> list[User]:
             User.active.is_(True),
             or_(
                 User.role == Role.ADMIN.value,
-                (User.role == Role.HEAD.value) & (User.department_id == unit.department_id),
-                (User.role == Role.SUPERVISOR.value) & (User.unit_id == unit.id),
+                *unit_staff(unit),
             ),
         ).order_by(User.display_name, User.username)
     ))

@@ -27,6 +27,7 @@ from core.auth import (
     visible_units,
 )
 from core.models import Counter, Department, Officer, Role, Unit, User, utcnow
+from core.scope import within
 from core.security import csrf
 from core.services import OrganisationError
 from survey.models import QrCode, Question
@@ -138,8 +139,7 @@ def departments():
                              "admin.departments")
     visible = visible_department_ids(session, _me())
     query = select(Department).order_by(Department.code)
-    if visible is not None:
-        query = query.where(Department.id.in_(visible or {-1}))
+    query = within(query, Department.id, visible)
     return render_template("admin/departments.html", departments=session.scalars(query).all(),
                            form=form, units=visible_units(session, _me()))
 
