@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics.periods import Period, utc_window
+from analytics.periods import Period, bucket_start, utc_window
 from core.localtime import local_day
 from core.models import Unit
 from core.scope import within
@@ -120,7 +120,7 @@ def comment_topics(session: Session, unit_ids: Iterable[int] | None, period: Per
         day = local_day(created_at, zones.get(unit_id, "Asia/Jakarta"))
         if not period.start <= day <= period.end:
             continue
-        week = day - timedelta(days=day.weekday())
+        week = bucket_start(day, "W")
         seen[(unit_id, week)].add(comment_id)
         if tag is not None:
             counts[(unit_id, week, "tag", tag)].add(comment_id)

@@ -14,7 +14,6 @@ MAX_PERIOD_DAYS = 731  # two years (one leap day included)
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
-
 class AnalyticsError(Exception):
     """A request analytics cannot answer, with a status and a message for people."""
 
