@@ -32,6 +32,7 @@ from core.auth import (
     visible_units,
 )
 from core.models import Counter, Department, Officer
+from core.scope import within
 from core.security import csrf
 from core.services import OrganisationError
 
@@ -58,8 +59,7 @@ def departments():
                              "admin.departments")
     visible = visible_department_ids(session, me())
     query = select(Department).order_by(Department.code)
-    if visible is not None:
-        query = query.where(Department.id.in_(visible or {-1}))
+    query = within(query, Department.id, visible)
     return render_template("admin/departments.html", departments=session.scalars(query).all(),
                            form=form, units=visible_units(session, me()))
 

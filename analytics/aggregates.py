@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -37,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from analytics.models import CommentDaily, DailyAggregate
+from core.localtime import local_day
 from core.models import Unit
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, CustomAnswer, Question, Rating
@@ -286,10 +286,6 @@ def _comment_upsert(dialect: str):
     )
 
 
-def _local_day(moment, zone: str):
-    return moment.astimezone(ZoneInfo(zone)).date()
-
-
 def count_comments(session: Session, rating_ids) -> int:
     """Count the comments that came with these ratings (a folded batch) on their local days:
     one read and one upsert per distinct unit, day, kind and category."""
@@ -302,7 +298,7 @@ def count_comments(session: Session, rating_ids) -> int:
                 .where(Comment.rating_id.in_(rating_ids)))
     totals: Counter[tuple] = Counter()
     for unit_id, created_at, kind, category, zone in session.execute(comments):
-        totals[(unit_id, _local_day(created_at, zone), kind, category or "")] += 1
+        totals[(unit_id, local_day(created_at, zone), kind, category or "")] += 1
     if totals:
         session.execute(_comment_upsert(session.get_bind().dialect.name), [
             dict(zip(_COMMENT_KEY, key, strict=True), count=count)
@@ -328,7 +324,7 @@ def rebuild_comment_counts(session: Session, unit_ids: Iterable[int] | None = No
     session.execute(clear)
     totals: Counter[tuple] = Counter()
     for unit_id, created_at, kind, category, zone in session.execute(comments):
-        totals[(unit_id, _local_day(created_at, zone), kind, category or "")] += 1
+        totals[(unit_id, local_day(created_at, zone), kind, category or "")] += 1
     if totals:
         session.execute(insert(CommentDaily), [
             dict(zip(_COMMENT_KEY, key, strict=True), count=count)

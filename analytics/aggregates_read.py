@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from analytics.aggregates import COUNT_COLUMNS
 from analytics.models import DailyAggregate
+from core.scope import within
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 
 GROUPABLE = ("unit_id", "officer_id", "service_day", "flagged")
@@ -51,10 +52,8 @@ def summed(
     wanted = COUNT_COLUMNS if columns is None else ("ratings", *columns)
     sums = [SUMS[c] for c in dict.fromkeys(wanted)]
     query = select(*keys, *sums).where(DailyAggregate.service_day.between(start, end))
-    if unit_ids is not None:
-        query = query.where(DailyAggregate.unit_id.in_(list(unit_ids) or [-1]))
-    if officer_ids is not None:
-        query = query.where(DailyAggregate.officer_id.in_(list(officer_ids) or [-1]))
+    query = within(query, DailyAggregate.unit_id, unit_ids)
+    query = within(query, DailyAggregate.officer_id, officer_ids)
     if counted_only:
         query = query.where(DailyAggregate.flagged == 0)
     if keys:

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -34,7 +33,9 @@ from analytics.alerts_models import (
 )
 from analytics.ikm import compute_ikm
 from core.auth import visible_unit_ids
+from core.localtime import local_day
 from core.models import Counter, Department, Role, Unit, User
+from core.scope import among, within
 from survey.elements import COMPLAINT_CATEGORIES, ELEMENT_CODES
 from survey.models import Comment, Rating
 
@@ -195,8 +196,8 @@ def _rule_scope_condition(session: Session, user: User | None):
     visible = visible_unit_ids(session, user)
     if visible is None:
         return None
-    counters = select(Counter.id).where(Counter.unit_id.in_(visible or {-1}))
-    conditions = [AlertRule.unit_id.in_(visible or {-1}), AlertRule.counter_id.in_(counters)]
+    counters = select(Counter.id).where(among(Counter.unit_id, visible))
+    conditions = [among(AlertRule.unit_id, visible), AlertRule.counter_id.in_(counters)]
     if user is not None and user.role == Role.HEAD.value and user.department_id is not None:
         conditions.append(AlertRule.department_id == user.department_id)
     return or_(*conditions)
@@ -263,9 +264,8 @@ def window_stats(session: Session, unit: Unit, counter_id: int | None, start: da
         # A rating is received after it is submitted: the index range is exact.
         query = query.where(Rating.counter_id == counter_id, Rating.received_at >= start)
     else:
-        zone = ZoneInfo(unit.timezone)
         query = query.where(Rating.unit_id == unit.id, Rating.service_day.between(
-            start.astimezone(zone).date(), end.astimezone(zone).date()))
+            local_day(start, unit.timezone), local_day(end, unit.timezone)))
     row = session.execute(query).one()
     n, latest, negative = row[0] or 0, row[1], row[2] or 0
     sums, counts = row[3:3 + len(columns)], row[3 + len(columns):]
@@ -344,11 +344,11 @@ def _window_places(session: Session, rule: AlertRule) -> list[tuple[Unit, int | 
 
 def _rules_for(session: Session, kinds: Sequence[str], unit_ids: set[int],
                counter_ids: set[int]) -> list[AlertRule]:
-    departments = select(Unit.department_id).where(Unit.id.in_(unit_ids or {-1}))
+    departments = select(Unit.department_id).where(among(Unit.id, unit_ids))
     return list(session.scalars(select(AlertRule).where(
         AlertRule.active, AlertRule.kind.in_(kinds),
-        or_(AlertRule.unit_id.in_(unit_ids or {-1}),
-            AlertRule.counter_id.in_(counter_ids or {-1}),
+        or_(among(AlertRule.unit_id, unit_ids),
+            among(AlertRule.counter_id, counter_ids),
             AlertRule.department_id.in_(departments))).order_by(AlertRule.id)))
 
 
@@ -614,8 +614,7 @@ def alerts_in_scope(session: Session, user: User | None, *, status: str | None =
     """The inbox: the scope's alerts, open ones first, newest first."""
     visible = visible_unit_ids(session, user)
     query = select(Alert)
-    if visible is not None:
-        query = query.where(Alert.unit_id.in_(visible or {-1}))
+    query = within(query, Alert.unit_id, visible)
     if status == "open":
         query = query.where(Alert.status.in_(OPEN_STATUSES))
     elif status in ("terbuka", "diketahui", "selesai"):
@@ -638,8 +637,7 @@ def alert_in_scope(session: Session, user: User | None, alert_id: int) -> Alert 
 def open_count(session: Session, unit_ids: Iterable[int] | None) -> int:
     """Open alerts (terbuka or diketahui) of these units (``None``: all)."""
     query = select(func.count()).select_from(Alert).where(Alert.status.in_(OPEN_STATUSES))
-    if unit_ids is not None:
-        query = query.where(Alert.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Alert.unit_id, unit_ids)
     return session.scalar(query) or 0
 
 

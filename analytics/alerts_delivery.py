@@ -37,6 +37,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Holiday, Role, Unit, User
+from core.scope import unit_staff
 from core.settings import DEFAULT_SERVICE_HOURS, ConfigurationError
 from survey.integrity import service_periods
 
@@ -126,10 +127,7 @@ def alert_recipients(session: Session, alert: Alert) -> list[tuple[User, str]]:
     supervisors of its unit (and, for praise, the officer), each with an address and
     alerts switched on."""
     unit = alert.unit
-    conditions = [
-        (User.role == Role.HEAD.value) & (User.department_id == unit.department_id),
-        (User.role == Role.SUPERVISOR.value) & (User.unit_id == unit.id),
-    ]
+    conditions = unit_staff(unit)
     if alert.officer_id is not None:
         conditions.append((User.role == Role.OFFICER.value)
                           & (User.officer_id == alert.officer_id))

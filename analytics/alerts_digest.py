@@ -18,10 +18,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics import alerts, alerts_delivery, services
+from analytics import (
+    alerts,
+    alerts_delivery,
+    comment_read,
+    complaint_trends,
+    ikm_read,
+    officers_read,
+)
 from analytics.alerts_models import AlertContact, DigestSent
-from analytics.services import Period
+from analytics.periods import Period
 from core.auth import visible_units
+from core.localtime import local_day
 from core.models import Officer, Role, User
 from survey.elements import COMPLAINT_CATEGORIES
 
@@ -55,11 +63,11 @@ def head_lines(session: Session, user: User, period: Period, today: date) -> lis
     units = visible_units(session, user)
     if not units:
         return []
-    now_ikm = {u.unit_id: u for u in services.units_ikm(session, units, period)}
-    before = {u.unit_id: u for u in services.units_ikm(session, units, period.previous())}
+    now_ikm = {u.unit_id: u for u in ikm_read.units_ikm(session, units, period)}
+    before = {u.unit_id: u for u in ikm_read.units_ikm(session, units, period.previous())}
     ids = [u.id for u in units]
-    counts = services.complaint_counts(session, ids, period)
-    backlog = services.complaint_backlog(session, ids, today)
+    counts = complaint_trends.complaint_counts(session, ids, period)
+    backlog = complaint_trends.complaint_backlog(session, ids, today)
     lines = []
     for unit in units:
         result = now_ikm[unit.id].result
@@ -137,15 +145,15 @@ def send_digests(session: Session, now: datetime) -> int:
                User.role.in_((Role.HEAD.value, Role.SUPERVISOR.value, Role.OFFICER.value)))
         .order_by(User.id)))
     sent = 0
-    today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = local_day(now, current_app.config["TIMEZONE"])
     for user, email in rows:
         if user.role == Role.OFFICER.value:
             officer = session.get(Officer, user.officer_id) if user.officer_id else None
             if officer is None:
                 continue
-            component = services.officer_component(
+            component = officers_read.officer_component(
                 session, officer, Period(period.end - timedelta(days=89), period.end))
-            praise = services.comments(session, None, period, officer_id=officer.id,
+            praise = comment_read.comments(session, None, period, officer_id=officer.id,
                                        kind="praise", limit=10)
             _send(session, user, email, "digest_officer", _subject("officer", week), now,
                   officer=officer, component=component, praise=praise, period=period,

@@ -15,7 +15,6 @@ RULE_KINDS = ("ikm_below", "negative_share_above", "element_below", "urgent_comp
               "praise", "category_a")
 # Rules measured over a rolling window of ratings (the others react to one comment).
 WINDOW_KINDS = ("ikm_below", "negative_share_above", "element_below", "category_a")
-STATUSES = ("terbuka", "diketahui", "selesai")
 OPEN_ALERT = "status IN ('terbuka', 'diketahui')"
 PENDING_MESSAGE = "status = 'pending'"
 

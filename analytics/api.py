@@ -3,17 +3,17 @@ officer, heads and supervisors in scope, administrators). Also registers the exp
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import select
 
-from analytics import publication, services
+from analytics import ikm_read, officers_read, periods, publication
 from analytics.ikm import ROUNDING_RULE_EN
-from analytics.services import AnalyticsError, NotFound
+from analytics.periods import AnalyticsError, NotFound
 from core import auth, db, openapi
 from core.errors import error_response
+from core.localtime import local_today
 from core.models import Officer, Unit
 from core.services import OrganisationError, officer_by_identifier
 
@@ -25,14 +25,14 @@ def analytics_error(error: AnalyticsError):
     return error_response(error.status, error.message, error.code)
 
 
-def local_today(unit: Unit | None = None) -> date:
-    zone = ZoneInfo(unit.timezone) if unit is not None else None
-    return datetime.now(zone).date()
+def unit_today(unit: Unit | None = None) -> date:
+    """Today in the unit's zone; without a unit, the server's own calendar day."""
+    return local_today(unit.timezone) if unit is not None else date.today()
 
 
-def period_from_request(unit: Unit | None = None) -> services.Period:
-    return services.parse_period(request.args.get("from"), request.args.get("to"),
-                                 today=local_today(unit))
+def period_from_request(unit: Unit | None = None) -> periods.Period:
+    return periods.parse_period(request.args.get("from"), request.args.get("to"),
+                                 today=unit_today(unit))
 
 
 def published_unit(session, code: str) -> Unit:
@@ -46,7 +46,7 @@ def published_unit(session, code: str) -> Unit:
 def unit_ikm(code: str):
     session = db.session()
     unit = published_unit(session, code)
-    result = services.unit_ikm(session, unit, period_from_request(unit))
+    result = ikm_read.unit_ikm(session, unit, period_from_request(unit))
     floor = publication.floor_from(current_app.config)
     return jsonify({**result.as_dict(), "rounding_rule_en": ROUNDING_RULE_EN,
                     "publication": {"status": publication.status_of(result, floor),
@@ -83,7 +83,7 @@ def officer_component(identifier: str):
         if unit is None:
             raise NotFound(f"Unit '{code[:40]}' tidak ditemukan untuk petugas ini.")
         unit_id = unit.id
-    result = services.officer_component(session, officer, period_from_request(officer.unit),
+    result = officers_read.officer_component(session, officer, period_from_request(officer.unit),
                                         unit_ids=unit_ids, unit_id=unit_id)
     return jsonify(result.as_dict())
 

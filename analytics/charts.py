@@ -1,4 +1,5 @@
-"""Plotly figures for the dashboards, made from the DataFrames ``analytics.services`` returns.
+"""Plotly figures for the dashboards, made from the DataFrames the query modules return
+(``analytics.ikm_read``, ``comment_read``, ``complaint_trends``).
 
 Pure functions: a frame (and the words to show) in, a ``go.Figure`` out; no Flask, no
 database. A page embeds ``figure_json(fig)`` in a data- attribute and static/js/analytics.js
@@ -106,7 +107,7 @@ def _category_lines(figure: go.Figure, words: Words, axis: str) -> None:
 def ikm_trend(series: pd.DataFrame, words: Words = Words()) -> go.Figure:
     """The converted IKM over time, one line per unit, with the category thresholds.
 
-    ``series``: ``services.ikm_series`` (unit_name, period_start, ikm_converted, respondents)."""
+    ``series``: ``ikm_read.ikm_series`` (unit_name, period_start, ikm_converted, respondents)."""
     series = series.dropna(subset=["ikm_converted"])
     if series.empty:
         return _empty(words, 320)

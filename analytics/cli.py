@@ -13,9 +13,10 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from analytics import aggregates, exports, fold, services
+from analytics import aggregates, exports, fold, ikm_read, officers_read, periods
 from analytics.ikm import IkmResult
-from analytics.services import AnalyticsError, UnitIkm
+from analytics.ikm_read import UnitIkm
+from analytics.periods import AnalyticsError
 from analytics.settings import current as current_settings
 from core import db
 from core.cli import fail
@@ -33,7 +34,7 @@ def _unit_and_period(code: str, start: str | None, end: str | None):
     fold.ensure_folded(session)
     try:
         unit = unit_by_code(session, code)
-        return session, unit, services.parse_period(start, end, today=date.today())
+        return session, unit, periods.parse_period(start, end, today=date.today())
     except (OrganisationError, AnalyticsError) as exc:
         fail(str(exc))
         raise  # unreachable: fail() raises
@@ -90,7 +91,7 @@ def components_table(components, settings) -> str:
     """The officers' components of one unit as the ``components`` command prints them:
     ranked inside the unit only; below the minimum, words and counts only."""
     lines = []
-    for code, name, items in services.group_by_unit(components):
+    for code, name, items in officers_read.group_by_unit(components):
         lines += [f"Unit {code} — {name}",
                   f"{'No':>3}  {'Petugas':<32}{'n':>5}{'hari':>6}{'mentah':>9}{'pembanding':>12}"
                   f"{'selisih (interval)':>26}{'disesuaikan':>13}  predikat"]
@@ -125,7 +126,7 @@ def components_command(unit_code: str, start: str | None, end: str | None,
     """Print the officers' public-input components of UNIT_CODE for a period."""
     session, unit, period = _unit_and_period(unit_code, start, end)
     settings = current_settings()
-    found = services.officer_components(session, [unit.id], period, settings)
+    found = officers_read.officer_components(session, [unit.id], period, settings)
     if as_json:
         click.echo(json.dumps({"unit": unit.code, "period": period.as_dict(),
                                "settings": settings.as_dict(),
@@ -144,7 +145,7 @@ def components_command(unit_code: str, start: str | None, end: str | None,
 def ikm_command(unit_code: str, start: str | None, end: str | None, as_json: bool) -> None:
     """Print UNIT_CODE's IKM (SKM, Permenpan RB 14/2017) for a period."""
     session, unit, period = _unit_and_period(unit_code, start, end)
-    result = services.unit_ikm(session, unit, period)
+    result = ikm_read.unit_ikm(session, unit, period)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -210,13 +211,13 @@ def report_command(unit_code: str, start: str | None, end: str | None, folder: P
          lambda p: p.write_bytes(exports.skm_report_xlsx(session, unit, period))),
         (f"laporan-skm-{stem}.pdf", report_pdf),
         (f"ikm-{stem}.json", lambda p: p.write_text(json.dumps(
-            services.unit_ikm(session, unit, period).as_dict(), ensure_ascii=False, indent=2),
+            ikm_read.unit_ikm(session, unit, period).as_dict(), ensure_ascii=False, indent=2),
             encoding="utf-8")),
         (f"penilaian-{stem}.csv", ratings_csv),
         (f"penilaian-{stem}.xlsx",
          lambda p: p.write_bytes(exports.ratings_xlsx(session, [unit.id], period))),
         (None, lambda _p: components.extend(
-            services.officer_components(session, [unit.id], period, settings))),
+            officers_read.officer_components(session, [unit.id], period, settings))),
         (f"komponen-petugas-{stem}.xlsx",
          lambda p: p.write_bytes(exports.officers_xlsx(components, period, settings))),
         (f"komponen-petugas-{stem}.csv", officers_csv),
@@ -229,7 +230,7 @@ def report_command(unit_code: str, start: str | None, end: str | None, folder: P
             write(path)
             if path:
                 written.append(path)
-    click.echo(ikm_table(services.unit_ikm(session, unit, period)))
+    click.echo(ikm_table(ikm_read.unit_ikm(session, unit, period)))
     click.echo("Pengaturan komponen petugas:")
     for label, value in settings.describe():
         click.echo(f"  {label}: {value}")
@@ -262,7 +263,7 @@ def evidence_command(identifier: str, start: str | None, end: str | None,
     try:
         officer = officer_by_identifier(session, identifier)
         unit_id = unit_by_code(session, unit_code).id if unit_code else None
-        period = services.parse_period(start, end, today=date.today())
+        period = periods.parse_period(start, end, today=date.today())
         sheet = evidence.build_sheet(session, officer, period, unit_id=unit_id)
     except (OrganisationError, AnalyticsError) as exc:
         fail(str(getattr(exc, "message", exc)))

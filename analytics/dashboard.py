@@ -1,6 +1,7 @@
-"""What each dashboard page shows, assembled from ``analytics.services`` (which owns every
-number) for a user's scope: the head's dashboard, an officer's component with its evidence,
-the comments drill-down and the public results. No IKM or component math lives here.
+"""What each dashboard page shows, assembled from the query modules (``ikm_read``,
+``officers_read``, ``comment_read``, ``complaint_trends``, which own every number) for a user's
+scope: the head's dashboard, an officer's component with its evidence, the comments drill-down
+and the public results. No IKM or component math lives here.
 
 Scope is applied in the queries: every service call gets the unit ids the user may see
 (``core.auth.visible_unit_ids``), never the whole table filtered afterwards.
@@ -17,13 +18,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics import charts, services
+from analytics import charts, comment_read, complaint_trends, ikm_read, officers_read, periods
 from analytics.ikm import IkmResult
+from analytics.ikm_read import UnitIkm
 from analytics.models import DailyAggregate
 from analytics.officers import CUSTOM
-from analytics.services import NotFound, OfficerComponent, Period, UnitIkm
+from analytics.officers_read import OfficerComponent
+from analytics.periods import NotFound, Period
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
+from core.scope import among, within
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS_BY_CODE
 from survey.models import COMMENT_TAGS as TAG_ORDER
 from survey.models import Comment
@@ -73,7 +77,7 @@ def choose_period(args: Mapping[str, str], today: date, default: str = "90-hari"
     """The period a page asked for: ``from``/``to`` if given (checked by the services'
     rules: malformed or reversed → ``PeriodError``), else a preset, else ``default``."""
     if args.get("from") or args.get("to"):
-        return PeriodChoice(services.parse_period(args.get("from"), args.get("to"), today=today),
+        return PeriodChoice(periods.parse_period(args.get("from"), args.get("to"), today=today),
                             None)
     preset = args.get("periode")
     preset = preset if preset in set(presets) else default
@@ -117,8 +121,7 @@ def scope_for(session: Session, user: User, unit_id: int | None = None) -> Scope
     confirmed to someone who may not see it)."""
     visible = visible_unit_ids(session, user)
     query = select(Unit).order_by(Unit.name)
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible or {-1}))
+    query = within(query, Unit.id, visible)
     units = tuple(session.scalars(query))
     selected = None
     if unit_id is not None:
@@ -201,7 +204,7 @@ class HeadDashboard:
     officers: list[OfficerComponent]  # by unit, ranked inside each unit only
     backlog: Backlog
     complaint_totals: list[tuple[str, int]]  # category, count in the period
-    effects: list[services.FollowUpEffect]
+    effects: list[complaint_trends.FollowUpEffect]
     figures: dict[str, str] = field(default_factory=dict)
     flagged_excluded: int = 0  # flagged ratings left out of every number on the page
     # Per unit: the period's share of comments (0–1) per tag, and how many comments.
@@ -210,7 +213,7 @@ class HeadDashboard:
     @property
     def officer_groups(self) -> list[tuple[str, str, list[OfficerComponent]]]:
         """(unit code, unit name, officers): one table per unit, never one ranked list."""
-        return services.group_by_unit(self.officers)
+        return officers_read.group_by_unit(self.officers)
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ def topics_by_unit(topics: pd.DataFrame, names: Mapping[int, str]) -> list[UnitT
 def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int) -> Backlog:
     from survey.complaints import Filters, is_overdue, list_complaints
 
-    counts = services.complaint_backlog(session, scope.unit_ids, today=today)
+    counts = complaint_trends.complaint_backlog(session, scope.unit_ids, today=today)
     rows, _total = list_complaints(
         session, user, Filters(unit_id=scope.selected.id if scope.selected else None),
         today=today, limit=limit)
@@ -255,11 +258,11 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
     ids = scope.unit_ids
     units = list(scope.units if scope.selected is None else (scope.selected,))
     tag_untagged_comments(session, unit_ids=ids)
-    topics = services.comment_topics(session, ids, period)
-    overall = services.ikm_of_units(session, ids, period)
-    per_unit = services.units_ikm(session, units, period)
-    series = services.ikm_series(session, ids, period, freq=frequency(period))
-    counts = services.complaint_counts(session, ids, period,
+    topics = comment_read.comment_topics(session, ids, period)
+    overall = ikm_read.ikm_of_units(session, ids, period)
+    per_unit = ikm_read.units_ikm(session, units, period)
+    series = ikm_read.ikm_series(session, ids, period, freq=frequency(period))
+    counts = complaint_trends.complaint_counts(session, ids, period,
                                        freq="W" if period.days <= 183 else "M")
     labels = category_labels(locale)
     totals: list[tuple[str, int]] = []
@@ -283,12 +286,12 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         period=period,
         overall=overall,
         units=per_unit,
-        officers=services.officer_components(session, ids, period),
+        officers=officers_read.officer_components(session, ids, period),
         backlog=_backlog(session, user, scope, today, complaint_limit),
         complaint_totals=totals,
-        effects=services.follow_up_effects(session, ids, period),
+        effects=complaint_trends.follow_up_effects(session, ids, period),
         figures=figures,
-        flagged_excluded=services.flagged_excluded(session, ids, period),
+        flagged_excluded=ikm_read.flagged_excluded(session, ids, period),
         topics_by_unit=topics_by_unit(topics, scope.names),
     )
 
@@ -298,7 +301,7 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
 
 @dataclass(frozen=True)
 class CommentRow:
-    comment: services.CommentView
+    comment: comment_read.CommentView
     unit_name: str
     officer_name: str | None
 
@@ -314,12 +317,12 @@ def comment_rows(session: Session, scope: Scope, period: Period, *,
     from survey.moderation import tag_untagged_comments
 
     tag_untagged_comments(session, unit_ids=scope.unit_ids)
-    found = services.comments(session, scope.unit_ids, period, element=element,
+    found = comment_read.comments(session, scope.unit_ids, period, element=element,
                               category=category, kind=kind, tag=tag,
                               show_profanity=show_profanity, limit=limit)
     officer_ids = {c.officer_id for c in found if c.officer_id is not None}
     officers = dict(session.execute(
-        select(Officer.id, Officer.name).where(Officer.id.in_(officer_ids or {-1}))).all())
+        select(Officer.id, Officer.name).where(among(Officer.id, officer_ids))).all())
     names = scope.names
     return [CommentRow(c, names.get(c.unit_id, ""), officers.get(c.officer_id)) for c in found]
 
@@ -352,7 +355,7 @@ def officer_in_scope(session: Session, user: User, officer_id: int
         return officer, visible
     rated_in = set(session.scalars(
         select(DailyAggregate.unit_id).where(DailyAggregate.officer_id == officer.id,
-                                             DailyAggregate.unit_id.in_(visible or {-1}))
+                                             among(DailyAggregate.unit_id, visible))
         .distinct()))
     if not rated_in:
         raise NotFound("Petugas tidak ditemukan.")
@@ -373,7 +376,7 @@ class OfficerPage:
 def officer_page(session: Session, officer: Officer, period: Period, *,
                  words: charts.Words, unit_ids: Iterable[int] | None = None,
                  unit_id: int | None = None) -> OfficerPage:
-    component = services.officer_component(session, officer, period, unit_ids=unit_ids,
+    component = officers_read.officer_component(session, officer, period, unit_ids=unit_ids,
                                            unit_id=unit_id)
     score = component.score
     figures = {}
@@ -386,7 +389,7 @@ def officer_page(session: Session, officer: Officer, period: Period, *,
     unit = session.get(Unit, component.unit_id)
     return OfficerPage(officer, component, element_name(weakest) if weakest else None,
                        str(DEVELOPMENT_ACTIONS[weakest]) if weakest in DEVELOPMENT_ACTIONS
-                       else None, figures, services.units_ikm(session, [unit], period)[0])
+                       else None, figures, ikm_read.units_ikm(session, [unit], period)[0])
 
 
 # --- public results ---------------------------------------------------------------------
@@ -403,7 +406,7 @@ def public_index(session: Session, period: Period) -> list[PublicDepartment]:
     units = list(session.scalars(
         select(Unit).join(Department, Department.id == Unit.department_id)
         .where(Unit.published.is_(True)).order_by(Department.name, Unit.name)))
-    results = services.units_ikm(session, units, period)
+    results = ikm_read.units_ikm(session, units, period)
     departments: dict[str, list[UnitIkm]] = {}
     for unit, result in zip(units, results, strict=True):
         departments.setdefault(unit.department.name, []).append(result)
@@ -411,7 +414,7 @@ def public_index(session: Session, period: Period) -> list[PublicDepartment]:
 
 
 def public_unit(session: Session, unit: Unit, period: Period) -> UnitIkm:
-    return services.unit_ikm(session, unit, period)
+    return ikm_read.unit_ikm(session, unit, period)
 
 
 __all__ = [

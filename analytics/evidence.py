@@ -23,8 +23,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from analytics import dashboard, services
+from analytics import dashboard, ikm_read, officers_read
+from analytics.ikm_read import UnitIkm
 from analytics.officers import BAND_LABELS, CUSTOM, INSUFFICIENT
+from analytics.officers_read import OfficerComponent
+from analytics.periods import Period
 from analytics.reports import (
     TEXT,
     ZONE_NAMES,
@@ -33,7 +36,6 @@ from analytics.reports import (
     blocks_pdf,
     period_text,
 )
-from analytics.services import OfficerComponent, Period, UnitIkm
 from core.models import Officer, Unit, utcnow
 
 KIND = "officer-evidence"  # IssuedDocument.kind
@@ -96,11 +98,11 @@ def build_sheet(session: Session, officer: Officer, period: Period, *,
     """The sheet of the ratings the reader may see (``unit_ids`` from
     ``dashboard.officer_in_scope``), in the unit the page would pick (``unit_id``)."""
     with force_locale("id"):  # the comments' masks in the sheet's language, like its text
-        component = services.officer_component(session, officer, period, unit_ids=unit_ids,
+        component = officers_read.officer_component(session, officer, period, unit_ids=unit_ids,
                                                unit_id=unit_id)
     unit = session.get(Unit, component.unit_id)
     return EvidenceSheet(officer, component, unit,
-                         services.units_ikm(session, [unit], period)[0], now or utcnow())
+                         ikm_read.units_ikm(session, [unit], period)[0], now or utcnow())
 
 
 # --- what the sheet contains ----------------------------------------------------------------

@@ -17,12 +17,14 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics import services
+from analytics import officers_read
 from analytics.officers import BAND_LABELS, INSUFFICIENT
-from analytics.services import OfficerComponent, Period
+from analytics.officers_read import OfficerComponent
+from analytics.periods import Period
 from analytics.settings import ComponentSettings
 from analytics.settings import current as current_settings
 from core.models import Counter, Officer, Unit
+from core.scope import within
 from survey import comment_text
 from survey.elements import (
     ELEMENT_CODES,
@@ -87,8 +89,7 @@ def rating_rows(session: Session, unit_ids: Iterable[int] | None, period: Period
         .order_by(Rating.service_day, Rating.submitted_at, Rating.id)
         .execution_options(yield_per=batch_size)
     )
-    if unit_ids is not None:
-        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Rating.unit_id, unit_ids)
     labels = mask_labels()
     for (rating, unit_code, zone, counter_code, nip, employee_id, kind, category, element,
          status, text) in session.execute(query):
@@ -168,7 +169,7 @@ def officer_rows(components: Sequence[OfficerComponent]) -> list[list[Any]]:
     """Rows of the evaluation sheet, unit by unit, ranked inside each unit only; below the
     minimum, words instead of numbers and nothing that reveals the score."""
     rows = []
-    for _code, _name, items in services.group_by_unit(components):
+    for _code, _name, items in officers_read.group_by_unit(components):
         for item in items:
             score = item.score
             if score.enough:

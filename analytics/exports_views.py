@@ -10,8 +10,8 @@ from datetime import date
 from flask import Blueprint, Flask, Response, request
 from sqlalchemy import select
 
-from analytics import exports, services
-from analytics.services import AnalyticsError, NotFound, Period
+from analytics import exports, officers_read, periods
+from analytics.periods import AnalyticsError, NotFound, Period
 from core import auth, db
 from core.errors import error_response
 from core.models import Unit
@@ -39,7 +39,7 @@ def _scope() -> tuple[list[int] | None, Unit | None, Period]:
         unit = session.scalars(select(Unit).where(Unit.code == code)).first()
         if unit is None or (visible is not None and unit.id not in visible):
             raise NotFound(f"Unit '{code}' tidak ditemukan.")
-    period = services.parse_period(request.args.get("from"), request.args.get("to"),
+    period = periods.parse_period(request.args.get("from"), request.args.get("to"),
                                    today=date.today())
     unit_ids = [unit.id] if unit else (None if visible is None else sorted(visible))
     return unit_ids, unit, period
@@ -119,7 +119,7 @@ def skm_report_pdf():
 @blueprint.get("/officers.xlsx")
 def officers_xlsx():
     unit_ids, unit, period = _scope()
-    components = services.officer_components(db.session(), unit_ids, period)
+    components = officers_read.officer_components(db.session(), unit_ids, period)
     return _download(exports.officers_xlsx(components, period),
                      _name("komponen-petugas", unit, period, "xlsx"), exports.XLSX_MIMETYPE)
 
@@ -127,7 +127,7 @@ def officers_xlsx():
 @blueprint.get("/officers.csv")
 def officers_csv():
     unit_ids, unit, period = _scope()
-    components = services.officer_components(db.session(), unit_ids, period)
+    components = officers_read.officer_components(db.session(), unit_ids, period)
     body = _csv(lambda out: exports.officers_csv(components, period, out))
     return _download(body, _name("komponen-petugas", unit, period, "csv"), "text/csv")
 

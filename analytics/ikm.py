@@ -28,7 +28,6 @@ ROUNDING_RULE_EN = (
     "the category is decided on that rounded value."
 )
 
-HUNDRED = Decimal("100")
 SCALE = 25
 
 
@@ -49,7 +48,6 @@ CATEGORIES: tuple[Category, ...] = (
     Category("C", "Kurang Baik", "Fair", Decimal("65.00")),
     Category("D", "Tidak Baik", "Poor", Decimal("25.00")),
 )
-CATEGORIES_BY_LETTER = {c.letter: c for c in CATEGORIES}
 
 
 def round_half_up(value: Fraction | int, places: int = 2) -> Decimal:
@@ -186,30 +184,6 @@ def compute_ikm(
     return IkmResult(respondents=respondents, elements=tuple(scores), unanswered=unanswered,
                      ikm=ikm, ikm_converted=converted, category=category.letter,
                      label=category.label, weight=weight)
-
-
-def totals_from_answers(
-    ratings: Iterable[Mapping[str, int | None]], elements: Iterable[str] = ELEMENT_CODES
-) -> tuple[int, dict[str, tuple[int, int]]]:
-    """(respondents, {code: (sum, count)}) from answer mappings such as ``Rating.answers()``."""
-    codes = tuple(elements)
-    sums = dict.fromkeys(codes, 0)
-    counts = dict.fromkeys(codes, 0)
-    respondents = 0
-    for answers in ratings:
-        respondents += 1
-        for code in codes:
-            value = answers.get(code)
-            if value is not None:
-                sums[code] += int(value)
-                counts[code] += 1
-    return respondents, {c: (sums[c], counts[c]) for c in codes}
-
-
-def ikm_from_answers(ratings: Iterable[Mapping[str, int | None]]) -> IkmResult:
-    """The IKM straight from answer mappings, e.g. ``[{"U1": 4, "U2": 3}, …]``."""
-    respondents, totals = totals_from_answers(ratings)
-    return compute_ikm(respondents, totals)
 
 
 # --- sample size ------------------------------------------------------------------------

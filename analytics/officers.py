@@ -22,6 +22,7 @@ from typing import Any
 
 from analytics.ikm import SCALE, round_half_up
 from analytics.settings import DEFAULTS, ComponentSettings
+from survey.elements import OFFICER_ELEMENTS
 
 CUSTOM = "CUSTOM"  # the key under which an office's own officer questions are totalled
 
@@ -368,3 +369,63 @@ def component(
         elements=elements,
         weakest_element=weakest, distribution=dict(sorted(mine.distribution.items())),
         **common)
+
+
+# --- per-unit cells and an officer's score from them --------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitCells:
+    """One unit's counted ratings in a period as per-day cells, per officer (0 = nobody),
+    and how many flagged (not cleared) ratings each officer key had left out."""
+
+    cells: Mapping[int, Mapping[date, Cell]]
+    flagged: Mapping[int, int]
+
+    def officer_side(self, officer_id: int) -> dict[date, Cell]:
+        return dict(self.cells.get(officer_id, {}))
+
+    def reference_side(self, officer_id: int) -> dict[date, Cell]:
+        """Every other counted rating of the unit, per day: never the officer's own."""
+        days: dict[date, Cell] = {}
+        for key, cells in self.cells.items():
+            if key == officer_id:
+                continue
+            for day, cell in cells.items():
+                days[day] = days.get(day, Cell()) + cell
+        return days
+
+    def reference_flagged(self, officer_id: int) -> int:
+        return sum(n for key, n in self.flagged.items() if key != officer_id)
+
+    def officer_ids(self) -> set[int]:
+        return {key for key in (*self.cells, *self.flagged) if key}
+
+
+def cell_of_row(row: Mapping[str, Any]) -> Cell:
+    """A Cell from summed aggregate columns (standard officer elements + custom)."""
+    sums: dict[str, tuple[int, int]] = {}
+    distribution: dict[str, tuple[int, int, int, int]] = {}
+    for code, key in ((c, c.lower()) for c in OFFICER_ELEMENTS):
+        if row[f"{key}_n"]:
+            sums[code] = (int(row[f"{key}_sum"]), int(row[f"{key}_n"]))
+            distribution[code] = tuple(int(row[f"{key}_a{v}"]) for v in (1, 2, 3, 4))
+    if row["custom_n"]:
+        sums[CUSTOM] = (int(row["custom_sum"]), int(row["custom_n"]))
+        distribution[CUSTOM] = tuple(int(row[f"custom_a{v}"]) for v in (1, 2, 3, 4))
+    return Cell(int(row["officer_ratings"]), Fraction(int(row["officer_mean_sum"]), MEAN_SCALE),
+                sums, distribution)
+
+
+def officer_score(cells: UnitCells, officer_id: int, settings: ComponentSettings
+                  ) -> ComponentScore:
+    return component(cells.officer_side(officer_id), cells.reference_side(officer_id),
+                     settings, flagged_excluded=cells.flagged.get(officer_id, 0),
+                     reference_flagged_excluded=cells.reference_flagged(officer_id))
+
+
+def score_change(current: ComponentScore, previous: ComponentScore | None) -> Decimal | None:
+    """Change of the raw score against the previous period (``None`` unless both have one)."""
+    if previous is None or current.raw is None or previous.raw is None:
+        return None
+    return current.raw - previous.raw

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from analytics import aggregates_read as agg
 from analytics.models import ServiceCount
+from core.localtime import local_day
 from core.models import Unit, utcnow
+from core.scope import among
 from survey.models import QrCode
 
 QUEUE = "antrean"  # the source of a month counted from queue-machine codes
@@ -136,14 +138,14 @@ def queue_codes(session: Session, units: Sequence[Unit], start: date, end: date
     if not units:
         return {}
     low, high = _local_window(units, start, end)
-    zones = {u.id: ZoneInfo(u.timezone) for u in units}
+    zones = {u.id: u.timezone for u in units}
     query = (select(QrCode.unit_id, QrCode.created_at)
              .where(QrCode.kind == "single", QrCode.batch.like("machine-%"),
                     QrCode.unit_id.in_(list(zones)), QrCode.created_at >= low,
                     QrCode.created_at < high))
     counts: dict[tuple[int, date], int] = defaultdict(int)
     for unit_id, created_at in session.execute(query):
-        day = created_at.astimezone(zones[unit_id]).date()
+        day = local_day(created_at, zones[unit_id])
         if start <= day <= end:
             counts[(unit_id, month_start(day))] += 1
     return dict(counts)
@@ -161,7 +163,7 @@ def monthly_services(session: Session, units: Sequence[Unit], first: date, last:
     """Each unit's months from ``first``'s month to ``last``'s, with their count."""
     first, last = month_start(first), month_start(last)
     entered = {(r.unit_id, r.month): r for r in session.scalars(
-        select(ServiceCount).where(ServiceCount.unit_id.in_([u.id for u in units] or [-1]),
+        select(ServiceCount).where(among(ServiceCount.unit_id, [u.id for u in units]),
                                    ServiceCount.month.between(first, last)))}
     queued = queue_codes(session, units, first, month_end(last))
     result: dict[int, list[MonthServices]] = {}

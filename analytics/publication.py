@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics import services
+from analytics import ikm_read
 from analytics.ikm import ROUNDING_RULE, ROUNDING_RULE_EN, round_half_up
+from analytics.ikm_read import UnitIkm
 from analytics.participation import month_end, next_month
-from analytics.services import Period, UnitIkm
+from analytics.periods import Period
 from core.models import Department, Unit
 from survey.elements import ELEMENT_CODES
 
@@ -139,7 +140,7 @@ def series(session: Session, units: Sequence[Unit], period: Period, freq: str, f
     """Each unit's months or quarters in the period (one query per bucket)."""
     points: dict[int, list[Point]] = {u.id: [] for u in units}
     for key, part in buckets(period, freq):
-        for unit, result in zip(units, services.units_ikm(session, list(units), part),
+        for unit, result in zip(units, ikm_read.units_ikm(session, list(units), part),
                                 strict=True):
             points[unit.id].append(Point(key, part, public_result(result, floor)))
     return points

@@ -28,11 +28,13 @@ from sqlalchemy import select
 from analytics import documents, participation, publication
 from analytics.exports import csv_writer, safe_text
 from analytics.models import ReportSignatory
-from analytics.services import AnalyticsError
+from analytics.periods import AnalyticsError
 from core import db
 from core.auth import roles_required, signed_in_user, visible_unit_ids
 from core.errors import error_response
+from core.localtime import local_today
 from core.models import Role, Unit, utcnow
+from core.scope import within
 
 blueprint = Blueprint("analytics_reports", __name__)
 
@@ -160,14 +162,13 @@ def evidence_sheet(officer_id: int):
     days) and ``unit`` (the id of the unit the ratings were given in), with a verification
     code recorded for this copy. Who may see the officer page may produce it; anyone else
     gets what the officer page answers (404, not confirming the officer exists)."""
-    from zoneinfo import ZoneInfo
 
     from analytics import dashboard, evidence
 
     session = db.session()
     user = signed_in_user()
     officer, unit_ids = dashboard.officer_in_scope(session, user, officer_id)
-    today = utcnow().astimezone(ZoneInfo(officer.unit.timezone)).date()
+    today = local_today(officer.unit.timezone)
     period = dashboard.choose_period(request.args, today, "90-hari").period
     unit_text = request.args.get("unit", "")
     unit_id = int(unit_text) if unit_text.isdigit() and len(unit_text) < 10 else None
@@ -190,8 +191,7 @@ def _units_for_user() -> list[Unit]:
     session = db.session()
     visible = visible_unit_ids(session, signed_in_user())
     query = select(Unit).order_by(Unit.name)
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible or {-1}))
+    query = within(query, Unit.id, visible)
     return list(session.scalars(query))
 
 

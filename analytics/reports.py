@@ -1,11 +1,12 @@
-"""The unit's SKM report (Permenpan RB 14/2017) as an office signs and publishes it: one
-report assembled once (``build_report``), laid out as a list of blocks, and written from those
-same blocks as XLSX (``report_xlsx``) and as a printable A4 PDF (``report_pdf``), so both
-files carry the same content.
+"""The unit's SKM report (Permenpan RB 14/2017) as an office signs and publishes it: one report
+assembled once (``build_report``), laid out as a list of blocks, and written from those same
+blocks as XLSX (``report_xlsx``) and as a printable A4 PDF (``report_pdf``), so both files carry
+the same content.
 
-Every number comes from ``analytics.services`` (the IKM, the previous period, service types,
-follow-up) and ``analytics.participation``; only the respondent profile, the survey method
-and the questionnaire versions read the unit's ratings of the period (one grouped query each).
+Every number comes from ``analytics.ikm_read`` and ``analytics.complaint_trends`` (the IKM, the
+previous period, service types, follow-up) and ``analytics.participation``; only the respondent
+profile, the survey method and the questionnaire versions read the unit's ratings of the period
+(one grouped query each).
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from analytics import aggregates_read as agg
+from analytics import complaint_trends, ikm_read
 from analytics import participation as part
-from analytics import services
 from analytics.ikm import CATEGORIES, ROUNDING_RULE, ElementScore, round_half_up
+from analytics.ikm_read import UnitIkm
 from analytics.models import ReportSignatory
-from analytics.services import Period, UnitIkm
+from analytics.periods import Period
+from core.localtime import local_day
 from core.models import Unit, utcnow
 from survey.elements import (
     AGE_BANDS,
@@ -150,7 +153,7 @@ class SkmReport:
     flagged: int
     previous: UnitIkm
     follow_up: list[FollowUpRow]
-    service_types: list[services.ServiceIkm]
+    service_types: list[ikm_read.ServiceIkm]
     participation: part.Participation
     signatory: Signatory
     verification_code: str | None = None  # printed on a verified PDF, with its URL
@@ -220,7 +223,7 @@ def _flagged(session: Session, unit: Unit, period: Period) -> int:
 
 
 def _comment_counts(session: Session, unit: Unit, period: Period, kind: str) -> dict[str, int]:
-    frame = services.complaint_counts(session, [unit.id], period, freq="M", kinds=(kind,))
+    frame = complaint_trends.complaint_counts(session, [unit.id], period, freq="M", kinds=(kind,))
     counts: dict[str, int] = defaultdict(int)
     for element, count in zip(frame["element"], frame["count"], strict=True):
         counts[element or "—"] += int(count)
@@ -251,7 +254,7 @@ def _follow_up(session: Session, unit: Unit, current: UnitIkm, previous: UnitIkm
     """Last period's priority elements: the complaints about them closed in this period and
     how the element moved from last period to this one."""
     closed: dict[str, int] = defaultdict(int)
-    for effect in services.follow_up_effects(session, [unit.id], current.period):
+    for effect in complaint_trends.follow_up_effects(session, [unit.id], current.period):
         closed[effect.element] += effect.resolved
     rows = []
     for element in previous.result.elements:
@@ -274,8 +277,8 @@ def _signatory(session: Session, unit: Unit, day: date) -> Signatory:
 def build_report(session: Session, unit: Unit, period: Period, *,
                  now: datetime | None = None) -> SkmReport:
     generated = now or utcnow()
-    current = services.unit_ikm(session, unit, period)
-    previous = services.unit_ikm(session, unit, period.previous())
+    current = ikm_read.unit_ikm(session, unit, period)
+    previous = ikm_read.unit_ikm(session, unit, period.previous())
     profile, respondents = _profile(session, unit, period)
     year = part.year_populations(session, [unit], period.end.year)[unit.id]
     if unit.annual_population:
@@ -291,10 +294,10 @@ def build_report(session: Session, unit: Unit, period: Period, *,
         elements=_elements(session, unit, current), profile=profile, respondents=respondents,
         population_source=source, flagged=_flagged(session, unit, period), previous=previous,
         follow_up=_follow_up(session, unit, current, previous),
-        service_types=[s for s in services.service_ikm(session, [unit.id], period)
+        service_types=[s for s in ikm_read.service_ikm(session, [unit.id], period)
                        if s.service_type],
         participation=part.participation(session, unit, period.start, period.end),
-        signatory=_signatory(session, unit, generated.astimezone(ZoneInfo(unit.timezone)).date()),
+        signatory=_signatory(session, unit, local_day(generated, unit.timezone)),
     )
 
 

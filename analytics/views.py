@@ -1,8 +1,8 @@
-"""Analytics pages: the department head's dashboard, an officer's component with its
-evidence, the comments drill-down and the public SKM results. Thin: ``analytics.dashboard``
-assembles what a page shows, ``analytics.services`` computes it. The JSON API and the
-exports register through ``analytics.api.register_api``; ``analytics.init_app`` registers
-it all.
+"""Analytics pages: the department head's dashboard, an officer's component with its evidence, the
+comments drill-down and the public SKM results. Thin: ``analytics.dashboard`` assembles what a
+page shows, the query modules (``ikm_read``, ``officers_read``, ``comment_read``,
+``complaint_trends``) compute it. The JSON API and the exports register through
+``analytics.api.register_api``; ``analytics.init_app`` registers it all.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from flask_babel import gettext as _
 from analytics import charts, dashboard, settings, vendor
 from analytics.ikm import ROUNDING_RULE_EN
 from analytics.officers import BAND_LABELS
-from analytics.services import AnalyticsError, PeriodError
+from analytics.periods import AnalyticsError, PeriodError
 from core import db
 from core.auth import roles_required, signed_in_user
 from core.errors import error_response
 from core.i18n import current_language
-from core.models import Role, Unit, User, utcnow
+from core.localtime import local_day, local_today, user_zone
+from core.models import Role, Unit, User
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, ELEMENTS, ELEMENTS_BY_CODE
 from survey.models import COMMENT_TAGS
 from survey.moderation import TAG_LABELS, display_text, shows_profanity
@@ -110,15 +111,11 @@ def _user() -> User:
 
 def _today(user: User | None = None) -> date:
     """Today where the user works (their unit's zone), else in the deployment's zone."""
-    if user is not None and user.unit_id is not None:
-        unit = db.session().get(Unit, user.unit_id)
-        if unit is not None:
-            return _today_in(unit)
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return local_today(user_zone(db.session(), user, current_app.config["TIMEZONE"]))
 
 
 def _today_in(unit: Unit) -> date:
-    return utcnow().astimezone(ZoneInfo(unit.timezone)).date()
+    return local_today(unit.timezone)
 
 
 def _int_arg(name: str) -> int | None:
@@ -240,9 +237,9 @@ def _comments_csv(rows, scope, choice):
     writer.writerow(COMMENT_CSV_HEADER)
     for row in rows:
         c = row.comment
-        zone = ZoneInfo(scope.zones.get(c.unit_id) or current_app.config["TIMEZONE"])
+        zone = scope.zones.get(c.unit_id) or current_app.config["TIMEZONE"]
         writer.writerow([safe_text(v) for v in (
-            c.created_at.astimezone(zone).date().isoformat(), row.unit_name,
+            local_day(c.created_at, zone).isoformat(), row.unit_name,
             row.officer_name or "", c.kind, c.element or "", c.category or "", c.status or "",
             " ".join(c.tags), "ya" if c.hidden else "", c.text)])
     name = f"komentar-{choice.period.start}-{choice.period.end}.csv"

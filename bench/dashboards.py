@@ -291,33 +291,28 @@ def generate_postgresql(database_url: str, ratings: int, seed: int = 14, log=pri
 
 
 def _queries(session: Session) -> list[tuple[str, Callable[[], object]]]:
-    """What a dashboard asks for one unit and one quarter (whatever analytics offers)."""
-    from analytics import services as analytics
+    """What a dashboard asks for one unit and one quarter."""
+    from analytics.complaint_trends import complaint_backlog, complaint_counts
+    from analytics.ikm_read import ikm_series, unit_ikm
+    from analytics.officers_read import officer_component, officer_components
+    from analytics.periods import Period
     from core.models import Officer, Unit
 
     unit = session.query(Unit).order_by(Unit.id).first()
     officer = session.query(Officer).filter(Officer.unit_id == unit.id).first()
     end = date.today()
-    quarter = analytics.Period(end - timedelta(days=89), end)
-    year = analytics.Period(end - timedelta(days=364), end)
-    wanted = [
-        ("unit IKM, quarter", "unit_ikm", lambda f: f(session, unit, quarter)),
-        ("IKM per week, year", "ikm_series", lambda f: f(session, [unit.id], year, "W")),
-        ("elements of all units, quarter", "element_frame", lambda f: f(session, None, quarter)),
-        ("officer components of a unit, quarter", "officer_components",
-         lambda f: f(session, [unit.id], quarter)),
-        ("one officer's component, quarter", "officer_component",
-         lambda f: f(session, officer, quarter)),
-        ("complaint trends of a unit, quarter", "complaint_counts",
-         lambda f: f(session, [unit.id], quarter)),
-        ("open complaints of all units", "complaint_backlog", lambda f: f(session, None)),
+    quarter = Period(end - timedelta(days=89), end)
+    year = Period(end - timedelta(days=364), end)
+    return [
+        ("unit IKM, quarter", lambda: unit_ikm(session, unit, quarter)),
+        ("IKM per week, year", lambda: ikm_series(session, [unit.id], year, "W")),
+        ("officer components of a unit, quarter",
+         lambda: officer_components(session, [unit.id], quarter)),
+        ("one officer's component, quarter", lambda: officer_component(session, officer, quarter)),
+        ("complaint trends of a unit, quarter",
+         lambda: complaint_counts(session, [unit.id], quarter)),
+        ("open complaints of all units", lambda: complaint_backlog(session, None)),
     ]
-    return [(name, _bound(call, getattr(analytics, function)))
-            for name, function, call in wanted if hasattr(analytics, function)]
-
-
-def _bound(call, function):
-    return lambda: call(function)
 
 
 def time_queries(database_url: str, repeat: int) -> dict[str, dict]:

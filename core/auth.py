@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from core import db
 from core.inputs import MAX_ID
 from core.models import Officer, Role, Unit, User
+from core.scope import within
 
 login_manager = LoginManager()
 # argon2's own defaults (RFC 9106's low-memory profile) for every real app. TESTING apps hash at
@@ -189,10 +190,7 @@ def can_see_officer(session: Session, user: User | None, officer: Officer) -> bo
 
 def restrict_to_units(query, unit_column, session: Session, user: User | None):
     """Add the user's unit scope to a ``select()``."""
-    visible = visible_unit_ids(session, user)
-    if visible is None:
-        return query
-    return query.where(unit_column.in_(visible or {-1}))
+    return within(query, unit_column, visible_unit_ids(session, user))
 
 
 # --- helpers for readers ---------------------------------------------------------------

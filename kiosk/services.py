@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.auth import hash_password, stand_in_hash, verify_password
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.privacy import keyed_hash
+from core.scope import within
 from core.services import OrganisationError, officer_by_identifier, start_shift
 from kiosk.models import KioskDevice, KioskOfficerPin, KioskPairingCode, KioskPinAttempt
 from survey.integrity import service_periods
@@ -231,8 +232,7 @@ def devices(session: Session, unit_ids: set[int] | None = None) -> list[KioskDev
         .options(selectinload(KioskDevice.counter).selectinload(Counter.unit))
         .order_by(KioskDevice.revoked_at.is_not(None), Counter.code, KioskDevice.id.desc())
     )
-    if unit_ids is not None:
-        query = query.where(Counter.unit_id.in_(unit_ids or {-1}))
+    query = within(query, Counter.unit_id, unit_ids)
     return list(session.scalars(query))
 
 

@@ -39,6 +39,7 @@ from core.db import begin_write
 from core.errors import error_response
 from core.limits import address_key, rate_limited
 from core.models import Counter, Officer, Role, Unit, utcnow
+from core.scope import within
 from core.security import csrf
 from core.settings import ROOT
 from kiosk import services
@@ -407,8 +408,7 @@ def _visible_counters(session: Session) -> list[Counter]:
     visible = visible_unit_ids(session, signed_in_user())
     query = select(Counter).join(Unit).where(Counter.active.is_(True)).order_by(Unit.code,
                                                                                  Counter.code)
-    if visible is not None:
-        query = query.where(Counter.unit_id.in_(visible or {-1}))
+    query = within(query, Counter.unit_id, visible)
     return list(session.scalars(query))
 
 

@@ -9,15 +9,16 @@ commits. Who may see which complaint is ``core.auth``'s scope, checked here too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.auth import can_see_unit, visible_unit_ids
+from core.localtime import local_today
 from core.models import Role, Unit, User, utcnow
+from core.scope import unit_staff, within
 from core.workdays import due_date
 from survey.elements import COMPLAINT_STATUSES
 from survey.models import Comment, ComplaintEvent
@@ -48,8 +49,6 @@ class ComplaintError(Exception):
         self.message = message
 
 
-def local_today(unit: Unit, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(unit.timezone)).date()
 
 
 def is_overdue(comment: Comment, today: date) -> bool:
@@ -75,10 +74,7 @@ class Filters:
 
 
 def _scoped(session: Session, user: User | None, query: Select) -> Select:
-    visible = visible_unit_ids(session, user)
-    if visible is None:
-        return query
-    return query.where(Comment.unit_id.in_(visible or {-1}))
+    return within(query, Comment.unit_id, visible_unit_ids(session, user))
 
 
 def list_complaints(
@@ -137,8 +133,7 @@ def assignable_users(session: Session, comment: Comment) -> list[User]:
             User.active.is_(True),
             or_(
                 User.role == Role.ADMIN.value,
-                (User.role == Role.HEAD.value) & (User.department_id == unit.department_id),
-                (User.role == Role.SUPERVISOR.value) & (User.unit_id == unit.id),
+                *unit_staff(unit),
             ),
         ).order_by(User.display_name, User.username)
     ))
@@ -205,7 +200,7 @@ def reopen(session: Session, comment: Comment, user: User, note: str, *,
     assert unit is not None
     comment.status = "diproses"
     comment.resolved_at = None
-    comment.due_on = due_date(session, local_today(unit), due_working_days)
+    comment.due_on = due_date(session, local_today(unit.timezone), due_working_days)
     return _event(session, comment, user, "reopen", from_status="selesai", to_status="diproses",
                   note=note)
 

@@ -27,7 +27,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core import db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
-from core.models import Role, Unit, User, utcnow
+from core.localtime import local_today, user_zone
+from core.models import Role, Unit, User
+from core.scope import among, within
 from survey import complaints, integrity, moderation
 from survey.complaints import ACTION_LABELS, STATUS_LABELS, ComplaintError, Filters
 from survey.elements import COMMENT_KINDS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES
@@ -94,8 +96,7 @@ def _user() -> User:
 def _units_in_scope(session, user: User) -> list[Unit]:
     visible = visible_unit_ids(session, user)
     query = select(Unit).order_by(Unit.name)
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible or {-1}))
+    query = within(query, Unit.id, visible)
     return list(session.scalars(query))
 
 
@@ -108,11 +109,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _today(session, user: User):
     """Today in the user's own unit's zone, else the deployment's default zone."""
-    zone = current_app.config["TIMEZONE"]
-    if user.unit_id is not None:
-        unit = session.get(Unit, user.unit_id)
-        zone = unit.timezone if unit else zone
-    return utcnow().astimezone(ZoneInfo(zone)).date()
+    return local_today(user_zone(session, user, current_app.config["TIMEZONE"]))
 
 
 FILTER_ARGS = ("status", "unit", "category", "kind", "tag", "overdue")
@@ -220,8 +217,8 @@ def complaint_detail(comment_id: int):
     unit = session.get(Unit, comment.unit_id)
     assignee = session.get(User, comment.assignee_id) if comment.assignee_id else None
     people = {u.id: u for u in session.scalars(
-        select(User).where(User.id.in_({e.user_id for e in comment.events if e.user_id} or {-1})))}
-    today = complaints.local_today(unit)
+        select(User).where(among(User.id, {e.user_id for e in comment.events if e.user_id})))}
+    today = local_today(unit.timezone)
     moderation.tag_untagged_comments(session, unit_ids=[comment.unit_id])
     session.commit()
     original = moderation.may_see_original(user, comment)

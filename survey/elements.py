@@ -156,5 +156,3 @@ OCCUPATIONS = {
     "pelajar": ("Pelajar/Mahasiswa", "Student"),
     "lainnya": ("Lainnya", "Other"),
 }
-
-CHANNELS = ("qr", "kiosk", "api")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import settings
 from core.models import Holiday, Unit, User, utcnow
+from core.scope import within
 from survey.models import Rating
 
 BURST_DEVICE = "burst-device"
@@ -188,8 +189,7 @@ def flagged_ratings(session: Session, unit_ids: set[int] | None, *, cleared: boo
     query = query.where(
         Rating.flags_cleared_at.is_not(None) if cleared else Rating.flags_cleared_at.is_(None)
     )
-    if unit_ids is not None:
-        query = query.where(Rating.unit_id.in_(unit_ids or {-1}))
+    query = within(query, Rating.unit_id, unit_ids)
     return list(session.scalars(query.order_by(Rating.received_at.desc()).limit(limit)))
 
 
@@ -198,8 +198,7 @@ def flag_counts(session: Session, unit_ids: set[int] | None) -> dict[str, int]:
     query = select(Rating.flags, func.count()).where(
         Rating.flags.is_not(None), Rating.flags != "", Rating.flags_cleared_at.is_(None)
     )
-    if unit_ids is not None:
-        query = query.where(Rating.unit_id.in_(unit_ids or {-1}))
+    query = within(query, Rating.unit_id, unit_ids)
     counts: dict[str, int] = {}
     for flags, n in session.execute(query.group_by(Rating.flags)):
         for code in split(flags):

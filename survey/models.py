@@ -210,7 +210,6 @@ class CustomAnswer(Base):
     question: Mapped[Question] = relationship()
 
 
-OPEN_STATUSES = ("baru", "diproses", "ditindaklanjuti")
 OPEN_CONDITION = "status IN ('baru', 'diproses', 'ditindaklanjuti')"
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.models import Officer, Role, User, utcnow
+from core.scope import within
 from survey import comment_text
 from survey.comment_text import OfficerName
 from survey.models import COMMENT_TAGS, Comment, CommentReview, CommentTag
@@ -157,8 +158,7 @@ def tag_untagged_comments(session: Session, now: datetime | None = None, *,
     total = 0
     while True:
         query = _untagged(select(Comment.id, Comment.unit_id, Comment.kind, Comment.text))
-        if unit_ids is not None:
-            query = query.where(Comment.unit_id.in_(list(unit_ids) or [-1]))
+        query = within(query, Comment.unit_id, unit_ids)
         rows = session.execute(query.order_by(Comment.id).limit(batch_size)).all()
         if not rows:
             return total
@@ -234,8 +234,7 @@ def queue(session: Session, unit_ids: Iterable[int] | None, *, decided: bool = F
                 else_=len(pressing))
     query = (select(Comment, CommentReview)
              .outerjoin(CommentReview, CommentReview.comment_id == Comment.id))
-    if unit_ids is not None:
-        query = query.where(Comment.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Comment.unit_id, unit_ids)
     if decided:
         query = query.where(CommentReview.decision.is_not(None))
     else:
@@ -253,8 +252,7 @@ def queue_size(session: Session, unit_ids: Iterable[int] | None) -> int:
     query = (select(func.count()).select_from(Comment)
              .outerjoin(CommentReview, CommentReview.comment_id == Comment.id)
              .where(CommentReview.decision.is_(None), pressing))
-    if unit_ids is not None:
-        query = query.where(Comment.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Comment.unit_id, unit_ids)
     return session.scalar(query) or 0
 
 
@@ -333,8 +331,7 @@ def tag_share_rows(session: Session, unit_ids: Iterable[int] | None, start: date
              .outerjoin(CommentTag, and_(CommentTag.comment_id == Comment.id,
                                          CommentTag.present.is_(True)))
              .where(Comment.created_at.between(start, end)))
-    if unit_ids is not None:
-        query = query.where(Comment.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Comment.unit_id, unit_ids)
     return session.execute(query).all()
 
 

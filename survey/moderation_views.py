@@ -23,6 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from core import db
 from core.auth import can_see_unit, roles_required, signed_in_user, visible_unit_ids
 from core.models import Officer, Role, Unit, User
+from core.scope import among
 from survey import moderation
 from survey.elements import COMMENT_KINDS
 from survey.models import COMMENT_TAGS, Comment
@@ -65,9 +66,9 @@ def queue_page():
     items = moderation.queue(session, visible, decided=decided, tag=tag)
     unit_ids = {i.comment.unit_id for i in items}
     officer_ids = {i.comment.officer_id for i in items if i.comment.officer_id}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids or {-1})))}
+    units = {u.id: u for u in session.scalars(select(Unit).where(among(Unit.id, unit_ids)))}
     officers = {o.id: o for o in session.scalars(
-        select(Officer).where(Officer.id.in_(officer_ids or {-1})))}
+        select(Officer).where(among(Officer.id, officer_ids)))}
     return render_template(
         "moderation/queue.html", items=items, decided=decided, tag=tag, units=units,
         officers=officers, tag_labels=moderation.TAG_LABELS, tag_help=moderation.TAG_HELP,

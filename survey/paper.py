@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.localtime import local_day
 from core.models import Counter, Officer, Unit, utcnow
 from core.services import OrganisationError, officer_by_identifier
 from core.workdays import due_date
@@ -248,7 +249,7 @@ def import_paper(session: Session, text: str, *, actor: str, comment_max_length:
         if not any(values.values()):
             continue
         unit = lookups.unit(values.get("unit", ""))
-        today = now.astimezone(ZoneInfo(unit.timezone if unit else "Asia/Jakarta")).date()
+        today = local_day(now, unit.timezone if unit else "Asia/Jakarta")
         row = _parse_row(line, values, lookups, today, comment_max_length, errors)
         if row is None:
             continue

@@ -8,9 +8,8 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, or_, select, update
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import begin_write
+from core.localtime import local_day
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
 from survey import code_cache, tokens
@@ -270,7 +270,7 @@ def rating_row(
         "channel": channel,
         "submitted_at": submitted_at,
         "received_at": received_at,
-        "service_day": submitted_at.astimezone(ZoneInfo(unit.timezone)).date(),
+        "service_day": local_day(submitted_at, unit.timezone),
         "body_digest": body_digest,
         "gender": respondent.gender,
         "age_band": respondent.age_band,
@@ -324,19 +324,12 @@ def _shift_at(where):
 
 
 _SHIFT_AT_COUNTER = _shift_at(Shift.counter_id == bindparam("counter_id"))
-_SHIFT_OF_OFFICER = _shift_at(Shift.officer_id == bindparam("officer_id"))
 
 
 def shift_at(session: Session, counter_id: int, moment: datetime) -> Shift | None:
     """The shift signed in to a counter at that moment, if any (the latest, if several)."""
     return session.scalars(
         _SHIFT_AT_COUNTER, {"counter_id": counter_id, "moment": moment}
-    ).first()
-
-
-def officer_shift_at(session: Session, officer_id: int, moment: datetime) -> Shift | None:
-    return session.scalars(
-        _SHIFT_OF_OFFICER, {"officer_id": officer_id, "moment": moment}
     ).first()
 
 
@@ -516,10 +509,11 @@ def _custom_answers(
     return [(by_code[code], value) for code, value in answers.items()]
 
 
-def comment_for(session: Session, rating: Rating, data: RatingInput, local_day,
+def comment_for(session: Session, rating: Rating, data: RatingInput, day: date,
                 due_working_days: int) -> Comment:
     """The comment a rating carries (a complaint or question with its status and due date,
-    ``due_working_days`` after the local day); what record_rating and the demo store."""
+    ``due_working_days`` after the rating's local ``day``); what record_rating and the demo
+    store."""
     comment = data.comment
     assert comment is not None
     followed_up = comment.kind in ("complaint", "question")
@@ -532,7 +526,7 @@ def comment_for(session: Session, rating: Rating, data: RatingInput, local_day,
         category=comment.category,
         element=COMPLAINT_CATEGORIES[comment.category][0] if comment.category else None,
         status="baru" if followed_up else None,
-        due_on=due_date(session, local_day, due_working_days) if followed_up else None,
+        due_on=due_date(session, day, due_working_days) if followed_up else None,
         contact=comment.contact if comment.contact_consent else None,
         contact_consent=comment.contact_consent,
         created_at=rating.received_at,

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.models import Unit, utcnow
+from core.scope import within
 from survey import qr
 from survey.models import QrCode, QueueMachine, Rating
 from survey.services import issue_code, survey_url
@@ -128,8 +129,7 @@ def single_use_share(
         .outerjoin(QrCode, QrCode.id == Rating.qr_code_id)
         .where(Rating.service_day >= start, Rating.service_day <= end)
     )
-    if unit_ids is not None:
-        query = query.where(Rating.unit_id.in_(list(unit_ids) or [-1]))
+    query = within(query, Rating.unit_id, unit_ids)
     total, through_single = session.execute(query).one()
     return SingleUseShare(ratings=total or 0, single_use=through_single or 0)
 

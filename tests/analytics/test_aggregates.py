@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import event, select
 
-from analytics import aggregates, services
+from analytics import aggregates, complaint_trends, ikm_read, officers_read, periods
 from analytics.models import DailyAggregate
 from core.models import utcnow
 from survey.integrity import clear_flags
@@ -16,7 +16,7 @@ from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.support.factories import at, fold
 
-MARCH = services.Period(date(2026, 3, 1), date(2026, 3, 31))
+MARCH = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
 
 
 def rows(session, unit):
@@ -68,16 +68,16 @@ def test_a_flagged_rating_counts_nowhere_until_cleared(db_session, factory, rate
     rate_days(unit, 4, officer=officer)
     rate_days(unit, 3)
     suspicious = rate(unit, 1, officer=officer, flags="burst")
-    ikm = services.unit_ikm(db_session, unit, MARCH)
+    ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert (ikm.result.respondents, ikm.flagged_excluded) == (60, 1)
-    before = services.officer_component(db_session, officer, MARCH, evidence=False)
+    before = officers_read.officer_component(db_session, officer, MARCH, evidence=False)
     assert (before.score.n, before.score.raw, before.score.flagged_excluded) == (30, 100, 1)
 
     clear_flags(db_session, suspicious, factory.user("head"))
-    after = services.officer_component(db_session, officer, MARCH, evidence=False)
+    after = officers_read.officer_component(db_session, officer, MARCH, evidence=False)
     assert (after.score.n, after.score.flagged_excluded) == (31, 0)
     assert after.score.raw < 100
-    ikm = services.unit_ikm(db_session, unit, MARCH)
+    ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert (ikm.result.respondents, ikm.flagged_excluded) == (61, 0)
     assert {r.flagged for r in rows(db_session, unit)} == {0}
 
@@ -133,13 +133,12 @@ def test_overview_reads_touch_the_aggregates_and_never_the_ratings_table(db_sess
 
     event.listen(connection, "before_cursor_execute", capture)
     try:
-        services.units_ikm(db_session, [unit], MARCH)
-        services.ikm_series(db_session, [unit.id], MARCH, "W")
-        services.element_frame(db_session, [unit.id], MARCH)
-        services.officer_components(db_session, [unit.id], MARCH)
-        services.officer_component(db_session, officer, MARCH)
-        services.follow_up_effects(db_session, [unit.id], MARCH)
-        services.complaint_counts(db_session, [unit.id], MARCH)
+        ikm_read.units_ikm(db_session, [unit], MARCH)
+        ikm_read.ikm_series(db_session, [unit.id], MARCH, "W")
+        officers_read.officer_components(db_session, [unit.id], MARCH)
+        officers_read.officer_component(db_session, officer, MARCH)
+        complaint_trends.follow_up_effects(db_session, [unit.id], MARCH)
+        complaint_trends.complaint_counts(db_session, [unit.id], MARCH)
     finally:
         event.remove(connection, "before_cursor_execute", capture)
     assert any("from daily_aggregate" in s for s in statements)

@@ -14,17 +14,18 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
-from analytics import aggregates, fold, services
-from analytics.ikm import ikm_from_answers
+from analytics import aggregates, fold, ikm_read, officers_read, periods
 from analytics.models import DailyAggregate
 from analytics.officers import cells_from_answers, component
 from analytics.settings import DEFAULTS, ComponentSettings
+from core.models import Shift
 from kiosk.models import KioskDevice
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question, Rating
-from survey.services import active_questionnaire, officer_shift_at, shift_at
+from survey.services import active_questionnaire, shift_at
+from tests.support.ikm import ikm_from_answers
 
 FIRST_DAY = date(2026, 3, 2)
 
@@ -86,7 +87,7 @@ def check(session, factory, specs, period):
         raw.append((rating, custom))
     session.flush()
 
-    chosen = services.Period(FIRST_DAY + timedelta(days=period[0]),
+    chosen = periods.Period(FIRST_DAY + timedelta(days=period[0]),
                              FIRST_DAY + timedelta(days=period[1]))
     in_period = [(r, c) for r, c in raw if chosen.start <= r.service_day <= chosen.end]
     counted = [(r, c) for r, c in in_period if not r.flags or r.flags_cleared_at is not None]
@@ -104,15 +105,15 @@ def check(session, factory, specs, period):
                                                         for r in flagged))
 
     def compare():
-        got_ikm = services.unit_ikm(session, unit, chosen)
+        got_ikm = ikm_read.unit_ikm(session, unit, chosen)
         assert got_ikm.result == ikm_from_answers(r.answers() for r, _ in counted)
         assert got_ikm.flagged_excluded == len(in_period) - len(counted)
-        from_aggregates = services.unit_cells(session, [unit.id], chosen, DEFAULTS)[unit.id]
-        from_ratings = services._cells_from_ratings(session, [unit.id], chosen, DEFAULTS)
+        from_aggregates = officers_read.unit_cells(session, [unit.id], chosen, DEFAULTS)[unit.id]
+        from_ratings = officers_read._cells_from_ratings(session, [unit.id], chosen, DEFAULTS)
         assert from_aggregates == from_ratings[unit.id]
         for officer in officers:
             for rules in (DEFAULTS, relaxed):
-                got = services.officer_component(session, officer, chosen, rules,
+                got = officers_read.officer_component(session, officer, chosen, rules,
                                                  evidence=False)
                 assert got.score == expected_component(officer, rules)
 
@@ -166,7 +167,7 @@ def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
     for rating_id, raw in made:
         got = folded[rating_id]
         if raw["officer_id"] is not None:
-            shift = officer_shift_at(db_session, raw["officer_id"], got["submitted_at"])
+            shift = _officer_shift_at(db_session, raw["officer_id"], got["submitted_at"])
         elif raw["counter_id"] is not None:
             shift = shift_at(db_session, raw["counter_id"], got["submitted_at"])
         else:
@@ -181,7 +182,7 @@ def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
     assert _aggregate_rows(db_session, unit) == rows
     # The published IKM holds the ratings left unflagged, and no flagged one.
     answered = zip((rating_id for rating_id, _raw in made), early + late, strict=True)
-    assert services.unit_ikm(db_session, unit, services.Period(FIRST_DAY, FIRST_DAY + timedelta(
+    assert ikm_read.unit_ikm(db_session, unit, periods.Period(FIRST_DAY, FIRST_DAY + timedelta(
         days=2))).result == ikm_from_answers(
             {c: v for c, v in spec["answers"].items() if v is not None}
             for rating_id, spec in answered if not folded[rating_id]["flags"])
@@ -257,3 +258,11 @@ def _unfold(session, unit, made):
             counter_id=raw["counter_id"]))
     session.commit()
     session.expire_all()
+
+
+def _officer_shift_at(session, officer_id, moment):
+    """The officer's shift covering ``moment`` (the latest, if several), asked directly."""
+    return session.scalars(
+        select(Shift).where(Shift.officer_id == officer_id, Shift.started_at <= moment,
+                            or_(Shift.ended_at.is_(None), Shift.ended_at > moment))
+        .order_by(Shift.started_at.desc()).limit(1)).first()

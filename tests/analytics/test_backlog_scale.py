@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from analytics import services
+from analytics import complaint_trends
 
 
 def test_the_backlog_reads_open_complaints_through_their_partial_index(db_session, factory):
@@ -21,7 +21,7 @@ def test_the_backlog_reads_open_complaints_through_their_partial_index(db_sessio
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        services.complaint_backlog(db_session, [unit.id])
+        complaint_trends.complaint_backlog(db_session, [unit.id])
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     (statement, parameters), = statements
@@ -39,6 +39,6 @@ def test_a_resolved_complaint_leaves_the_backlog(db_session, factory):
                                status="selesai", due_on=date(2026, 1, 5))
     factory.comment(factory.rating(unit=unit), kind="complaint", category="antrean",
                     status="diproses", due_on=date(2026, 1, 5))
-    backlog = services.complaint_backlog(db_session, [unit.id], today=date(2026, 2, 1))
+    backlog = complaint_trends.complaint_backlog(db_session, [unit.id], today=date(2026, 2, 1))
     assert backlog["open"].sum() == 1 and backlog["overdue"].sum() == 1
     assert resolved.status == "selesai"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from analytics import services
+from analytics import comment_read, periods
 from survey import moderation
 from tests.support.factories import at
 
@@ -25,8 +25,8 @@ def test_shares_per_tag_and_category_are_per_unit_and_week(db_session, factory):
     make(factory, unit, "Ada calo", at(2026, 3, 10), "biaya")  # the next week
     make(factory, other, "Dasar goblok", at(2026, 3, 3), "sikap")
     moderation.tag_untagged_comments(db_session)
-    topics = services.comment_topics(db_session, [unit.id, other.id],
-                                     services.Period(monday, monday + timedelta(days=13)))
+    topics = comment_read.comment_topics(db_session, [unit.id, other.id],
+                                     periods.Period(monday, monday + timedelta(days=13)))
     def share(unit_id, week, kind, topic):
         rows = topics[(topics.unit_id == unit_id) & (topics.week == week) &
                       (topics.kind == kind) & (topics.topic == topic)]

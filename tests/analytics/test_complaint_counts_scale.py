@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import event, insert, select, text
 
-from analytics import aggregates, services
+from analytics import aggregates, complaint_trends
 from analytics.models import CommentDaily
-from analytics.services import Period
+from analytics.periods import Period
 from core.db import make_engine
+from core.localtime import local_day
 from core.migrate import upgrade
 from survey.models import Comment
 from tests.support.databases import temporary_database
@@ -33,14 +34,14 @@ def raw_counts(db_session, unit_ids) -> Counter:
 
     for unit_id, created_at, category in rows:
         zone = zones.setdefault(unit_id, db_session.get(Unit, unit_id).timezone)
-        day = aggregates._local_day(created_at, zone)
+        day = local_day(created_at, zone)
         if MARCH.start <= day <= MARCH.end:
             counted[(unit_id, day, category or "lainnya")] += 1
     return counted
 
 
 def daily_counts(db_session, unit_ids) -> Counter:
-    frame = services.complaint_counts(db_session, unit_ids, MARCH, "W")
+    frame = complaint_trends.complaint_counts(db_session, unit_ids, MARCH, "W")
     return Counter({(r.unit_id, r.period_start, r.category): r.count
                     for r in frame.itertuples(index=False)})
 
@@ -93,7 +94,7 @@ def test_a_complaint_through_the_api_is_counted_on_its_day(client, db_session, f
     fold(db_session)
     today = db_session.scalars(select(CommentDaily.day)
                                .where(CommentDaily.unit_id == counter.unit_id)).one()
-    frame = services.complaint_counts(db_session, [counter.unit_id], Period(today, today))
+    frame = complaint_trends.complaint_counts(db_session, [counter.unit_id], Period(today, today))
     assert frame["count"].sum() == 1 and list(frame["element"]) == ["U3"]
 
 
@@ -108,7 +109,7 @@ def test_complaint_trends_never_read_the_comments(db_session, factory):
 
     event.listen(connection, "before_cursor_execute", capture)
     try:
-        services.complaint_counts(db_session, [unit.id], MARCH)
+        complaint_trends.complaint_counts(db_session, [unit.id], MARCH)
     finally:
         event.remove(connection, "before_cursor_execute", capture)
     assert any("from comment_daily" in s for s in statements)

@@ -11,7 +11,7 @@ import pytest
 
 from analytics import charts, vendor
 from analytics.dashboard import choose_period, frequency, preset_period
-from analytics.services import Period, PeriodError
+from analytics.periods import Period, PeriodError
 
 
 def elements(*rows):

@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from analytics import services
+from analytics import ikm_read, periods
 from tests.support.factories import at
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
-MARCH_PERIOD = services.Period(date(2026, 3, 1), date(2026, 3, 31))
+MARCH_PERIOD = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
 IN_MARCH = (2026, 3, 2)
 OFFICER_ANSWERS = {"U1": 3, "U2": 3, "U3": 3, "U4": 4, "U5": 3, "U6": 3, "U7": 3, "U8": 3, "U9": 3}
 
@@ -112,7 +112,7 @@ def test_an_officer_may_not_open_the_department_dashboard(signed_in, factory, ci
 
 def test_the_dashboard_shows_the_departments_ikm_as_the_analytics_core_computes_it(
         signed_in, head, city, db_session):
-    expected = services.ikm_of_units(db_session, [city["clinic"].id, city["lab"].id],
+    expected = ikm_read.ikm_of_units(db_session, [city["clinic"].id, city["lab"].id],
                                      MARCH_PERIOD)
     _, body = page(signed_in(head), "/dasbor/")
     shown = re.search(r'data-testid="overall-ikm">([^<]+)<', body).group(1)
@@ -268,7 +268,7 @@ def test_an_officer_account_without_an_officer_gets_a_clear_message(signed_in, f
 
 def test_the_public_page_shows_a_units_published_result_and_nothing_about_officers(
         client, city, db_session):
-    expected = services.unit_ikm(db_session, city["clinic"],
+    expected = ikm_read.unit_ikm(db_session, city["clinic"],
                                  MARCH_PERIOD)
     response, body = page(client, "/hasil/PKM-MELATI")
     assert response.status_code == 200

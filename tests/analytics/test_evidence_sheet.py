@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from analytics import documents, evidence
 from analytics.models import IssuedDocument
-from analytics.services import Period
+from analytics.periods import Period
 from survey import moderation
 from tests.support.factories import at
 

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from analytics import exports, services
-from analytics.services import Period
+from analytics import exports, ikm_read, officers_read
+from analytics.periods import Period
 from survey.services import issue_code
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -66,7 +66,7 @@ def test_the_skm_report_is_laid_out_as_offices_report_it(db_session, unit):
     book = load_workbook(io.BytesIO(exports.skm_report_xlsx(db_session, unit, MARCH)))
     sheet = book["Laporan SKM"]
     rows = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row and row[0]}
-    result = services.unit_ikm(db_session, unit, MARCH).result
+    result = ikm_read.unit_ikm(db_session, unit, MARCH).result
     # U3 answers 2, 4, 3, 3: NRR 3, weighted 3/9, converted 75.00, C.
     assert rows["U3"][:6] == ("Waktu Penyelesaian", 4, 12, 3.0, pytest.approx(1 / 3), 75.0)
     assert rows["U3"][6] == "C"
@@ -89,7 +89,7 @@ def test_the_officers_sheet_shows_words_not_numbers_below_the_minimum(db_session
     enough = factory.officer(unit=unit, name="Agus Salim")
     rate_days(unit, 4, officer=enough)
     rate_days(unit, 3)
-    components = services.officer_components(db_session, [unit.id], MARCH)
+    components = officers_read.officer_components(db_session, [unit.id], MARCH)
     out = io.StringIO()
     exports.officers_csv(components, MARCH, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
@@ -127,7 +127,7 @@ def test_the_officers_sheet_never_ranks_officers_of_different_units_together(
     rate_days(unit, 3)
     rate_days(other, 4, officer=second)
     rate_days(other, 2)
-    components = services.officer_components(db_session, [unit.id, other.id], MARCH)
+    components = officers_read.officer_components(db_session, [unit.id, other.id], MARCH)
     rows = [r for r in exports.officer_rows(components)]
     assert [(r[0], r[1], r[3]) for r in rows] == [
         ("PKM-1", 1, "Agus Salim"), ("PKM-1", "", "Siti Rahayu"), ("PKM-2", 1, "Bayu Putra")]

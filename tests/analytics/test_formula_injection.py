@@ -13,9 +13,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from analytics import exports, reports, services
+from analytics import exports, officers_read, reports
 from analytics.models import ReportSignatory
-from analytics.services import Period
+from analytics.periods import Period
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 # Each at most 8 characters: the profile columns are that short on PostgreSQL.
@@ -199,7 +199,7 @@ OFFICER_FIELDS = {
 @pytest.mark.parametrize("field", OFFICER_FIELDS)
 def test_the_officers_sheet_neutralises(db_session, world, field, payload):
     unit = world(**OFFICER_FIELDS[field](payload))
-    components = services.officer_components(db_session, [unit.id], MARCH)
+    components = officers_read.officer_components(db_session, [unit.id], MARCH)
     out = io.StringIO()
     exports.officers_csv(components, MARCH, out)
     check_csv(out.getvalue(), payload)

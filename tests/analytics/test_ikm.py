@@ -11,12 +11,12 @@ from analytics.ikm import (
     ROUNDING_RULE,
     category_of,
     compute_ikm,
-    ikm_from_answers,
     minimum_sample,
     round_half_up,
     sample_info,
 )
 from survey.elements import ELEMENT_CODES
+from tests.support.ikm import ikm_from_answers
 
 
 def ratings_with_total(respondents: int, total: int) -> list[dict[str, int]]:

@@ -10,14 +10,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from analytics import services
+from analytics import ikm_read, officers_read, periods
 from analytics.models import DailyAggregate
 from core.models import AuditEntry
 from survey.models import Comment, Rating
 from survey.services import active_questionnaire
 from tests.support.factories import at, fold
 
-MARCH = services.Period(date(2026, 3, 1), date(2026, 3, 31))
+MARCH = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
 HEADER = ("id,unit,counter,officer,date,time,U1,U2,U3,U4,U5,U6,U7,U8,U9,"
           "comment_kind,comment,category")
 
@@ -73,13 +73,13 @@ def test_paper_forms_count_like_every_other_rating_and_every_report_says_how_man
     assert (complaint.kind, complaint.category, complaint.element, complaint.status) == (
         "complaint", "antrean", "U3", "baru")
 
-    ikm = services.unit_ikm(db_session, unit, MARCH)
+    ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert (ikm.result.respondents, ikm.paper, ikm.flagged_excluded) == (26, 26, 0)
     body = client.get("/api/v1/units/KEC-LAMA/ikm?from=2026-03-01&to=2026-03-31").json
     assert body["paper_ratings"] == 26 and body["respondents"] == 26
     cli = runner.invoke(args=["ikm", "KEC-LAMA", "--from", "2026-03-01", "--to", "2026-03-31"])
     assert "Penilaian dari kuesioner kertas (ikut dihitung): 26" in cli.output
-    score = services.officer_component(db_session, officer, MARCH, evidence=False).score
+    score = officers_read.officer_component(db_session, officer, MARCH, evidence=False).score
     assert (score.n, score.days, score.reference_n) == (25, 1, 1)
 
     entry = db_session.scalars(select(AuditEntry).where(

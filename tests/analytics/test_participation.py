@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from analytics import participation, services
+from analytics import ikm_read, participation
 from analytics.models import ServiceCount
-from analytics.services import Period
+from analytics.periods import Period
 from survey import tickets
 from tests.support.factories import at
 
@@ -60,16 +60,16 @@ def test_a_month_without_a_count_uses_the_queue_machines_codes(db_session, facto
 def test_the_years_count_is_the_population_when_none_is_set(db_session, factory, rate):
     unit = factory.unit(annual_population=None)
     rate(unit, 3, day=(2026, 3, 2), times=2)
-    assert services.unit_ikm(db_session, unit, MARCH).sample.minimum is None
+    assert ikm_read.unit_ikm(db_session, unit, MARCH).sample.minimum is None
     for month, count in ((1, 300), (2, 400), (3, 300)):
         participation.set_month(db_session, unit, date(2026, month, 1), count)
     participation.set_month(db_session, unit, date(2025, 12, 1), 9000)  # another year
-    sample = services.unit_ikm(db_session, unit, MARCH).sample
+    sample = ikm_read.unit_ikm(db_session, unit, MARCH).sample
     assert (sample.population, sample.minimum, sample.reached) == (1000, 278, False)
-    assert services.units_ikm(db_session, [unit], MARCH)[0].sample.population == 1000
+    assert ikm_read.units_ikm(db_session, [unit], MARCH)[0].sample.population == 1000
     # A population set for the unit wins.
     unit.annual_population = 100
-    assert services.unit_ikm(db_session, unit, MARCH).sample.minimum == 80
+    assert ikm_read.unit_ikm(db_session, unit, MARCH).sample.minimum == 80
 
 
 def test_the_csv_import_stores_every_line_or_none(db_session, factory):

@@ -14,7 +14,7 @@ import pytest
 
 from analytics import documents, publication, reports
 from analytics.models import ReportSignatory
-from analytics.services import Period
+from analytics.periods import Period
 
 YEAR = {"from": "2026-01-01", "to": "2026-06-30"}
 

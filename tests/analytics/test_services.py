@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from analytics import services
-from analytics.services import Period, PeriodError, parse_period
+from analytics import complaint_trends, ikm_read, officers_read
+from analytics.periods import Period, PeriodError, parse_period
 from tests.support.factories import at
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -18,12 +18,12 @@ MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 def test_a_unit_ikm_reports_the_sample_against_its_minimum(db_session, factory, rate):
     unit = factory.unit(annual_population=100)
     rate(unit, 4, times=79)
-    result = services.unit_ikm(db_session, unit, MARCH)
+    result = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert result.result.ikm_converted == Decimal("100.00")
     assert (result.sample.minimum, result.sample.reached) == (80, False)
     rate(unit, 3)
-    assert services.unit_ikm(db_session, unit, MARCH).sample.reached is True
-    shown = services.unit_ikm(db_session, unit, MARCH).as_dict()
+    assert ikm_read.unit_ikm(db_session, unit, MARCH).sample.reached is True
+    shown = ikm_read.unit_ikm(db_session, unit, MARCH).as_dict()
     assert shown["unit"]["code"] == unit.code and shown["period"] == {
         "from": "2026-03-01", "to": "2026-03-31"}
 
@@ -33,12 +33,12 @@ def test_only_the_days_of_the_period_count(db_session, factory, rate):
     rate(unit, 4, day=(2026, 2, 28))
     rate(unit, 2, day=(2026, 3, 1))
     rate(unit, 1, day=(2026, 4, 1))
-    result = services.unit_ikm(db_session, unit, MARCH).result
+    result = ikm_read.unit_ikm(db_session, unit, MARCH).result
     assert (result.respondents, result.ikm_converted) == (1, Decimal("50.00"))
 
 
 def test_an_empty_period_is_a_result_not_an_error(db_session, factory):
-    result = services.unit_ikm(db_session, factory.unit(), MARCH)
+    result = ikm_read.unit_ikm(db_session, factory.unit(), MARCH)
     assert result.result.empty and result.result.respondents == 0
     assert result.as_dict()["ikm"] is None
 
@@ -52,9 +52,9 @@ def test_a_department_pools_its_units_and_many_units_come_from_one_query(
     rate(first, 4, times=3)
     rate(second, 2)
     rate(elsewhere, 1)
-    pooled = services.department_ikm(db_session, department, MARCH)
+    pooled = ikm_read.ikm_of_units(db_session, [first.id, second.id], MARCH)
     assert (pooled.respondents, pooled.ikm_converted) == (4, Decimal("87.50"))
-    results = services.units_ikm(db_session, [second, first, elsewhere], MARCH)
+    results = ikm_read.units_ikm(db_session, [second, first, elsewhere], MARCH)
     assert [r.unit_code for r in results] == [second.code, first.code, elsewhere.code]
     assert [r.result.ikm_converted for r in results] == [
         Decimal("50.00"), Decimal("100.00"), Decimal("25.00")]
@@ -65,23 +65,14 @@ def test_the_ikm_series_buckets_weeks_from_monday_and_months(db_session, factory
     rate(unit, 4, day=(2026, 3, 2))   # Monday
     rate(unit, 2, day=(2026, 3, 8))   # Sunday, same week
     rate(unit, 3, day=(2026, 3, 9))   # next Monday
-    weekly = services.ikm_series(db_session, [unit.id], MARCH, "W")
+    weekly = ikm_read.ikm_series(db_session, [unit.id], MARCH, "W")
     assert list(weekly["period_start"]) == [date(2026, 3, 2), date(2026, 3, 9)]
     assert list(weekly["respondents"]) == [2, 1]
     assert list(weekly["ikm_converted"]) == [75.0, 75.0]
     assert list(weekly["category"]) == ["C", "C"]
-    monthly = services.ikm_series(db_session, [unit.id], MARCH, "M")
+    monthly = ikm_read.ikm_series(db_session, [unit.id], MARCH, "M")
     assert list(monthly["period_start"]) == [date(2026, 3, 1)]
-    assert services.ikm_series(db_session, [], MARCH).empty
-
-
-def test_the_element_frame_ranks_each_units_elements_weakest_first(db_session, factory, rate):
-    unit = factory.unit()
-    rate(unit, {"U1": 4, "U3": 1, "U9": 2})
-    frame = services.element_frame(db_session, [unit.id], MARCH)
-    assert list(frame["code"]) == ["U3", "U9", "U1"]
-    assert list(frame["rank"]) == [1, 2, 3]
-    assert list(frame["converted"]) == [25.0, 50.0, 100.0]
+    assert ikm_read.ikm_series(db_session, [], MARCH).empty
 
 
 def spread(rate, unit, answers, *, officer=None, per_day=6, days=5, month=3, first=2,
@@ -108,7 +99,7 @@ def test_officers_are_ranked_inside_their_unit_only_and_those_below_the_minimum_
     rate(unit, 1, officer=new, times=3)
     spread(rate, other, 4, officer=best_elsewhere)
     spread(rate, other, 2)
-    table = services.officer_components(db_session, [unit.id, other.id], MARCH)
+    table = officers_read.officer_components(db_session, [unit.id, other.id], MARCH)
     assert [(c.unit_code, c.name, c.rank) for c in table] == [
         ("A-UNIT", "Ani", 1), ("A-UNIT", "Budi", 2), ("A-UNIT", "Citra", None),
         ("B-UNIT", "Aaron", 1)]
@@ -118,9 +109,9 @@ def test_officers_are_ranked_inside_their_unit_only_and_those_below_the_minimum_
     assert table[0].score.reference_n == 33
     assert table[0].settings.k == 20
     assert [(code, [o.name for o in items]) for code, _n, items
-            in services.group_by_unit(table)] == [("A-UNIT", ["Ani", "Budi", "Citra"]),
+            in officers_read.group_by_unit(table)] == [("A-UNIT", ["Ani", "Budi", "Citra"]),
                                                  ("B-UNIT", ["Aaron"])]
-    assert services.officer_components(db_session, [], MARCH) == []
+    assert officers_read.officer_components(db_session, [], MARCH) == []
 
 
 def test_an_officer_better_than_every_colleague_in_a_category_c_unit_is_not_below(
@@ -133,9 +124,9 @@ def test_an_officer_better_than_every_colleague_in_a_category_c_unit_is_not_belo
     for colleague in colleagues:
         spread(rate, unit, weak, officer=colleague, per_day=8)
     spread(rate, unit, 3, officer=better, per_day=8, days=6)
-    ikm = services.unit_ikm(db_session, unit, MARCH).result
+    ikm = ikm_read.unit_ikm(db_session, unit, MARCH).result
     assert ikm.category == "C"
-    (mine,) = [c for c in services.officer_components(db_session, [unit.id], MARCH)
+    (mine,) = [c for c in officers_read.officer_components(db_session, [unit.id], MARCH)
                if c.officer_id == better.id]
     assert mine.score.raw == Decimal("75.00") and mine.score.band == "above"
 
@@ -149,7 +140,7 @@ def test_an_officers_trend_compares_with_the_previous_period_of_equal_length(
     spread(rate, unit, 4, officer=officer, first=10)
     spread(rate, unit, 3, month=2, first=10)
     spread(rate, unit, 3, first=10)
-    result = services.officer_component(db_session, officer, MARCH)
+    result = officers_read.officer_component(db_session, officer, MARCH)
     assert result.previous.n == 30 and result.previous.days == 5
     assert result.trend == Decimal("25.00")
     assert MARCH.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
@@ -172,7 +163,7 @@ def test_an_officers_evidence_has_the_weakest_elements_comments_and_praise_witho
                     created_at=kind.submitted_at)
     factory.comment(rude, kind="complaint", category="perilaku", element="U7",
                     text="Kurang ramah", created_at=rude.submitted_at)
-    result = services.officer_component(db_session, officer, MARCH)
+    result = officers_read.officer_component(db_session, officer, MARCH)
     assert result.score.weakest_element == "U3"
     assert [c.text for c in result.weakest_comments] == ["Antrean lama sekali"]
     assert [c.text for c in result.praise] == ["Petugas ramah dan sabar"]
@@ -189,7 +180,7 @@ def test_below_the_minimum_there_is_no_weakest_element_to_point_comments_at(
     slow = rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer)
     factory.comment(slow, kind="complaint", category="antrean", element="U3",
                     text="Antrean lama sekali", created_at=slow.submitted_at)
-    result = services.officer_component(db_session, officer, MARCH)
+    result = officers_read.officer_component(db_session, officer, MARCH)
     assert result.score.weakest_element is None and result.weakest_comments == ()
 
 
@@ -205,16 +196,16 @@ def test_a_burst_of_flagged_ratings_moves_neither_the_unit_ikm_nor_the_reference
                         "U3": 2, "U6": 3, "U7": 3}, per_day=8)
 
     def numbers():
-        ikm = services.unit_ikm(db_session, unit, MARCH)
-        score = services.officer_component(db_session, officer, MARCH, evidence=False).score
+        ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
+        score = officers_read.officer_component(db_session, officer, MARCH, evidence=False).score
         return ikm.result.ikm_converted, score.reference, score.difference, score.band
 
     before = numbers()
     burst = rate(unit, 4, times=24, day=(2026, 3, 4), flags=integrity.BURST_NETWORK)
     assert numbers() == before
-    ikm = services.unit_ikm(db_session, unit, MARCH)
+    ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert ikm.flagged_excluded == 24 and ikm.as_dict()["flagged_excluded"] == 24
-    score = services.officer_component(db_session, officer, MARCH, evidence=False).score
+    score = officers_read.officer_component(db_session, officer, MARCH, evidence=False).score
     assert (score.flagged_excluded, score.reference_flagged_excluded) == (0, 24)
     # A head clears them: they count from then on, in the IKM and in the reference.
     head = factory.user(role="head", department_id=unit.department_id)
@@ -223,7 +214,7 @@ def test_a_burst_of_flagged_ratings_moves_neither_the_unit_ikm_nor_the_reference
     db_session.expire_all()
     after = numbers()
     assert after[0] > before[0] and after[1] > before[1]
-    assert services.unit_ikm(db_session, unit, MARCH).flagged_excluded == 0
+    assert ikm_read.unit_ikm(db_session, unit, MARCH).flagged_excluded == 0
 
 
 def test_complaints_are_counted_per_unit_category_and_week_with_open_and_overdue(
@@ -239,10 +230,10 @@ def test_complaints_are_counted_per_unit_category_and_week_with_open_and_overdue
         factory.comment(rating, kind="complaint", category=category, status=status,
                         due_on=due, created_at=rating.submitted_at)
     factory.comment(rate(unit, 4), kind="praise", created_at=at(2026, 3, 2))
-    counts = services.complaint_counts(db_session, [unit.id], MARCH, "W")
+    counts = complaint_trends.complaint_counts(db_session, [unit.id], MARCH, "W")
     assert [tuple(r) for r in counts[["category", "period_start", "count"]].itertuples(
         index=False)] == [("antrean", date(2026, 3, 2), 2), ("sarana", date(2026, 3, 9), 1)]
-    backlog = services.complaint_backlog(db_session, [unit.id], today=date(2026, 3, 20))
+    backlog = complaint_trends.complaint_backlog(db_session, [unit.id], today=date(2026, 3, 20))
     assert [tuple(r) for r in backlog[["category", "open", "overdue"]].itertuples(
         index=False)] == [("antrean", 1, 1), ("sarana", 1, 0)]
 
@@ -255,7 +246,7 @@ def test_the_element_score_before_and_after_complaints_were_resolved(db_session,
     factory.comment(complaint, kind="complaint", category="antrean", element="U3",
                     status="selesai", created_at=complaint.submitted_at,
                     resolved_at=at(2026, 3, 16, hour=14))
-    (effect,) = services.follow_up_effects(db_session, [unit.id], MARCH, weeks=2)
+    (effect,) = complaint_trends.follow_up_effects(db_session, [unit.id], MARCH, weeks=2)
     assert (effect.category, effect.element, effect.resolved_on) == (
         "antrean", "U3", date(2026, 3, 16))
     # Before: 2, 2, 1 → 5/3 · 25 = 41.67; after: 4, 4 → 100.
@@ -289,13 +280,11 @@ def test_the_ikm_per_service_type_sums_each_jenis_layanan(db_session, factory, r
     rate(unit, 4, times=2, service_type="KTP-el")
     rate(unit, {"U1": 2, "U2": 3}, service_type="Akta kelahiran")
     rate(unit, 1)
-    found = {s.service_type: s.result for s in services.service_ikm(db_session, [unit.id], MARCH)}
+    found = {s.service_type: s.result for s in ikm_read.service_ikm(db_session, [unit.id], MARCH)}
     assert list(found) == ["KTP-el", None, "Akta kelahiran"]
     assert found["KTP-el"].ikm_converted == Decimal("100.00")
     assert found["Akta kelahiran"].ikm_converted == Decimal("62.50")
     assert found["Akta kelahiran"].unanswered == ("U3", "U4", "U5", "U6", "U7", "U8", "U9")
-    profile = services.respondent_profile(db_session, unit, MARCH)
-    assert profile.service_type == {"KTP-el": 2, "Akta kelahiran": 1, "(tidak diisi)": 1}
 
 
 def test_other_officer_elements_are_computed_from_the_ratings_themselves(db_session, factory,
@@ -311,7 +300,7 @@ def test_other_officer_elements_are_computed_from_the_ratings_themselves(db_sess
     rate(unit, {"U3": 4, "U7": 2}, day=(2026, 3, 3))
     rate(unit, {"U3": 4, "U7": 1}, day=(2026, 3, 3), flags="burst")
     courtesy_only = ComponentSettings(elements=("U7",), minimum_n=2, minimum_days=2)
-    result = services.officer_component(db_session, officer, MARCH, courtesy_only)
+    result = officers_read.officer_component(db_session, officer, MARCH, courtesy_only)
     # The flagged ratings count nowhere: officer U7 4, 4, 2 → 83.33; the rest 3, 2 → 62.50.
     assert (result.score.n, result.score.raw, result.score.reference) == (
         3, Decimal("83.33"), Decimal("62.50"))
@@ -328,7 +317,7 @@ def test_the_apps_configuration_sets_the_component_settings(make_app, db_session
         rate(unit, 3, times=3, day=(2026, 3, d))
     app = make_app(ANALYTICS_MINIMUM_N=5, ANALYTICS_MINIMUM_DAYS=2, ANALYTICS_SHRINKAGE_K=0)
     with app.app_context():
-        result = services.officer_component(db_session, officer, MARCH)
+        result = officers_read.officer_component(db_session, officer, MARCH)
     assert result.enough and result.score.adjusted == Decimal("100.00")
     assert (result.settings.minimum_n, result.settings.minimum_days, result.settings.k) == (
         5, 2, 0)
@@ -370,7 +359,7 @@ def test_the_hand_worked_cr1_example_holds_through_the_database_on_both_paths(
     from_aggregates = ComponentSettings(minimum_n=2, minimum_days=2)
     from_ratings = ComponentSettings(minimum_n=2, minimum_days=2,
                                      include_custom_questions=False)
-    scores = [services.officer_component(db_session, officer, MARCH, rules,
+    scores = [officers_read.officer_component(db_session, officer, MARCH, rules,
                                          evidence=False).score
               for rules in (from_aggregates, from_ratings)]
     for score in scores:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from analytics import documents, participation, reports
 from analytics.models import ReportSignatory
-from analytics.services import Period
+from analytics.periods import Period
 from survey.services import active_questionnaire, issue_code
 from tests.support.factories import at
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 import demo
-from analytics import services
+from analytics import ikm_read
 from analytics.dashboard import preset_period
 from core.models import Unit
 from core.settings import ROOT
@@ -150,7 +150,7 @@ def test_the_public_page_shows_the_units_ikm_on_a_phone(browser, live_server, li
         assert links.count() == len(units)
         unit = next(u for u in units if u.code == "PKM-SUKAMAJU")
         today = datetime.now(ZoneInfo(unit.timezone)).date()
-        expected = services.unit_ikm(live_session, unit, preset_period("tahun", today))
+        expected = ikm_read.unit_ikm(live_session, unit, preset_period("tahun", today))
         shown = f"{expected.result.ikm_converted:.2f}".replace(".", ",")
         card = links.filter(has_text=unit.name)
         assert shown in card.inner_text()

@@ -359,7 +359,9 @@ def test_flagged_ratings_lists_only_uncleared_ones_in_scope(
 def test_the_officers_component_counts_a_flagged_rating_only_after_it_is_cleared(
     db_session, factory, counter, app_context
 ):
-    services = pytest.importorskip("analytics.services")
+    from analytics.officers_read import officer_component
+    from analytics.periods import parse_period
+
     shift = factory.shift(counter=counter, started_at=at(2026, 3, 3, 7, 0))
     origin = Origin(channel="qr", unit=counter.unit, counter_id=counter.id)
     for hour in (9, 10, 11):
@@ -367,10 +369,10 @@ def test_the_officers_component_counts_a_flagged_rating_only_after_it_is_cleared
     saturday = [rate(db_session, origin, at(2026, 3, 7, hour, 0),
                      values={"U3": 1, "U6": 1, "U7": 1}) for hour in (9, 10)]
     assert all(r.flags == integrity.OFF_HOURS for r in saturday)
-    period = services.parse_period("2026-03-01", "2026-03-31")
+    period = parse_period("2026-03-01", "2026-03-31")
 
     def component():
-        return services.officer_component(db_session, shift.officer, period, evidence=False).score
+        return officer_component(db_session, shift.officer, period, evidence=False).score
 
     assert (component().n, component().days, component().flagged_excluded) == (3, 1, 2)
     integrity.clear_flags(db_session, saturday[0], factory.user(role="admin"))

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from analytics import services
+from analytics import comment_read, officers_read, periods
 from core.models import AuditEntry, utcnow
 from survey import moderation
 from survey.models import CommentReview, CommentTag
@@ -128,16 +128,16 @@ def test_hiding_removes_a_comment_from_the_officers_evidence_and_praise_but_keep
                      kind="praise")
     moderation.tag_untagged_comments(db_session)
     moderation.hide(db_session, hidden, head, "Komentar tidak pantas")
-    period = services.Period(date.today() - timedelta(days=30), date.today())
-    component = services.officer_component(db_session, officer, period)
+    period = periods.Period(date.today() - timedelta(days=30), date.today())
+    component = officers_read.officer_component(db_session, officer, period)
     assert [c.id for c in component.praise] == [shown.id]
     # Kept for the record: still on the heads' comments list, marked hidden.
-    rows = services.comments(db_session, [unit.id], period)
+    rows = comment_read.comments(db_session, [unit.id], period)
     assert {c.id: c.hidden for c in rows} == {shown.id: False, hidden.id: True}
     [entry] = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "comment.hide"))
     assert entry.user_id == head.id and entry.detail == {"note": "Komentar tidak pantas"}
     moderation.keep(db_session, hidden, head)
-    assert hidden.id in {c.id for c in services.officer_component(
+    assert hidden.id in {c.id for c in officers_read.officer_component(
         db_session, officer, period).praise}
     assert db_session.scalars(select(AuditEntry.action).where(
         AuditEntry.target == f"comment:{hidden.id}")).all() == ["comment.hide",
