@@ -11,7 +11,7 @@ Services flush; the caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +22,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from analytics.alerts_delivery import DeliverySettings
 from analytics.alerts_models import (
     OPEN_ALERT,
     RULE_KINDS,
@@ -353,12 +354,14 @@ def _rules_for(session: Session, kinds: Sequence[str], unit_ids: set[int],
 
 
 def evaluate(session: Session, now: datetime, rating_ids: Sequence | None = None, *,
+             delivery: DeliverySettings | Callable[[], DeliverySettings],
              window_recheck_seconds: float = 0.0) -> Changes:
     """Evaluate the rules touched by these ratings (a fold batch), or every rule.
 
     Window rules are read over their rolling window ending ``now``; comment rules
     (urgent complaints, praise) look at the comments of those ratings, or at the recent
-    comments not yet behind an alert of the rule. With ``window_recheck_seconds``, a batch
+    comments not yet behind an alert of the rule. ``delivery`` says how the outbox is written
+    for what opens and closes (or makes it when first needed: the fold's hook). With ``window_recheck_seconds``, a batch
     re-reads a place's window only if this process has not read it that recently: the
     fold worker folds a batch every half second under load, and reading every window each
     time was a third of the fold's work; the periodic pass reads them all anyway.
@@ -407,12 +410,14 @@ def evaluate(session: Session, now: datetime, rating_ids: Sequence | None = None
     if changes:
         from analytics import alerts_delivery
 
+        settings = delivery() if callable(delivery) else delivery
         for alert in changes.opened:
-            alerts_delivery.enqueue_for_alert(session, alert, "alert.opened", now)
+            alerts_delivery.enqueue_for_alert(session, alert, "alert.opened", now, settings)
         for alert in changes.closed:
             # "Recovered" is news about a problem; good news simply ends.
             if not alert.rule.positive:
-                alerts_delivery.enqueue_for_alert(session, alert, "alert.closed", now)
+                alerts_delivery.enqueue_for_alert(session, alert, "alert.closed", now,
+                                                  settings)
     session.flush()
     return changes
 
@@ -757,14 +762,24 @@ STATUS_LABELS = {"terbuka": ("Terbuka", "Open"), "diketahui": ("Diketahui", "Ack
 # --- the fold's hooks (analytics/fold.py) ---------------------------------------------------
 
 
+# The hooks below are where the fold's work enters alerts, as a view is for a request: they
+# read the app's settings and pass them down (the fold worker and every read fold run in an
+# app context; the hooks are shared by every app of the process, so they read the current one).
+
+
 def after_fold_batch(session: Session, rating_ids: list, now: datetime) -> None:
     """For ``register_after_batch``: evaluate what the batch's ratings touched (writes the
     outbox only; sends nothing). Comment rules see every batch; a window is re-read at most
     every ``ALERT_WINDOW_RECHECK_SECONDS`` (evaluate)."""
     from flask import current_app, has_app_context
 
+    def delivery() -> DeliverySettings:  # only when an alert opens or closes
+        return DeliverySettings.from_config(current_app.config)
+
+    # A fold run with no app (a script, a test) has no recheck interval: every batch reads.
     recheck = current_app.config["ALERT_WINDOW_RECHECK_SECONDS"] if has_app_context() else 0
-    evaluate(session, now, rating_ids=rating_ids, window_recheck_seconds=recheck)
+    evaluate(session, now, rating_ids=rating_ids, delivery=delivery,
+             window_recheck_seconds=recheck)
 
 
 _last_tick: dict[str, float] = {}
@@ -794,14 +809,26 @@ def on_fold_tick(session: Session, now: datetime) -> None:
     """For ``register_periodic``: every rule (windows also recover as time passes) and the
     weekly digests. Delivery is ``alerts_delivery.deliver_due``, which commits on its own
     and talks to the network: run it outside a fold batch's transaction."""
+    from flask import current_app
+
     from analytics.alerts_digest import send_digests
 
-    evaluate(session, now)
-    send_digests(session, now)
+    delivery = DeliverySettings.from_config(current_app.config)
+    evaluate(session, now, delivery=delivery)
+    send_digests(session, now, delivery)
+
+
+def deliver_due(session: Session, now: datetime) -> None:
+    """For ``register_periodic``: send the outbox with the app's SMTP and webhook settings."""
+    from flask import current_app
+
+    from analytics import alerts_delivery
+
+    alerts_delivery.deliver_due(session, now, current_app.config)
 
 
 __all__ = [
-    "after_fold_batch", "every", "on_fold_tick",
+    "after_fold_batch", "deliver_due", "every", "on_fold_tick",
     "DEFAULT_RULES", "OPEN_ALERT", "URGENT_CATEGORIES", "AlertError", "Changes",
     "acknowledge", "add_comment", "add_rule", "alert_in_scope", "alerts_in_scope",
     "change_rule", "close",

@@ -209,13 +209,14 @@ def contact_set(username: str, email: str, alerts: bool, digest: bool | None) ->
                f"digest {'on' if digest else 'off'})")
 
 
-def work_once(session) -> dict[str, int]:
+def work_once(session, config) -> dict[str, int]:
     """One pass of the worker: evaluate every rule, send what is due, write digests."""
     now = utcnow()
-    changes = alerts.evaluate(session, now)
-    digests = alerts_digest.send_digests(session, now)
+    delivery = alerts_delivery.DeliverySettings.from_config(config)
+    changes = alerts.evaluate(session, now, delivery=delivery)
+    digests = alerts_digest.send_digests(session, now, delivery)
     session.commit()
-    counts = alerts_delivery.deliver_due(session, utcnow())
+    counts = alerts_delivery.deliver_due(session, utcnow(), config)
     return {"opened": len(changes.opened), "updated": len(changes.updated),
             "closed": len(changes.closed), "digests": digests, **counts}
 
@@ -232,7 +233,7 @@ def work(once: bool, interval: float | None) -> None:
     session = db.session()
     while True:
         try:
-            counts = work_once(session)
+            counts = work_once(session, current_app.config)
         except Exception:
             session.rollback()
             if once:
@@ -249,7 +250,7 @@ def work(once: bool, interval: float | None) -> None:
 @alert_cli.command("deliver")
 def deliver() -> None:
     """Send what is due now, once."""
-    counts = alerts_delivery.deliver_due(db.session(), utcnow())
+    counts = alerts_delivery.deliver_due(db.session(), utcnow(), current_app.config)
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 

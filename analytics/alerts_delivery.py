@@ -31,7 +31,7 @@ from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -96,6 +96,26 @@ def check_settings(config: Mapping) -> None:
         raise ConfigurationError("ALERT_MAX_ATTEMPTS must be at least 1")
 
 
+@dataclass(frozen=True)
+class DeliverySettings:
+    """What the settings say about writing messages: whether e-mail is configured, the public
+    address links point at, the default service hours (quiet hours follow a unit's opening)
+    and time zone. Built where the work starts (the fold's hooks, ``alert work``) from the
+    app's configuration, and passed down: nothing below reads the app."""
+
+    email: bool
+    base_url: str
+    service_hours: Mapping | None
+    timezone: str
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> DeliverySettings:
+        return cls(email=bool(config.get("SMTP_URL")),
+                   base_url=str(config["BASE_URL"]).rstrip("/"),
+                   service_hours=config.get("SERVICE_HOURS"),
+                   timezone=str(config["TIMEZONE"]))
+
+
 # --- quiet hours ------------------------------------------------------------------------------
 
 
@@ -155,13 +175,13 @@ def _in_both_languages(render):
     return indonesian, english
 
 
-def alert_url(alert: Alert) -> str:
+def alert_url(alert: Alert, base_url: str) -> str:
     """The alert's page (built by hand: the worker has no request to build URLs from)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{ALERT_PATH}{alert.id}"
+    return f"{base_url.rstrip('/')}{ALERT_PATH}{alert.id}"
 
 
 def alert_payload(session: Session, alert: Alert, event: str, key: str,
-                  now: datetime) -> dict:
+                  now: datetime, base_url: str) -> dict:
     """The webhook body (schema ``AlertWebhook`` in the OpenAPI document)."""
     from analytics import alerts
 
@@ -190,7 +210,7 @@ def alert_payload(session: Session, alert: Alert, event: str, key: str,
             "opened_at": alert.opened_at.isoformat(),
             "closed_at": alert.closed_at.isoformat() if alert.closed_at else None,
             "close_reason": alert.close_reason,
-            "url": alert_url(alert),
+            "url": alert_url(alert, base_url),
         },
         "text": {"id": text_id, "en": text_en},
     }
@@ -233,23 +253,23 @@ def _local_time(moment: datetime | None, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def enqueue_for_alert(session: Session, alert: Alert, event: str, now: datetime) -> list:
+def enqueue_for_alert(session: Session, alert: Alert, event: str, now: datetime,
+                      settings: DeliverySettings) -> list:
     """Write the e-mails and webhook calls for an alert's event to the outbox. Urgent alerts
     go at once; others wait for the unit's next opening. Flushes; the caller commits."""
-    config = current_app.config
     session.flush()
     not_before = now if alert.urgent else next_opening(session, alert.unit, now,
-                                                        config.get("SERVICE_HOURS"))
+                                                        settings.service_hours)
     held = not_before > now
     made = []
-    if config.get("SMTP_URL"):
+    if settings.email:
         recipients = alert_recipients(session, alert)
         emails = {}  # staff open the alert; an officer (praise) opens their own page
         for user, email in recipients:
             officer = user.role == Role.OFFICER.value
             if officer not in emails:
-                url = (f"{config['BASE_URL'].rstrip('/')}/dasbor/saya" if officer
-                       else alert_url(alert))
+                url = (f"{settings.base_url}/dasbor/saya" if officer
+                       else alert_url(alert, settings.base_url))
                 emails[officer] = _alert_email(session, alert, event, url)
             subject, text, html = emails[officer]
             made.append(OutboxMessage(
@@ -262,18 +282,19 @@ def enqueue_for_alert(session: Session, alert: Alert, event: str, now: datetime)
         made.append(OutboxMessage(
             key=key, channel="webhook", event=event, alert_id=alert.id, unit_id=alert.unit_id,
             webhook_id=webhook.id, recipient=webhook.url, subject=event,
-            payload=alert_payload(session, alert, event, key, now), not_before=not_before,
+            payload=alert_payload(session, alert, event, key, now, settings.base_url),
+            not_before=not_before,
             held_for_quiet_hours=held, created_at=now))
     session.add_all(made)
     session.flush()
     return made
 
 
-def enqueue_email(session: Session, *, user: User, email: str, event: str, subject: str,
-                  text: str, html: str, now: datetime, unit_id: int | None = None
-                  ) -> OutboxMessage | None:
+def enqueue_email(session: Session, settings: DeliverySettings, *, user: User, email: str,
+                  event: str, subject: str, text: str, html: str, now: datetime,
+                  unit_id: int | None = None) -> OutboxMessage | None:
     """An e-mail that is not about one alert (the weekly digest)."""
-    if not current_app.config.get("SMTP_URL"):
+    if not settings.email:
         return None
     message = OutboxMessage(key=uuid.uuid4().hex, channel="email", event=event,
                             user_id=user.id, unit_id=unit_id, recipient=email,
@@ -356,11 +377,12 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Claimed]
     return found
 
 
-def deliver_due(session: Session, now: datetime, limit: int = 50) -> dict[str, int]:
+def deliver_due(session: Session, now: datetime, config: Mapping,
+                limit: int = 50) -> dict[str, int]:
     """Send what is due: claim (commit), send with no transaction open, record each answer
     (commit). Returns counts of sent, retried and failed messages. Commits: this is a
-    worker step, never part of a request or a fold batch."""
-    config = current_app.config
+    worker step, never part of a request or a fold batch. ``config``: the SMTP and webhook
+    settings (``SMTP_URL``, ``MAIL_SENDER``, the timeouts, ``ALERT_MAX_ATTEMPTS``)."""
     claimed = claim_due(session, now, limit)
     counts = {"sent": 0, "retry": 0, "failed": 0}
     max_attempts = int(config.get("ALERT_MAX_ATTEMPTS", 8))

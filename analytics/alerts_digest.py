@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from analytics import (
     ikm_read,
     officers_read,
 )
+from analytics.alerts_delivery import DeliverySettings
 from analytics.alerts_models import AlertContact, DigestSent
 from analytics.periods import Period
 from core.auth import visible_units
@@ -110,12 +111,12 @@ def _number(value, places: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")
 
 
-def _send(session: Session, recipient: User, email: str, template: str, subject: str,
-          now: datetime, **context) -> None:
+def _send(session: Session, settings: DeliverySettings, recipient: User, email: str,
+          template: str, subject: str, now: datetime, **context) -> None:
     text = "\n\n———\n\n".join(_render_both(f"alerts/{template}.txt", **context))
     html_parts = _render_both(f"alerts/{template}_part.html", **context)
     html = render_template("alerts/email.html", parts=html_parts)
-    alerts_delivery.enqueue_email(session, user=recipient, email=email, event="digest",
+    alerts_delivery.enqueue_email(session, settings, user=recipient, email=email, event="digest",
                                   subject=subject, text=text, html=html, now=now,
                                   unit_id=recipient.unit_id)
 
@@ -130,11 +131,11 @@ def _subject(key: str, week: str) -> str:
     return " / ".join(words)
 
 
-def send_digests(session: Session, now: datetime) -> int:
+def send_digests(session: Session, now: datetime, settings: DeliverySettings) -> int:
     """Write this week's digests not yet written. Flushes; the caller commits."""
-    if not current_app.config.get("SMTP_URL"):
+    if not settings.email:
         return 0
-    found = week_of(now, current_app.config["TIMEZONE"])
+    found = week_of(now, settings.timezone)
     if found is None:
         return 0
     week, period = found
@@ -145,7 +146,7 @@ def send_digests(session: Session, now: datetime) -> int:
                User.role.in_((Role.HEAD.value, Role.SUPERVISOR.value, Role.OFFICER.value)))
         .order_by(User.id)))
     sent = 0
-    today = local_day(now, current_app.config["TIMEZONE"])
+    today = local_day(now, settings.timezone)
     for user, email in rows:
         if user.role == Role.OFFICER.value:
             officer = session.get(Officer, user.officer_id) if user.officer_id else None
@@ -155,13 +156,13 @@ def send_digests(session: Session, now: datetime) -> int:
                 session, officer, Period(period.end - timedelta(days=89), period.end))
             praise = comment_read.comments(session, None, period, officer_id=officer.id,
                                        kind="praise", limit=10)
-            _send(session, user, email, "digest_officer", _subject("officer", week), now,
+            _send(session, settings, user, email, "digest_officer", _subject("officer", week), now,
                   officer=officer, component=component, praise=praise, period=period,
                   week=week)
         else:
-            _send(session, user, email, "digest_head", _subject("head", week), now,
+            _send(session, settings, user, email, "digest_head", _subject("head", week), now,
                   user=user, lines=head_lines(session, user, period, today), period=period,
-                  week=week, base_url=current_app.config["BASE_URL"].rstrip("/"))
+                  week=week, base_url=settings.base_url)
         session.add(DigestSent(user_id=user.id, week=week, at=now))
         sent += 1
     session.flush()

@@ -45,7 +45,7 @@ def register_fold_hooks(fold) -> None:
     (the urgent rule reads the tags); the worker's loop re-evaluates every rule (windows
     recover as time passes), writes the weekly digests and sends the outbox."""
     global _WORKER_HOOKS
-    from analytics import alerts, alerts_delivery
+    from analytics import alerts
     from survey import moderation
 
     fold.register_after_batch(moderation.tag_comments_of_ratings)
@@ -53,7 +53,7 @@ def register_fold_hooks(fold) -> None:
     if _WORKER_HOOKS is None:  # one throttled wrapper per process, registered once
         _WORKER_HOOKS = (
             alerts.every("ALERT_WORK_INTERVAL_SECONDS", 30, alerts.on_fold_tick),
-            alerts.every("ALERT_DELIVERY_INTERVAL_SECONDS", 5, alerts_delivery.deliver_due),
+            alerts.every("ALERT_DELIVERY_INTERVAL_SECONDS", 5, alerts.deliver_due),
         )
     for hook in _WORKER_HOOKS:
         fold.register_periodic(hook)

@@ -8,11 +8,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from analytics import alerts
+from analytics.alerts_delivery import DeliverySettings
 from analytics.alerts_models import Alert, AlertEvent, AlertRule, OutboxMessage
 from tests.support.factories import account, at
+
+
+def evaluate(session, now, rating_ids=None, **options):
+    """``alerts.evaluate`` as the fold's hooks call it: with the settings of the app under
+    test (its SMTP_URL, BASE_URL and service hours)."""
+    return alerts.evaluate(session, now, rating_ids,
+                           delivery=DeliverySettings.from_config(current_app.config), **options)
+
 
 NOW = at(2026, 3, 3, 10, 0)  # a Tuesday, 10:00 WIB: the unit is open
 
@@ -54,18 +64,18 @@ def test_a_rule_fires_once_when_its_window_crosses_the_value_with_enough_ratings
         db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
     first = rate(factory, unit, 2, minutes_ago=30, times=4)
-    changes = alerts.evaluate(db_session, NOW, rating_ids=ids(first))
+    changes = evaluate(db_session, NOW, rating_ids=ids(first))
     assert not changes.opened and alerts_of(db_session, rule) == []  # 4 < 5 ratings
 
     fifth = rate(factory, unit, 2, minutes_ago=5)
-    changes = alerts.evaluate(db_session, NOW, rating_ids=ids(fifth))
+    changes = evaluate(db_session, NOW, rating_ids=ids(fifth))
     [alert] = alerts_of(db_session, rule)
     assert changes.opened == [alert]
     assert alert.status == "terbuka" and alert.ratings == 5 and alert.value == 50.0
     assert alert.place == f"unit:{unit.id}" and alert.occurrences == 1
 
     # Evaluated again with nothing new (the worker's periodic pass): still one, unchanged.
-    again = alerts.evaluate(db_session, NOW + timedelta(minutes=1))
+    again = evaluate(db_session, NOW + timedelta(minutes=1))
     assert not again.opened and alerts_of(db_session, rule) == [alert]
     assert alert.occurrences == 1
 
@@ -74,18 +84,18 @@ def test_ratings_outside_the_window_do_not_count(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
     rate(factory, unit, 2, minutes_ago=90, times=4)  # before the 60-minute window
     late = rate(factory, unit, 2, minutes_ago=10)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(late))
+    evaluate(db_session, NOW, rating_ids=ids(late))
     assert alerts_of(db_session, rule) == []
 
 
 def test_a_second_breach_while_open_updates_the_same_alert(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     [alert] = alerts_of(db_session, rule)
     later = NOW + timedelta(minutes=10)
     more = [factory.rating(dict.fromkeys(("U1", "U2", "U3"), 1), unit=unit,
                            submitted_at=later - timedelta(minutes=1))]
-    changes = alerts.evaluate(db_session, later, rating_ids=ids(more))
+    changes = evaluate(db_session, later, rating_ids=ids(more))
     assert changes.updated == [alert] and not changes.opened
     assert alerts_of(db_session, rule) == [alert]
     assert alert.occurrences == 2 and alert.ratings == 6 and alert.last_seen_at == later
@@ -99,12 +109,12 @@ def test_a_second_breach_while_open_updates_the_same_alert(db_session, factory, 
 
 def test_recovery_closes_the_alert_by_itself_and_says_so(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     [alert] = alerts_of(db_session, rule)
     alerts.acknowledge(db_session, alert, account(db_session, "head"), NOW)
 
     good = rate(factory, unit, 4, minutes_ago=1, times=15)  # IKM of the window: 87.5
-    changes = alerts.evaluate(db_session, NOW, rating_ids=ids(good))
+    changes = evaluate(db_session, NOW, rating_ids=ids(good))
     assert changes.closed == [alert]
     assert alert.status == "selesai" and alert.close_reason == "pulih"
     assert alert.closed_by is None and alert.closed_at == NOW
@@ -114,35 +124,35 @@ def test_recovery_closes_the_alert_by_itself_and_says_so(db_session, factory, un
 
 def test_a_window_recovers_when_its_bad_ratings_age_out(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     later = NOW + timedelta(hours=2)
     for _ in range(5):
         factory.rating(dict.fromkeys(("U1", "U2"), 4), unit=unit,
                        submitted_at=later - timedelta(minutes=5))
-    alerts.evaluate(db_session, later)  # the periodic pass, no fold batch
+    evaluate(db_session, later)  # the periodic pass, no fold batch
     [alert] = alerts_of(db_session, rule)
     assert alert.status == "selesai" and alert.close_reason == "pulih"
 
 
 def test_after_recovery_a_new_breach_opens_a_new_alert(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 4, 1, times=15)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 4, 1, times=15)))
     later = NOW + timedelta(hours=3)
     bad = [factory.rating(dict.fromkeys(("U1", "U2"), 1), unit=unit,
                           submitted_at=later - timedelta(minutes=2)) for _ in range(5)]
-    alerts.evaluate(db_session, later, rating_ids=ids(bad))
+    evaluate(db_session, later, rating_ids=ids(bad))
     first, second = alerts_of(db_session, rule)
     assert first.status == "selesai" and second.status == "terbuka"
 
 
 def test_too_few_ratings_neither_open_nor_close(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     later = NOW + timedelta(hours=2)
     quiet = [factory.rating(dict.fromkeys(("U1",), 4), unit=unit,
                             submitted_at=later - timedelta(minutes=3))]
-    alerts.evaluate(db_session, later, rating_ids=ids(quiet))
+    evaluate(db_session, later, rating_ids=ids(quiet))
     [alert] = alerts_of(db_session, rule)
     assert alert.status == "terbuka"  # one good rating says nothing yet
 
@@ -150,12 +160,12 @@ def test_too_few_ratings_neither_open_nor_close(db_session, factory, unit):
 def test_flagged_ratings_stay_out_of_windows_until_cleared(db_session, factory, unit):
     rule = ikm_rule(db_session, unit)
     flagged = rate(factory, unit, 1, 10, times=5, flags="burst")
-    alerts.evaluate(db_session, NOW, rating_ids=ids(flagged))
+    evaluate(db_session, NOW, rating_ids=ids(flagged))
     assert alerts_of(db_session, rule) == []
     for rating in flagged:
         rating.flags_cleared_at = NOW
     db_session.flush()
-    alerts.evaluate(db_session, NOW, rating_ids=ids(flagged))
+    evaluate(db_session, NOW, rating_ids=ids(flagged))
     assert len(alerts_of(db_session, rule)) == 1
 
 
@@ -165,9 +175,9 @@ def test_the_share_of_negative_ratings_alerts_above_its_value(db_session, factor
     fine = {**dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"), 4), "U9": 3}
     one_bad = {**fine, "U3": 2}  # a single answer of 2 makes a rating negative
     made = rate(factory, unit, fine, 30, times=7) + rate(factory, unit, one_bad, 20, times=3)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(made))
+    evaluate(db_session, NOW, rating_ids=ids(made))
     assert alerts_of(db_session, rule) == []  # 3 of 10 is not above 30%
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, one_bad, 5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, one_bad, 5)))
     [alert] = alerts_of(db_session, rule)
     assert alert.value == pytest.approx(4 / 11)
     with _in_english():
@@ -181,10 +191,10 @@ def test_an_element_below_its_value_alerts_on_that_element_only(db_session, fact
                            check_scope=False)
     slow = {**dict.fromkeys(("U1", "U2", "U4", "U5", "U6", "U7", "U8", "U9"), 4), "U3": 2}
     elsewhere = rate(factory, unit, slow, 10, times=5)  # no counter: not this rule's place
-    alerts.evaluate(db_session, NOW, rating_ids=ids(elsewhere))
+    evaluate(db_session, NOW, rating_ids=ids(elsewhere))
     assert alerts_of(db_session, rule) == []
     here = rate(factory, unit, slow, 10, times=5, counter_id=counter.id)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(here))
+    evaluate(db_session, NOW, rating_ids=ids(here))
     [alert] = alerts_of(db_session, rule)
     assert alert.place == f"counter:{counter.id}" and alert.value == 50.0
 
@@ -198,7 +208,7 @@ def test_an_urgent_complaint_alerts_at_once_even_at_night(db_session, factory, u
     rating = factory.rating(unit=unit, submitted_at=night - timedelta(minutes=1))
     comment = factory.comment(rating, kind="complaint", category="pungli", status="baru",
                               text="Diminta uang Rp50.000 agar cepat")
-    changes = alerts.evaluate(db_session, night, rating_ids=[rating.id])
+    changes = evaluate(db_session, night, rating_ids=[rating.id])
     [alert] = changes.opened
     assert alert.urgent and [s.comment_id for s in alert.sources] == [comment.id]
     [message] = db_session.scalars(select(OutboxMessage).where(
@@ -207,11 +217,11 @@ def test_an_urgent_complaint_alerts_at_once_even_at_night(db_session, factory, u
     assert message.not_before == night and not message.held_for_quiet_hours
 
     # The same complaint again (the periodic pass): nothing new. Another one: the same alert.
-    alerts.evaluate(db_session, night + timedelta(minutes=1))
+    evaluate(db_session, night + timedelta(minutes=1))
     assert alert.occurrences == 1
     other = factory.rating(unit=unit, submitted_at=night)
     factory.comment(other, kind="complaint", category="ancaman", status="baru", text="Diancam")
-    alerts.evaluate(db_session, night + timedelta(minutes=2))
+    evaluate(db_session, night + timedelta(minutes=2))
     assert alerts_of(db_session, rule) == [alert] and alert.occurrences == 2
 
 
@@ -220,7 +230,7 @@ def test_an_ordinary_complaint_raises_no_urgent_alert(db_session, factory, unit)
                            check_scope=False)
     rating = factory.rating(unit=unit, submitted_at=NOW)
     factory.comment(rating, kind="complaint", category="antrean", status="baru")
-    alerts.evaluate(db_session, NOW, rating_ids=[rating.id])
+    evaluate(db_session, NOW, rating_ids=[rating.id])
     assert alerts_of(db_session, rule) == []
 
 
@@ -231,7 +241,7 @@ def test_praise_for_an_officer_is_an_alert_about_that_officer(db_session, factor
     factory.comment(rating, kind="praise", text="Bu Sari sangat membantu")
     gamed = factory.rating(unit=unit, officer_id=officer.id, submitted_at=NOW, flags="repeat")
     factory.comment(gamed, kind="praise", text="Hebat")
-    alerts.evaluate(db_session, NOW, rating_ids=[rating.id, gamed.id])
+    evaluate(db_session, NOW, rating_ids=[rating.id, gamed.id])
     [alert] = alerts_of(db_session, rule)
     assert alert.place == f"officer:{officer.id}" and alert.rule.positive
     assert alert.occurrences == 1  # the flagged praise does not count
@@ -242,7 +252,7 @@ def test_a_unit_back_in_category_a_is_good_news(db_session, factory, unit):
                            window_minutes=60, min_ratings=5, check_scope=False)
     rate(factory, unit, 3, minutes_ago=90, times=5)  # the hour before: 75, not A
     good = rate(factory, unit, 4, minutes_ago=10, times=5)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(good))
+    evaluate(db_session, NOW, rating_ids=ids(good))
     [alert] = alerts_of(db_session, rule)
     assert alert.value == 100.0 and alert.status == "terbuka"
 
@@ -251,7 +261,7 @@ def test_a_unit_that_was_always_in_a_is_no_news(db_session, factory, unit):
     rule = alerts.add_rule(db_session, None, "category_a", unit_id=unit.id, threshold=88.31,
                            window_minutes=60, min_ratings=5, check_scope=False)
     rate(factory, unit, 4, minutes_ago=90, times=5)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 4, 10, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 4, 10, times=5)))
     assert alerts_of(db_session, rule) == []
 
 
@@ -260,7 +270,7 @@ def test_a_department_rule_watches_each_of_its_units(db_session, factory, unit):
     rule = alerts.add_rule(db_session, None, "ikm_below", department_id=unit.department_id,
                            threshold=76.61, window_minutes=60, min_ratings=3,
                            check_scope=False)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, sibling, 1, 5, times=3)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, sibling, 1, 5, times=3)))
     [alert] = alerts_of(db_session, rule)
     assert alert.unit_id == sibling.id
 
@@ -268,14 +278,14 @@ def test_a_department_rule_watches_each_of_its_units(db_session, factory, unit):
 def test_every_unit_gets_default_rules_and_a_removed_one_stays_removed(db_session, factory,
                                                                        app_context):
     unit = factory.unit()
-    alerts.evaluate(db_session, NOW)
+    evaluate(db_session, NOW)
     kinds = sorted(r.kind for r in db_session.scalars(
         select(AlertRule).where(AlertRule.unit_id == unit.id, AlertRule.active)))
     assert kinds == sorted(spec.kind for spec in alerts.DEFAULT_RULES)
     removed = db_session.scalars(select(AlertRule).where(
         AlertRule.unit_id == unit.id, AlertRule.kind == "praise")).one()
     alerts.remove_rule(db_session, removed, NOW)
-    alerts.evaluate(db_session, NOW)
+    evaluate(db_session, NOW)
     assert db_session.scalar(select(func.count()).select_from(AlertRule).where(
         AlertRule.unit_id == unit.id, AlertRule.active)) == len(alerts.DEFAULT_RULES) - 1
 
@@ -285,7 +295,7 @@ def test_the_default_rules_fire_on_a_bad_morning(db_session, factory, app_contex
     bad = [factory.rating(dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), 2),
                           unit=unit, submitted_at=NOW - timedelta(minutes=m))
            for m in range(1, 11)]
-    changes = alerts.evaluate(db_session, NOW, rating_ids=ids(bad))
+    changes = evaluate(db_session, NOW, rating_ids=ids(bad))
     assert sorted(a.rule.kind for a in changes.opened) == [
         "element_below", "ikm_below", "negative_share_above"]
 
@@ -293,7 +303,7 @@ def test_the_default_rules_fire_on_a_bad_morning(db_session, factory, app_contex
 def test_acknowledge_comment_and_close_are_recorded_with_who_and_when(db_session, factory,
                                                                       unit):
     rule = ikm_rule(db_session, unit)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
+    evaluate(db_session, NOW, rating_ids=ids(rate(factory, unit, 2, 20, times=5)))
     [alert] = alerts_of(db_session, rule)
     head = account(db_session, "head", department_id=unit.department_id)
     alerts.acknowledge(db_session, alert, head, NOW + timedelta(minutes=3))
@@ -380,13 +390,13 @@ def test_a_fold_batch_rereads_a_window_only_after_the_recheck_interval(db_sessio
                                                                       unit):
     rule = ikm_rule(db_session, unit)
     quiet = rate(factory, unit, 4, 1, times=5)
-    alerts.evaluate(db_session, NOW, rating_ids=ids(quiet), window_recheck_seconds=60)
+    evaluate(db_session, NOW, rating_ids=ids(quiet), window_recheck_seconds=60)
     assert alerts_of(db_session, rule) == []
     bad = rate(factory, unit, 1, 5, times=30)
     # Read a moment ago: this batch leaves the window to the periodic pass...
-    alerts.evaluate(db_session, NOW, rating_ids=ids(bad), window_recheck_seconds=60)
+    evaluate(db_session, NOW, rating_ids=ids(bad), window_recheck_seconds=60)
     assert alerts_of(db_session, rule) == []
     # ...which reads every window, as does a batch once the interval has passed.
-    alerts.evaluate(db_session, NOW, rating_ids=ids(bad), window_recheck_seconds=0)
+    evaluate(db_session, NOW, rating_ids=ids(bad), window_recheck_seconds=0)
     [alert] = alerts_of(db_session, rule)
     assert alert.status == "terbuka"

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from analytics import alerts, alerts_delivery, alerts_digest
+from analytics.alerts_delivery import DeliverySettings
 from analytics.alerts_models import (
     AlertContact,
     AlertRule,
@@ -22,6 +24,23 @@ from core.models import Role
 from tests.support.e2e import starts_servers
 from tests.support.factories import account, at
 from tests.support.receivers import SmtpServer, WebhookReceiver
+
+
+def evaluate(session, now, rating_ids=None, **options):
+    """``alerts.evaluate`` as the fold's hooks call it: with the settings of the app under
+    test (its SMTP_URL, BASE_URL and service hours)."""
+    return alerts.evaluate(session, now, rating_ids,
+                           delivery=DeliverySettings.from_config(current_app.config), **options)
+
+
+def deliver_due(session, now, **options):
+    return alerts_delivery.deliver_due(session, now, current_app.config, **options)
+
+
+def send_digests(session, now):
+    return alerts_digest.send_digests(session, now,
+                                      DeliverySettings.from_config(current_app.config))
+
 
 NOW = at(2026, 3, 3, 10, 0)  # Tuesday 10:00 WIB
 SECRET = "rahasia-webhook-dinas-a-0123456789"
@@ -88,7 +107,7 @@ def world(db_session, factory, mail_app, receiver, other_receiver):
 def breach(db_session, factory, unit, now=NOW):
     ratings = [factory.rating(dict.fromkeys(("U1", "U2", "U3"), 1), unit=unit,
                               submitted_at=now - timedelta(minutes=5)) for _ in range(3)]
-    return alerts.evaluate(db_session, now, rating_ids=[r.id for r in ratings])
+    return evaluate(db_session, now, rating_ids=[r.id for r in ratings])
 
 
 def test_each_message_is_delivered_once_through_smtp_and_the_webhook(
@@ -96,7 +115,7 @@ def test_each_message_is_delivered_once_through_smtp_and_the_webhook(
     [alert] = breach(db_session, factory, world["unit"]).opened
     db_session.commit()
 
-    counts = alerts_delivery.deliver_due(db_session, NOW)
+    counts = deliver_due(db_session, NOW)
     assert counts == {"sent": 3, "retry": 0, "failed": 0}
     assert sorted(r for _f, rcpts in smtp.mailbox.envelopes for r in rcpts) == [
         "head@dinas.test", "supervisor@dinas.test"]
@@ -110,7 +129,7 @@ def test_each_message_is_delivered_once_through_smtp_and_the_webhook(
     assert receiver.headers[0]["X-Suara-Delivery"] == body["delivery"]
 
     # Sent once: the next passes find nothing to send.
-    assert alerts_delivery.deliver_due(db_session, NOW + timedelta(hours=1))["sent"] == 0
+    assert deliver_due(db_session, NOW + timedelta(hours=1))["sent"] == 0
     assert len(smtp.mailbox.messages) == 2 and len(receiver.received) == 1
     statuses = db_session.scalars(select(OutboxMessage.status)).all()
     assert statuses == ["sent"] * 3
@@ -119,7 +138,7 @@ def test_each_message_is_delivered_once_through_smtp_and_the_webhook(
 def test_the_email_has_a_text_and_an_html_part_in_indonesian_and_english(
         db_session, factory, world, smtp):
     breach(db_session, factory, world["unit"])
-    alerts_delivery.deliver_due(db_session, NOW)
+    deliver_due(db_session, NOW)
     [message] = smtp.mailbox.to("head@dinas.test")
     assert message["From"] == "Suara Layanan <peringatan@suara.test>"
     assert "[Peringatan] IKM Puskesmas Melati turun ke 25,00" in message["Subject"]
@@ -135,11 +154,11 @@ def test_the_email_has_a_text_and_an_html_part_in_indonesian_and_english(
 def test_a_head_never_receives_another_departments_alerts(
         db_session, factory, world, smtp, receiver, other_receiver):
     breach(db_session, factory, world["unit"])
-    alerts_delivery.deliver_due(db_session, NOW)
+    deliver_due(db_session, NOW)
     assert smtp.mailbox.to("other_head@dinas.test") == []
     assert other_receiver.received == []
     breach(db_session, factory, world["other"])
-    alerts_delivery.deliver_due(db_session, NOW)
+    deliver_due(db_session, NOW)
     assert len(smtp.mailbox.to("other_head@dinas.test")) == 1
     assert len(smtp.mailbox.to("head@dinas.test")) == 1  # still only their own
     assert len(other_receiver.received) == 1 and len(receiver.received) == 1
@@ -154,7 +173,7 @@ def test_a_queued_message_survives_a_worker_restart(db_session, factory, world, 
     restarted = make_app(SMTP_URL=smtp.url)
     with restarted.test_request_context():
         session = restarted.extensions["db"].sessionmaker()
-        assert alerts_delivery.deliver_due(session, NOW + timedelta(minutes=1))["sent"] == 3
+        assert deliver_due(session, NOW + timedelta(minutes=1))["sent"] == 3
         session.close()
     assert len(smtp.mailbox.messages) == 2 and len(receiver.received) == 1
 
@@ -167,7 +186,7 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_once_by_the_next(
     # Another worker at once: the claims hold, nothing is sent twice.
     assert alerts_delivery.claim_due(db_session, NOW + timedelta(minutes=1)) == []
     later = NOW + alerts_delivery.CLAIM_TIMEOUT + timedelta(minutes=1)
-    assert alerts_delivery.deliver_due(db_session, later)["sent"] == 3
+    assert deliver_due(db_session, later)["sent"] == 3
     assert len(smtp.mailbox.messages) == 2 and len(receiver.received) == 1
     # The dead worker's late answer changes nothing: its claim is no longer the row's.
     stale = claimed[0]
@@ -185,18 +204,18 @@ def test_a_message_is_retried_with_backoff_while_the_receiver_is_down(
     [hook] = db_session.scalars(select(OutboxMessage).where(
         OutboxMessage.channel == "webhook")).all()
 
-    alerts_delivery.deliver_due(db_session, NOW)
+    deliver_due(db_session, NOW)
     db_session.refresh(hook)
     assert hook.status == "pending" and hook.attempts == 1
     assert hook.not_before == NOW + timedelta(minutes=1)
     assert "503" in hook.last_error
-    alerts_delivery.deliver_due(db_session, NOW + timedelta(seconds=30))  # not due yet
+    deliver_due(db_session, NOW + timedelta(seconds=30))  # not due yet
     db_session.refresh(hook)
     assert hook.attempts == 1
-    alerts_delivery.deliver_due(db_session, NOW + timedelta(minutes=1))
+    deliver_due(db_session, NOW + timedelta(minutes=1))
     db_session.refresh(hook)
     assert hook.attempts == 2 and hook.not_before == NOW + timedelta(minutes=3)
-    alerts_delivery.deliver_due(db_session, NOW + timedelta(minutes=3))
+    deliver_due(db_session, NOW + timedelta(minutes=3))
     db_session.refresh(hook)
     assert hook.status == "sent" and len(receiver.received) == 1
     log = db_session.scalars(select(DeliveryAttempt).where(
@@ -208,10 +227,10 @@ def test_a_message_is_retried_with_backoff_while_the_receiver_is_down(
 def test_e_mail_is_retried_while_the_smtp_server_is_down(db_session, factory, world, smtp):
     smtp.stop()
     breach(db_session, factory, world["unit"])
-    counts = alerts_delivery.deliver_due(db_session, NOW)
+    counts = deliver_due(db_session, NOW)
     assert counts["retry"] == 2  # both e-mails back in the queue (the webhook went)
     smtp.start()
-    alerts_delivery.deliver_due(db_session, NOW + timedelta(minutes=1))
+    deliver_due(db_session, NOW + timedelta(minutes=1))
     assert len(smtp.mailbox.messages) == 2
     errors = db_session.scalars(select(DeliveryAttempt.response).where(
         DeliveryAttempt.ok.is_(False))).all()
@@ -224,8 +243,8 @@ def test_a_message_that_keeps_failing_is_given_up_after_the_last_attempt(
     receiver.fail_next = 10
     with app.test_request_context():
         breach(db_session, factory, world["unit"])
-        alerts_delivery.deliver_due(db_session, NOW)
-        alerts_delivery.deliver_due(db_session, NOW + timedelta(minutes=1))
+        deliver_due(db_session, NOW)
+        deliver_due(db_session, NOW + timedelta(minutes=1))
     [hook] = db_session.scalars(select(OutboxMessage).where(
         OutboxMessage.channel == "webhook")).all()
     db_session.refresh(hook)
@@ -240,9 +259,9 @@ def test_quiet_hours_hold_back_alerts_until_the_unit_opens(db_session, factory, 
     opening = at(2026, 3, 4, 8, 0)
     assert {m.not_before for m in messages} == {opening}
     assert all(m.held_for_quiet_hours for m in messages)
-    assert alerts_delivery.deliver_due(db_session, evening + timedelta(hours=5))["sent"] == 0
+    assert deliver_due(db_session, evening + timedelta(hours=5))["sent"] == 0
     assert smtp.mailbox.messages == [] and receiver.received == []
-    assert alerts_delivery.deliver_due(db_session, opening)["sent"] == 3
+    assert deliver_due(db_session, opening)["sent"] == 3
     assert alert.status == "terbuka"
 
 
@@ -253,8 +272,8 @@ def test_urgent_alerts_ignore_quiet_hours(db_session, factory, world, smtp):
     rating = factory.rating(unit=world["unit"], submitted_at=night)
     factory.comment(rating, kind="complaint", category="keselamatan", status="baru",
                     text="Atap ruang tunggu retak dan hampir runtuh")
-    alerts.evaluate(db_session, night, rating_ids=[rating.id])
-    assert alerts_delivery.deliver_due(db_session, night)["sent"] == 3
+    evaluate(db_session, night, rating_ids=[rating.id])
+    assert deliver_due(db_session, night)["sent"] == 3
     [message] = smtp.mailbox.to("head@dinas.test")
     assert message["Subject"].startswith("[MENDESAK]")
     assert "[URGENT]" in message["Subject"]
@@ -283,8 +302,8 @@ def test_recovery_is_sent_as_well(db_session, factory, world, receiver, smtp):
     for _ in range(20):
         factory.rating(dict.fromkeys(("U1", "U2", "U3"), 4), unit=world["unit"],
                        submitted_at=NOW - timedelta(minutes=1))
-    [closed] = alerts.evaluate(db_session, NOW).closed
-    alerts_delivery.deliver_due(db_session, NOW)
+    [closed] = evaluate(db_session, NOW).closed
+    deliver_due(db_session, NOW)
     assert [b["event"] for b in receiver.received] == ["alert.opened", "alert.closed"]
     assert receiver.received[1]["alert"]["close_reason"] == "pulih"
     subjects = [m["Subject"] for m in smtp.mailbox.to("head@dinas.test")]
@@ -309,11 +328,11 @@ def test_weekly_digests_go_to_heads_and_to_officers_who_opted_in(db_session, fac
     aggregates.record(db_session, rating, [])
 
     monday_early = at(2026, 3, 9, 6, 0)
-    assert alerts_digest.send_digests(db_session, monday_early) == 0
+    assert send_digests(db_session, monday_early) == 0
     monday = at(2026, 3, 9, 7, 30)
-    assert alerts_digest.send_digests(db_session, monday) == 2
-    assert alerts_digest.send_digests(db_session, monday + timedelta(hours=2)) == 0
-    alerts_delivery.deliver_due(db_session, monday)
+    assert send_digests(db_session, monday) == 2
+    assert send_digests(db_session, monday + timedelta(hours=2)) == 0
+    deliver_due(db_session, monday)
 
     [head_digest] = smtp.mailbox.to("head@dinas.test")
     text = head_digest.get_body(("plain",)).get_content()
@@ -338,8 +357,8 @@ def test_praise_reaches_the_officer_with_a_link_to_their_own_page(db_session, fa
     db_session.add(AlertContact(user_id=user.id, email="dewi@dinas.test"))
     rating = factory.rating(unit=unit, officer_id=officer.id, submitted_at=NOW)
     factory.comment(rating, kind="praise", text="Bu Dewi cekatan sekali")
-    alerts.evaluate(db_session, NOW, rating_ids=[rating.id])
-    alerts_delivery.deliver_due(db_session, NOW)
+    evaluate(db_session, NOW, rating_ids=[rating.id])
+    deliver_due(db_session, NOW)
     [mine] = smtp.mailbox.to("dewi@dinas.test")
     assert mine["Subject"].startswith("[Kabar baik] Pujian warga untuk Dewi Lestari")
     assert "http://suara.test/dasbor/saya" in mine.get_body(("plain",)).get_content()

@@ -29,15 +29,16 @@ def counted(session, unit_id=None) -> int:
     return int(session.scalar(query))
 
 
-def test_a_rating_is_answered_before_it_is_folded_and_then_counted_once(client, db_session,
-                                                                        factory):
+def test_a_rating_is_answered_before_it_is_folded_and_then_counted_once(app, client,
+                                                                        db_session, factory):
     counter = factory.counter()
     token = token_for(current_code(db_session, counter=counter), TEST_SECRET)
     body = {"id": str(uuid.uuid4()), "token": token, "answers": {"U1": 4}}
     assert client.post("/api/v1/ratings", json=body).status_code == 201
     assert fold.pending(db_session) and counted(db_session, counter.unit_id) == 0
     assert client.post("/api/v1/ratings", json=body).status_code == 200  # a retry
-    result = fold.fold_pending(db_session)
+    with app.app_context():  # as the fold worker runs: its hooks read the app's settings
+        result = fold.fold_pending(db_session)
     assert (result.folded, result.rating_ids) == (1, [uuid.UUID(body["id"])])
     assert fold.fold_pending(db_session).folded == 0
     assert counted(db_session, counter.unit_id) == 1
