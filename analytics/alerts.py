@@ -361,10 +361,11 @@ def evaluate(session: Session, now: datetime, rating_ids: Sequence | None = None
     Window rules are read over their rolling window ending ``now``; comment rules
     (urgent complaints, praise) look at the comments of those ratings, or at the recent
     comments not yet behind an alert of the rule. ``delivery`` says how the outbox is written
-    for what opens and closes (or makes it when first needed: the fold's hook). With ``window_recheck_seconds``, a batch
-    re-reads a place's window only if this process has not read it that recently: the
-    fold worker folds a batch every half second under load, and reading every window each
-    time was a third of the fold's work; the periodic pass reads them all anyway.
+    for what opens and closes (or makes it when first needed: the fold's hook). With
+    ``window_recheck_seconds``, a batch re-reads a place's window only if this process has
+    not read it that recently: the fold worker folds a batch every half second under load,
+    and reading every window each time was a third of the fold's work; the periodic pass
+    reads them all anyway.
     Flushes; the caller commits."""
     changes = Changes([], [], [])
     ensure_default_rules(session)
