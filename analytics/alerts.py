@@ -812,11 +812,12 @@ def on_fold_tick(session: Session, now: datetime) -> None:
     and talks to the network: run it outside a fold batch's transaction."""
     from flask import current_app
 
+    from analytics import settings as analytics_settings
     from analytics.alerts_digest import send_digests
 
     delivery = DeliverySettings.from_config(current_app.config)
     evaluate(session, now, delivery=delivery)
-    send_digests(session, now, delivery)
+    send_digests(session, now, delivery, analytics_settings.from_config(current_app.config))
 
 
 def deliver_due(session: Session, now: datetime) -> None:

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from analytics import alerts, alerts_delivery, alerts_digest
+from analytics import settings as analytics_settings
 from analytics.alerts_models import RULE_KINDS, AlertContact, AlertRule, AlertWebhook
 from core import db
 from core.cli import fail
@@ -214,7 +215,8 @@ def work_once(session, config) -> dict[str, int]:
     now = utcnow()
     delivery = alerts_delivery.DeliverySettings.from_config(config)
     changes = alerts.evaluate(session, now, delivery=delivery)
-    digests = alerts_digest.send_digests(session, now, delivery)
+    digests = alerts_digest.send_digests(session, now, delivery,
+                                         analytics_settings.from_config(config))
     session.commit()
     counts = alerts_delivery.deliver_due(session, utcnow(), config)
     return {"opened": len(changes.opened), "updated": len(changes.updated),

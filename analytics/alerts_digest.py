@@ -29,6 +29,7 @@ from analytics import (
 from analytics.alerts_delivery import DeliverySettings
 from analytics.alerts_models import AlertContact, DigestSent
 from analytics.periods import Period
+from analytics.settings import ComponentSettings
 from core.auth import visible_units
 from core.localtime import local_day
 from core.models import Officer, Role, User
@@ -131,7 +132,9 @@ def _subject(key: str, week: str) -> str:
     return " / ".join(words)
 
 
-def send_digests(session: Session, now: datetime, settings: DeliverySettings) -> int:
+def send_digests(session: Session, now: datetime, settings: DeliverySettings,
+                 components: ComponentSettings) -> int:
+    """``components``: the officer component's settings, for the officers' digests."""
     """Write this week's digests not yet written. Flushes; the caller commits."""
     if not settings.email:
         return 0
@@ -153,7 +156,8 @@ def send_digests(session: Session, now: datetime, settings: DeliverySettings) ->
             if officer is None:
                 continue
             component = officers_read.officer_component(
-                session, officer, Period(period.end - timedelta(days=89), period.end))
+                session, officer, Period(period.end - timedelta(days=89), period.end),
+                components)
             praise = comment_read.comments(session, None, period, officer_id=officer.id,
                                        kind="praise", limit=10)
             _send(session, settings, user, email, "digest_officer", _subject("officer", week), now,

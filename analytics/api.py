@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import select
 
 from analytics import ikm_read, officers_read, periods, publication
+from analytics import settings as analytics_settings
 from analytics.ikm import ROUNDING_RULE_EN
 from analytics.periods import AnalyticsError, NotFound
 from core import auth, db, openapi
@@ -83,8 +84,9 @@ def officer_component(identifier: str):
         if unit is None:
             raise NotFound(f"Unit '{code[:40]}' tidak ditemukan untuk petugas ini.")
         unit_id = unit.id
-    result = officers_read.officer_component(session, officer, period_from_request(officer.unit),
-                                        unit_ids=unit_ids, unit_id=unit_id)
+    result = officers_read.officer_component(
+        session, officer, period_from_request(officer.unit),
+        analytics_settings.from_config(current_app.config), unit_ids=unit_ids, unit_id=unit_id)
     return jsonify(result.as_dict())
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
@@ -21,6 +21,7 @@ from analytics.settings import current as current_settings
 from core import db
 from core.cli import fail
 from core.services import OrganisationError, unit_by_code
+from survey import integrity
 from survey.models import Rating
 from survey.moderation import tag_untagged_comments
 
@@ -31,7 +32,7 @@ TO = click.option("--to", "end", metavar="YYYY-MM-DD", help="Last service day (d
 
 def _unit_and_period(code: str, start: str | None, end: str | None):
     session = db.session()
-    fold.ensure_folded(session)
+    fold.ensure_folded(session, thresholds=integrity.Thresholds.from_config(current_app.config))
     try:
         unit = unit_by_code(session, code)
         return session, unit, periods.parse_period(start, end, today=date.today())
@@ -259,12 +260,13 @@ def evidence_command(identifier: str, start: str | None, end: str | None,
     from core.services import officer_by_identifier
 
     session = db.session()
-    fold.ensure_folded(session)
+    fold.ensure_folded(session, thresholds=integrity.Thresholds.from_config(current_app.config))
     try:
         officer = officer_by_identifier(session, identifier)
         unit_id = unit_by_code(session, unit_code).id if unit_code else None
         period = periods.parse_period(start, end, today=date.today())
-        sheet = evidence.build_sheet(session, officer, period, unit_id=unit_id)
+        sheet = evidence.build_sheet(session, officer, period, settings=current_settings(),
+                                     unit_id=unit_id)
     except (OrganisationError, AnalyticsError) as exc:
         fail(str(getattr(exc, "message", exc)))
     code, body = evidence.verified_pdf(session, sheet, base_url=current_app.config["BASE_URL"],

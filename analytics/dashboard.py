@@ -25,6 +25,7 @@ from analytics.models import DailyAggregate
 from analytics.officers import CUSTOM
 from analytics.officers_read import OfficerComponent
 from analytics.periods import NotFound, Period
+from analytics.settings import ComponentSettings
 from core.auth import visible_unit_ids
 from core.models import Department, Officer, Unit, User
 from core.scope import among, within
@@ -251,8 +252,8 @@ def _backlog(session: Session, user: User, scope: Scope, today: date, limit: int
 
 
 def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *,
-                   today: date, words: charts.Words, locale: str = "id",
-                   complaint_limit: int = 15) -> HeadDashboard:
+                   today: date, words: charts.Words, settings: ComponentSettings,
+                   locale: str = "id", complaint_limit: int = 15) -> HeadDashboard:
     from survey.moderation import TAG_LABELS, tag_untagged_comments
 
     ids = scope.unit_ids
@@ -286,7 +287,7 @@ def head_dashboard(session: Session, user: User, scope: Scope, period: Period, *
         period=period,
         overall=overall,
         units=per_unit,
-        officers=officers_read.officer_components(session, ids, period),
+        officers=officers_read.officer_components(session, ids, period, settings),
         backlog=_backlog(session, user, scope, today, complaint_limit),
         complaint_totals=totals,
         effects=complaint_trends.follow_up_effects(session, ids, period),
@@ -374,10 +375,11 @@ class OfficerPage:
 
 
 def officer_page(session: Session, officer: Officer, period: Period, *,
-                 words: charts.Words, unit_ids: Iterable[int] | None = None,
+                 words: charts.Words, settings: ComponentSettings,
+                 unit_ids: Iterable[int] | None = None,
                  unit_id: int | None = None) -> OfficerPage:
-    component = officers_read.officer_component(session, officer, period, unit_ids=unit_ids,
-                                           unit_id=unit_id)
+    component = officers_read.officer_component(session, officer, period, settings,
+                                                unit_ids=unit_ids, unit_id=unit_id)
     score = component.score
     figures = {}
     # Below the minimum there is no distribution to draw: it would reveal the score.

@@ -36,6 +36,7 @@ from analytics.reports import (
     blocks_pdf,
     period_text,
 )
+from analytics.settings import ComponentSettings
 from core.models import Officer, Unit, utcnow
 
 KIND = "officer-evidence"  # IssuedDocument.kind
@@ -93,13 +94,13 @@ class EvidenceSheet:
 
 
 def build_sheet(session: Session, officer: Officer, period: Period, *,
-                unit_ids: Iterable[int] | None = None, unit_id: int | None = None,
-                now: datetime | None = None) -> EvidenceSheet:
+                settings: ComponentSettings, unit_ids: Iterable[int] | None = None,
+                unit_id: int | None = None, now: datetime | None = None) -> EvidenceSheet:
     """The sheet of the ratings the reader may see (``unit_ids`` from
     ``dashboard.officer_in_scope``), in the unit the page would pick (``unit_id``)."""
     with force_locale("id"):  # the comments' masks in the sheet's language, like its text
-        component = officers_read.officer_component(session, officer, period, unit_ids=unit_ids,
-                                               unit_id=unit_id)
+        component = officers_read.officer_component(session, officer, period, settings,
+                                                    unit_ids=unit_ids, unit_id=unit_id)
     unit = session.get(Unit, component.unit_id)
     return EvidenceSheet(officer, component, unit,
                          ikm_read.units_ikm(session, [unit], period)[0], now or utcnow())

@@ -22,7 +22,6 @@ from analytics.officers import BAND_LABELS, INSUFFICIENT
 from analytics.officers_read import OfficerComponent
 from analytics.periods import Period
 from analytics.settings import ComponentSettings
-from analytics.settings import current as current_settings
 from core.models import Counter, Officer, Unit
 from core.scope import within
 from survey import comment_text
@@ -194,8 +193,7 @@ def settings_rows(settings: ComponentSettings, period: Period) -> list[list[str]
 
 
 def officers_csv(components: Sequence[OfficerComponent], period: Period, out: TextIO,
-                 settings: ComponentSettings | None = None) -> None:
-    settings = settings or (components[0].settings if components else current_settings())
+                 settings: ComponentSettings) -> None:
     writer = csv_writer(out)
     writer.writerow(OFFICER_HEADER)
     for row in officer_rows(components):
@@ -206,8 +204,7 @@ def officers_csv(components: Sequence[OfficerComponent], period: Period, out: Te
 
 
 def officers_xlsx(components: Sequence[OfficerComponent], period: Period,
-                  settings: ComponentSettings | None = None) -> bytes:
-    settings = settings or (components[0].settings if components else current_settings())
+                  settings: ComponentSettings) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Komponen Petugas"

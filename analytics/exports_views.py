@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, request
 from sqlalchemy import select
 
 from analytics import exports, officers_read, periods
+from analytics import settings as analytics_settings
 from analytics.periods import AnalyticsError, NotFound, Period
 from core import auth, db
 from core.errors import error_response
@@ -119,16 +120,18 @@ def skm_report_pdf():
 @blueprint.get("/officers.xlsx")
 def officers_xlsx():
     unit_ids, unit, period = _scope()
-    components = officers_read.officer_components(db.session(), unit_ids, period)
-    return _download(exports.officers_xlsx(components, period),
+    settings = analytics_settings.current()
+    components = officers_read.officer_components(db.session(), unit_ids, period, settings)
+    return _download(exports.officers_xlsx(components, period, settings),
                      _name("komponen-petugas", unit, period, "xlsx"), exports.XLSX_MIMETYPE)
 
 
 @blueprint.get("/officers.csv")
 def officers_csv():
     unit_ids, unit, period = _scope()
-    components = officers_read.officer_components(db.session(), unit_ids, period)
-    body = _csv(lambda out: exports.officers_csv(components, period, out))
+    settings = analytics_settings.current()
+    components = officers_read.officer_components(db.session(), unit_ids, period, settings)
+    body = _csv(lambda out: exports.officers_csv(components, period, out, settings))
     return _download(body, _name("komponen-petugas", unit, period, "csv"), "text/csv")
 
 

@@ -15,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from analytics import fold
 from core import partitions
 from core.models import utcnow
+from survey import integrity
 
 
 @click.command("fold")
@@ -42,7 +43,9 @@ def fold_command(once: bool, batch_size: int, idle_seconds: float,
         fold.register_periodic(_partitions_ahead)
         click.echo(f"fold: berjalan (batch {batch_size}); Ctrl+C untuk berhenti")
     try:
-        total = fold.run_worker(database.sessionmaker, batch_size=batch_size, once=once,
+        total = fold.run_worker(database.sessionmaker,
+                                thresholds=integrity.Thresholds.from_config(current_app.config),
+                                batch_size=batch_size, once=once,
                                 idle_seconds=idle_seconds, progress_seconds=progress_seconds,
                                 stop=stop, echo=click.echo)
     finally:

@@ -29,7 +29,6 @@ from analytics.officers import (
 )
 from analytics.periods import NotFound, Period
 from analytics.settings import ComponentSettings
-from analytics.settings import current as current_settings
 from core.models import Officer, Unit
 from core.scope import among, units_by_id
 from survey.elements import ELEMENTS_BY_CODE
@@ -196,7 +195,7 @@ def officer_component(
     session: Session,
     officer: Officer,
     period: Period,
-    settings: ComponentSettings | None = None,
+    settings: ComponentSettings,
     *,
     unit_ids: Iterable[int] | None = None,
     unit_id: int | None = None,
@@ -208,7 +207,6 @@ def officer_component(
     ``unit_ids`` are the units the reader may see (``None``: all). With ``evidence``: the
     comments about the weakest element (only when there are enough ratings) and the praise,
     of that unit only. ``NotFound`` when no allowed unit holds anything of the officer."""
-    settings = settings or current_settings()
     units = officer_units(session, officer, period, unit_ids)
     if not units:
         raise NotFound("Petugas tidak ditemukan.")
@@ -257,14 +255,13 @@ def officer_components(
     session: Session,
     unit_ids: Iterable[int] | None,
     period: Period,
-    settings: ComponentSettings | None = None,
+    settings: ComponentSettings,
     *,
     include_inactive: bool = False,
 ) -> list[OfficerComponent]:
     """Per unit (by unit code), the components of the officers rated in it during the
     period and of its own officers: ranked inside the unit only (``rank``), never across
     units. An officer rated in two units appears under each, with that unit's ratings."""
-    settings = settings or current_settings()
     units = units_by_id(session, unit_ids)
     if not units:
         return []

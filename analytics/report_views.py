@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analytics import documents, participation, publication
+from analytics import settings as analytics_settings
 from analytics.exports import csv_writer, safe_text
 from analytics.models import ReportSignatory
 from analytics.periods import AnalyticsError
@@ -172,7 +173,8 @@ def evidence_sheet(officer_id: int):
     period = dashboard.choose_period(request.args, today, "90-hari").period
     unit_text = request.args.get("unit", "")
     unit_id = int(unit_text) if unit_text.isdigit() and len(unit_text) < 10 else None
-    sheet = evidence.build_sheet(session, officer, period, unit_ids=unit_ids, unit_id=unit_id)
+    sheet = evidence.build_sheet(session, officer, period, settings=analytics_settings.current(),
+                                 unit_ids=unit_ids, unit_id=unit_id)
     _code, body = evidence.verified_pdf(session, sheet, base_url=current_app.config["BASE_URL"],
                                         issued_by=user.id,
                                         issued_by_name=user.display_name or user.username)

@@ -180,15 +180,17 @@ def _staff_request() -> StaffRequest:
 def dashboard_page():
     r = _staff_request()
     session = db.session()
+    component_settings = settings.current()
     data = dashboard.head_dashboard(session, r.user, r.scope, r.choice.period,
-                                    today=r.today, words=_words(), locale=current_language())
+                                    today=r.today, words=_words(), settings=component_settings,
+                                    locale=current_language())
     session.commit()  # the tags computed for comments read the first time
     from analytics.alerts import open_count  # alerts: the open-alert tile
 
     open_alerts = open_count(session, r.scope.unit_ids)
     return render_template("analytics/dashboard.html", data=data, choice=r.choice,
                            period_error=r.period_error, today=r.today,
-                           presets=dashboard.PRESETS, component_settings=settings.current(),
+                           presets=dashboard.PRESETS, component_settings=component_settings,
                            open_alerts=open_alerts)
 
 
@@ -270,7 +272,8 @@ def officer_page(officer_id: int):
     today = _today_in(officer.unit)
     choice, period_error = _period_or_default(dashboard.PRESETS, "90-hari", today)
     page = dashboard.officer_page(session, officer, choice.period, words=_words(),
-                                  unit_ids=unit_ids, unit_id=_int_arg("unit"))
+                                  settings=settings.current(), unit_ids=unit_ids,
+                                  unit_id=_int_arg("unit"))
     return render_template("analytics/officer.html", page=page, c=page.component,
                            s=page.component.score, choice=choice, period_error=period_error,
                            presets=dashboard.PRESETS, own=user.officer_id == officer.id)

@@ -296,6 +296,7 @@ def _queries(session: Session) -> list[tuple[str, Callable[[], object]]]:
     from analytics.ikm_read import ikm_series, unit_ikm
     from analytics.officers_read import officer_component, officer_components
     from analytics.periods import Period
+    from analytics.settings import DEFAULTS
     from core.models import Officer, Unit
 
     unit = session.query(Unit).order_by(Unit.id).first()
@@ -307,8 +308,9 @@ def _queries(session: Session) -> list[tuple[str, Callable[[], object]]]:
         ("unit IKM, quarter", lambda: unit_ikm(session, unit, quarter)),
         ("IKM per week, year", lambda: ikm_series(session, [unit.id], year, "W")),
         ("officer components of a unit, quarter",
-         lambda: officer_components(session, [unit.id], quarter)),
-        ("one officer's component, quarter", lambda: officer_component(session, officer, quarter)),
+         lambda: officer_components(session, [unit.id], quarter, DEFAULTS)),
+        ("one officer's component, quarter",
+         lambda: officer_component(session, officer, quarter, DEFAULTS)),
         ("complaint trends of a unit, quarter",
          lambda: complaint_counts(session, [unit.id], quarter)),
         ("open complaints of all units", lambda: complaint_backlog(session, None)),

@@ -89,13 +89,17 @@ def generate_backlog(database_url: str, token: str, ratings: int, seed_: int = 9
 def fold_all(database_url: str):
     """``fold_pending(session, limit=None)`` once, committed: (its result, wall seconds,
     this process's CPU seconds)."""
+    from flask import current_app
+
     from analytics.fold import fold_pending
     from core import db
+    from survey.integrity import Thresholds
 
     with _app(database_url):
         session = db.session()
+        thresholds = Thresholds.from_config(current_app.config)
         wall, cpu = time.perf_counter(), time.process_time()
-        result = fold_pending(session, limit=None)
+        result = fold_pending(session, thresholds=thresholds, limit=None)
         session.commit()
         return result, time.perf_counter() - wall, time.process_time() - cpu
 

@@ -14,12 +14,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import settings
 from core.models import Holiday, Unit, User, utcnow
 from core.scope import within
 from survey.models import Rating
@@ -63,14 +61,6 @@ class Thresholds:
             kiosk_interval_seconds=int(config["KIOSK_MIN_INTERVAL_SECONDS"]),
             service_hours=config["SERVICE_HOURS"],
         )
-
-
-def current_thresholds() -> Thresholds:
-    """The app's thresholds, or the default settings' outside an app. Only analytics' fold
-    still asks here when its caller passed none; survey's own functions take them given."""
-    if has_app_context():
-        return Thresholds.from_config(current_app.config)
-    return Thresholds.from_config(settings.defaults(settings.ROOT / "instance"))
 
 
 def describe(flags: str | None) -> list[tuple[str, str]]:

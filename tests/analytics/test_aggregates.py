@@ -9,6 +9,7 @@ from sqlalchemy import event, select
 
 from analytics import aggregates, complaint_trends, ikm_read, officers_read, periods
 from analytics.models import DailyAggregate
+from analytics.settings import DEFAULTS
 from core.models import utcnow
 from survey.integrity import clear_flags
 from survey.models import Rating
@@ -70,11 +71,11 @@ def test_a_flagged_rating_counts_nowhere_until_cleared(db_session, factory, rate
     suspicious = rate(unit, 1, officer=officer, flags="burst")
     ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert (ikm.result.respondents, ikm.flagged_excluded) == (60, 1)
-    before = officers_read.officer_component(db_session, officer, MARCH, evidence=False)
+    before = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS, evidence=False)
     assert (before.score.n, before.score.raw, before.score.flagged_excluded) == (30, 100, 1)
 
     clear_flags(db_session, suspicious, factory.user("head"))
-    after = officers_read.officer_component(db_session, officer, MARCH, evidence=False)
+    after = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS, evidence=False)
     assert (after.score.n, after.score.flagged_excluded) == (31, 0)
     assert after.score.raw < 100
     ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
@@ -135,8 +136,8 @@ def test_overview_reads_touch_the_aggregates_and_never_the_ratings_table(db_sess
     try:
         ikm_read.units_ikm(db_session, [unit], MARCH)
         ikm_read.ikm_series(db_session, [unit.id], MARCH, "W")
-        officers_read.officer_components(db_session, [unit.id], MARCH)
-        officers_read.officer_component(db_session, officer, MARCH)
+        officers_read.officer_components(db_session, [unit.id], MARCH, DEFAULTS)
+        officers_read.officer_component(db_session, officer, MARCH, DEFAULTS)
         complaint_trends.follow_up_effects(db_session, [unit.id], MARCH)
         complaint_trends.complaint_counts(db_session, [unit.id], MARCH)
     finally:

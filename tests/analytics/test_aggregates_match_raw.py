@@ -25,6 +25,7 @@ from kiosk.models import KioskDevice
 from survey.elements import ELEMENT_CODES
 from survey.models import CustomAnswer, Question, Rating
 from survey.services import active_questionnaire, shift_at
+from tests.support.factories import app_thresholds
 from tests.support.ikm import ikm_from_answers
 
 FIRST_DAY = date(2026, 3, 2)
@@ -150,11 +151,11 @@ def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
     early = [s for s in specs if not s["late"]]
     late = [s for s in specs if s["late"]]
     made = [_raw(db_session, factory, world, spec) for spec in early]
-    fold.fold_pending(db_session, limit=first, batch_size=sizes[0])
+    fold.fold_pending(db_session, thresholds=app_thresholds(), limit=first, batch_size=sizes[0])
     made += [_raw(db_session, factory, world, spec) for spec in late]  # committed out of order
     for size in sizes:
-        fold.fold_pending(db_session, limit=size, batch_size=size)
-    fold.fold_pending(db_session, batch_size=sizes[-1])
+        fold.fold_pending(db_session, thresholds=app_thresholds(), limit=size, batch_size=size)
+    fold.fold_pending(db_session, thresholds=app_thresholds(), batch_size=sizes[-1])
     assert not fold.pending(db_session)
 
     unit = world["unit"]
@@ -177,7 +178,7 @@ def test_folding_in_any_batches_gives_what_one_fold_of_everything_gives(
 
     # Fold it all again in one batch, from the raw ratings: the same flags and rows.
     _unfold(db_session, unit, made)
-    fold.fold_pending(db_session)
+    fold.fold_pending(db_session, thresholds=app_thresholds())
     assert _outcome(db_session, unit) == folded
     assert _aggregate_rows(db_session, unit) == rows
     # The published IKM holds the ratings left unflagged, and no flagged one.

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from analytics import alerts, alerts_delivery, alerts_digest
+from analytics import settings as analytics_settings
 from analytics.alerts_delivery import DeliverySettings
 from analytics.alerts_models import (
     AlertContact,
@@ -39,7 +40,8 @@ def deliver_due(session, now, **options):
 
 def send_digests(session, now):
     return alerts_digest.send_digests(session, now,
-                                      DeliverySettings.from_config(current_app.config))
+                                      DeliverySettings.from_config(current_app.config),
+                                      analytics_settings.from_config(current_app.config))
 
 
 NOW = at(2026, 3, 3, 10, 0)  # Tuesday 10:00 WIB

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from analytics import documents, evidence
 from analytics.models import IssuedDocument
 from analytics.periods import Period
+from analytics.settings import DEFAULTS
 from survey import moderation
 from tests.support.factories import at
 
@@ -78,7 +79,7 @@ def in_app(app):
 
 
 def sheet_of(db_session, officer):
-    return evidence.build_sheet(db_session, officer, MARCH, now=GENERATED)
+    return evidence.build_sheet(db_session, officer, MARCH, settings=DEFAULTS, now=GENERATED)
 
 
 def dec(value) -> str:

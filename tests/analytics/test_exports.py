@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from analytics import exports, ikm_read, officers_read
 from analytics.periods import Period
+from analytics.settings import DEFAULTS
 from survey.services import issue_code
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -89,9 +90,9 @@ def test_the_officers_sheet_shows_words_not_numbers_below_the_minimum(db_session
     enough = factory.officer(unit=unit, name="Agus Salim")
     rate_days(unit, 4, officer=enough)
     rate_days(unit, 3)
-    components = officers_read.officer_components(db_session, [unit.id], MARCH)
+    components = officers_read.officer_components(db_session, [unit.id], MARCH, DEFAULTS)
     out = io.StringIO()
-    exports.officers_csv(components, MARCH, out)
+    exports.officers_csv(components, MARCH, out, DEFAULTS)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == exports.OFFICER_HEADER
     column = {name: i for i, name in enumerate(exports.OFFICER_HEADER)}
@@ -109,7 +110,7 @@ def test_the_officers_sheet_shows_words_not_numbers_below_the_minimum(db_session
     assert siti[column["Unsur terlemah"]] == "" and siti[column["Urutan di unit"]] == ""
     assert ["Minimum penilaian (petugas dan pembanding)", "30"] in rows
     assert ["Minimum hari layanan (petugas dan pembanding)", "5"] in rows
-    book = load_workbook(io.BytesIO(exports.officers_xlsx(components, MARCH)))
+    book = load_workbook(io.BytesIO(exports.officers_xlsx(components, MARCH, DEFAULTS)))
     sheet_rows = list(book["Komponen Petugas"].iter_rows(values_only=True))
     assert sheet_rows[2][start] == "belum cukup penilaian"
     settings = list(book["Pengaturan"].iter_rows(values_only=True))
@@ -127,7 +128,7 @@ def test_the_officers_sheet_never_ranks_officers_of_different_units_together(
     rate_days(unit, 3)
     rate_days(other, 4, officer=second)
     rate_days(other, 2)
-    components = officers_read.officer_components(db_session, [unit.id, other.id], MARCH)
+    components = officers_read.officer_components(db_session, [unit.id, other.id], MARCH, DEFAULTS)
     rows = [r for r in exports.officer_rows(components)]
     assert [(r[0], r[1], r[3]) for r in rows] == [
         ("PKM-1", 1, "Agus Salim"), ("PKM-1", "", "Siti Rahayu"), ("PKM-2", 1, "Bayu Putra")]

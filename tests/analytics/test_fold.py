@@ -20,6 +20,7 @@ from survey.models import Rating
 from survey.services import active_questionnaire, current_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.support.databases import temporary_database
+from tests.support.factories import app_thresholds
 
 
 def counted(session, unit_id=None) -> int:
@@ -38,9 +39,9 @@ def test_a_rating_is_answered_before_it_is_folded_and_then_counted_once(app, cli
     assert fold.pending(db_session) and counted(db_session, counter.unit_id) == 0
     assert client.post("/api/v1/ratings", json=body).status_code == 200  # a retry
     with app.app_context():  # as the fold worker runs: its hooks read the app's settings
-        result = fold.fold_pending(db_session)
+        result = fold.fold_pending(db_session, thresholds=app_thresholds())
     assert (result.folded, result.rating_ids) == (1, [uuid.UUID(body["id"])])
-    assert fold.fold_pending(db_session).folded == 0
+    assert fold.fold_pending(db_session, thresholds=app_thresholds()).folded == 0
     assert counted(db_session, counter.unit_id) == 1
 
 
@@ -73,12 +74,12 @@ def test_a_fold_that_dies_inside_its_batch_leaves_it_to_be_folded_again_once(
     fold.register_after_batch(dies)
     try:
         with pytest.raises(ConnectionError):
-            fold.fold_pending(db_session)
+            fold.fold_pending(db_session, thresholds=app_thresholds())
     finally:
         fold._after_batch.remove(dies)
     assert counted(db_session, unit.id) == 0
     assert fold.pending_count(db_session) == 3
-    assert fold.fold_pending(db_session).folded == 3
+    assert fold.fold_pending(db_session, thresholds=app_thresholds()).folded == 3
     assert counted(db_session, unit.id) == 3
 
 
@@ -94,7 +95,7 @@ def test_the_after_batch_hooks_see_the_folded_batch_in_its_transaction(db_sessio
 
     fold.register_after_batch(hook)
     try:
-        fold.fold_pending(db_session, batch_size=3)
+        fold.fold_pending(db_session, thresholds=app_thresholds(), batch_size=3)
     finally:
         fold._after_batch.remove(hook)
     assert [len(ids) for ids, _ in seen] == [3, 1]
@@ -114,7 +115,8 @@ def test_the_worker_loop_runs_the_periodic_hooks_and_stops_when_told(app, db_ses
     fold.register_periodic(periodic)
     lines = []
     try:
-        total = fold.run_worker(lambda: app.extensions["db"].sessionmaker(), stop=stop,
+        total = fold.run_worker(lambda: app.extensions["db"].sessionmaker(),
+                                thresholds=app_thresholds(), stop=stop,
                                 echo=lines.append, progress_seconds=0.1)
     finally:
         fold._periodic.remove(periodic)
@@ -181,7 +183,8 @@ def test_two_folds_at_once_never_count_a_rating_twice(shared):
     def worker():
         try:
             with Session(engine) as session:
-                results.append(fold.fold_pending(session, batch_size=25))
+                results.append(fold.fold_pending(session, thresholds=app_thresholds(),
+                                                 batch_size=25))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -209,14 +212,14 @@ def test_a_batch_claimed_by_a_fold_whose_connection_drops_is_folded_again_once(s
     if engine.dialect.name == "postgresql":
         # While it holds them, another fold skips them and folds the rest.
         with Session(engine) as other:
-            other_result = fold.fold_pending(other)
+            other_result = fold.fold_pending(other, thresholds=app_thresholds())
         assert other_result.folded == 20 and not set(claimed) & set(other_result.rating_ids)
     # The process dies: its connection goes, and with it the claim.
     dying.connection().invalidate()
     dying.close()
     with Session(engine) as session:
         # (The server ends the dead backend's transaction as it notices; wait for it.)
-        fold.fold_pending(session, wait=True)
+        fold.fold_pending(session, thresholds=app_thresholds(), wait=True)
         assert counted(session) == 30
         assert not fold.pending(session)
 
@@ -225,10 +228,10 @@ def test_a_rating_committed_after_later_ones_were_folded_is_still_folded(shared)
     engine, ids, make = shared
     make(5, start=utcnow() - timedelta(minutes=5))
     with Session(engine) as session:
-        fold.fold_pending(session)
+        fold.fold_pending(session, thresholds=app_thresholds())
     # Committed late, with an earlier arrival than those already folded (PostgreSQL commits
     # are not in id or arrival order): no watermark skips it.
     late = make(1, start=utcnow() - timedelta(minutes=20))
     with Session(engine) as session:
-        assert fold.fold_pending(session).rating_ids == late
+        assert fold.fold_pending(session, thresholds=app_thresholds()).rating_ids == late
         assert counted(session) == 6

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from analytics import exports, officers_read, reports
 from analytics.models import ReportSignatory
 from analytics.periods import Period
+from analytics.settings import DEFAULTS
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 # Each at most 8 characters: the profile columns are that short on PostgreSQL.
@@ -199,11 +200,11 @@ OFFICER_FIELDS = {
 @pytest.mark.parametrize("field", OFFICER_FIELDS)
 def test_the_officers_sheet_neutralises(db_session, world, field, payload):
     unit = world(**OFFICER_FIELDS[field](payload))
-    components = officers_read.officer_components(db_session, [unit.id], MARCH)
+    components = officers_read.officer_components(db_session, [unit.id], MARCH, DEFAULTS)
     out = io.StringIO()
-    exports.officers_csv(components, MARCH, out)
+    exports.officers_csv(components, MARCH, out, DEFAULTS)
     check_csv(out.getvalue(), payload)
-    check_xlsx(exports.officers_xlsx(components, MARCH), payload)
+    check_xlsx(exports.officers_xlsx(components, MARCH, DEFAULTS), payload)
 
 
 OPEN_DATA_FIELDS = {

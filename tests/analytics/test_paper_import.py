@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from analytics import ikm_read, officers_read, periods
 from analytics.models import DailyAggregate
+from analytics.settings import DEFAULTS
 from core.models import AuditEntry
 from survey.models import Comment, Rating
 from survey.services import active_questionnaire
@@ -79,7 +80,8 @@ def test_paper_forms_count_like_every_other_rating_and_every_report_says_how_man
     assert body["paper_ratings"] == 26 and body["respondents"] == 26
     cli = runner.invoke(args=["ikm", "KEC-LAMA", "--from", "2026-03-01", "--to", "2026-03-31"])
     assert "Penilaian dari kuesioner kertas (ikut dihitung): 26" in cli.output
-    score = officers_read.officer_component(db_session, officer, MARCH, evidence=False).score
+    score = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS,
+                                            evidence=False).score
     assert (score.n, score.days, score.reference_n) == (25, 1, 1)
 
     entry = db_session.scalars(select(AuditEntry).where(

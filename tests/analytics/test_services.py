@@ -10,6 +10,8 @@ import pytest
 
 from analytics import complaint_trends, ikm_read, officers_read
 from analytics.periods import Period, PeriodError, parse_period
+from analytics.settings import DEFAULTS
+from analytics.settings import current as current_settings
 from tests.support.factories import at
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -99,7 +101,7 @@ def test_officers_are_ranked_inside_their_unit_only_and_those_below_the_minimum_
     rate(unit, 1, officer=new, times=3)
     spread(rate, other, 4, officer=best_elsewhere)
     spread(rate, other, 2)
-    table = officers_read.officer_components(db_session, [unit.id, other.id], MARCH)
+    table = officers_read.officer_components(db_session, [unit.id, other.id], MARCH, DEFAULTS)
     assert [(c.unit_code, c.name, c.rank) for c in table] == [
         ("A-UNIT", "Ani", 1), ("A-UNIT", "Budi", 2), ("A-UNIT", "Citra", None),
         ("B-UNIT", "Aaron", 1)]
@@ -111,7 +113,7 @@ def test_officers_are_ranked_inside_their_unit_only_and_those_below_the_minimum_
     assert [(code, [o.name for o in items]) for code, _n, items
             in officers_read.group_by_unit(table)] == [("A-UNIT", ["Ani", "Budi", "Citra"]),
                                                  ("B-UNIT", ["Aaron"])]
-    assert officers_read.officer_components(db_session, [], MARCH) == []
+    assert officers_read.officer_components(db_session, [], MARCH, DEFAULTS) == []
 
 
 def test_an_officer_better_than_every_colleague_in_a_category_c_unit_is_not_below(
@@ -126,7 +128,7 @@ def test_an_officer_better_than_every_colleague_in_a_category_c_unit_is_not_belo
     spread(rate, unit, 3, officer=better, per_day=8, days=6)
     ikm = ikm_read.unit_ikm(db_session, unit, MARCH).result
     assert ikm.category == "C"
-    (mine,) = [c for c in officers_read.officer_components(db_session, [unit.id], MARCH)
+    (mine,) = [c for c in officers_read.officer_components(db_session, [unit.id], MARCH, DEFAULTS)
                if c.officer_id == better.id]
     assert mine.score.raw == Decimal("75.00") and mine.score.band == "above"
 
@@ -140,7 +142,7 @@ def test_an_officers_trend_compares_with_the_previous_period_of_equal_length(
     spread(rate, unit, 4, officer=officer, first=10)
     spread(rate, unit, 3, month=2, first=10)
     spread(rate, unit, 3, first=10)
-    result = officers_read.officer_component(db_session, officer, MARCH)
+    result = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS)
     assert result.previous.n == 30 and result.previous.days == 5
     assert result.trend == Decimal("25.00")
     assert MARCH.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
@@ -163,7 +165,7 @@ def test_an_officers_evidence_has_the_weakest_elements_comments_and_praise_witho
                     created_at=kind.submitted_at)
     factory.comment(rude, kind="complaint", category="perilaku", element="U7",
                     text="Kurang ramah", created_at=rude.submitted_at)
-    result = officers_read.officer_component(db_session, officer, MARCH)
+    result = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS)
     assert result.score.weakest_element == "U3"
     assert [c.text for c in result.weakest_comments] == ["Antrean lama sekali"]
     assert [c.text for c in result.praise] == ["Petugas ramah dan sabar"]
@@ -180,7 +182,7 @@ def test_below_the_minimum_there_is_no_weakest_element_to_point_comments_at(
     slow = rate(unit, {"U3": 1, "U6": 4, "U7": 4}, officer=officer)
     factory.comment(slow, kind="complaint", category="antrean", element="U3",
                     text="Antrean lama sekali", created_at=slow.submitted_at)
-    result = officers_read.officer_component(db_session, officer, MARCH)
+    result = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS)
     assert result.score.weakest_element is None and result.weakest_comments == ()
 
 
@@ -197,7 +199,8 @@ def test_a_burst_of_flagged_ratings_moves_neither_the_unit_ikm_nor_the_reference
 
     def numbers():
         ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
-        score = officers_read.officer_component(db_session, officer, MARCH, evidence=False).score
+        score = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS,
+                                                evidence=False).score
         return ikm.result.ikm_converted, score.reference, score.difference, score.band
 
     before = numbers()
@@ -205,7 +208,8 @@ def test_a_burst_of_flagged_ratings_moves_neither_the_unit_ikm_nor_the_reference
     assert numbers() == before
     ikm = ikm_read.unit_ikm(db_session, unit, MARCH)
     assert ikm.flagged_excluded == 24 and ikm.as_dict()["flagged_excluded"] == 24
-    score = officers_read.officer_component(db_session, officer, MARCH, evidence=False).score
+    score = officers_read.officer_component(db_session, officer, MARCH, DEFAULTS,
+                                            evidence=False).score
     assert (score.flagged_excluded, score.reference_flagged_excluded) == (0, 24)
     # A head clears them: they count from then on, in the IKM and in the reference.
     head = factory.user(role="head", department_id=unit.department_id)
@@ -316,8 +320,8 @@ def test_the_apps_configuration_sets_the_component_settings(make_app, db_session
         rate(unit, 4, officer=officer, times=3, day=(2026, 3, d))
         rate(unit, 3, times=3, day=(2026, 3, d))
     app = make_app(ANALYTICS_MINIMUM_N=5, ANALYTICS_MINIMUM_DAYS=2, ANALYTICS_SHRINKAGE_K=0)
-    with app.app_context():
-        result = officers_read.officer_component(db_session, officer, MARCH)
+    with app.app_context():  # what a view passes: the settings of its app
+        result = officers_read.officer_component(db_session, officer, MARCH, current_settings())
     assert result.enough and result.score.adjusted == Decimal("100.00")
     assert (result.settings.minimum_n, result.settings.minimum_days, result.settings.k) == (
         5, 2, 0)

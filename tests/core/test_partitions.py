@@ -17,7 +17,7 @@ from core.models import utcnow
 from survey.models import Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
-from tests.support.factories import DEFAULT_RULES
+from tests.support.factories import DEFAULT_RULES, app_thresholds
 
 
 def month_start_now() -> datetime:
@@ -73,7 +73,7 @@ def test_detaching_an_old_month_keeps_its_aggregates(db_session, factory, app_co
     rating = factory.rating(unit=unit, submitted_at=old + timedelta(hours=3), folded=False)
     factory.comment(rating, kind="complaint", text="Lama")
     unit_id, rating_id = unit.id, rating.id
-    fold_pending(db_session)
+    fold_pending(db_session, thresholds=app_thresholds())
     cutoff = partitions.month_start(old.date(), 1)
     names = partitions.detach_before(db_session, cutoff, drop=True)
     assert partitions.partition_name(old.date()) in names

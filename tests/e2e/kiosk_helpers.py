@@ -10,6 +10,7 @@ from core.db import begin_write
 from core.models import Counter
 from kiosk import services
 from survey.models import Rating
+from tests.support.factories import app_thresholds
 
 QUESTIONS = 9
 
@@ -75,7 +76,8 @@ def sign_in(page: Page, nip: str, pin: str) -> None:
 
 def stored(live_session, counter: Counter) -> list[Rating]:
     live_session.rollback()  # a fresh snapshot: the server wrote since our last read
-    fold_pending(live_session)  # as the fold worker would: attributed, judged, counted
+    # As the fold worker would: attributed, judged, counted.
+    fold_pending(live_session, thresholds=app_thresholds())
     return list(live_session.scalars(select(Rating).where(Rating.counter_id == counter.id)))
 
 

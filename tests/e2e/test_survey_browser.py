@@ -13,6 +13,7 @@ from survey.models import Rating
 from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
 from tests.support.browser import PHONE
+from tests.support.factories import app_thresholds
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -57,7 +58,7 @@ def page_without_js(browser):
 def ratings_for(live_session, counter_id: int) -> list[Rating]:
     """As the fold leaves them (it folds here, as the fold worker would)."""
     live_session.rollback()
-    fold_pending(live_session)
+    fold_pending(live_session, thresholds=app_thresholds())
     live_session.expire_all()
     return list(live_session.scalars(select(Rating).where(Rating.counter_id == counter_id)))
 

@@ -14,6 +14,7 @@ from analytics.fold import fold_pending
 from survey.models import Rating
 from survey.services import current_code, token_for
 from tests.conftest import TEST_SECRET
+from tests.support.factories import app_thresholds
 
 
 def post_json(url: str, body: dict) -> tuple[int, dict]:
@@ -43,7 +44,7 @@ def token(live_session, shift):
 
 def stored(live_session, rating_id: str) -> list[Rating]:
     """The rating as the fold leaves it (it folds here, as the fold worker would)."""
-    fold_pending(live_session)
+    fold_pending(live_session, thresholds=app_thresholds())
     live_session.expire_all()
     return list(live_session.scalars(select(Rating).where(Rating.id == uuid.UUID(rating_id))))
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.models import Counter, Department, Officer, Shift, Unit, utcnow
 from core.settings import defaults
 from survey.elements import ELEMENT_CODES
+from survey.integrity import Thresholds
 from survey.models import Comment, Rating
 from survey.services import RatingRules, active_questionnaire_id, rating_row
 
@@ -21,6 +22,15 @@ _sequence = itertools.count(1)
 # The rules a view builds from the default settings (clock skew, oldest rating, the working
 # days a complaint has), for tests that call record_rating directly.
 DEFAULT_RULES = RatingRules.from_config(defaults(Path("instance")))
+
+
+def app_thresholds() -> Thresholds:
+    """The integrity thresholds of the app under test (its overrides included), as the fold
+    worker reads them from its app; the defaults' outside an app."""
+    from flask import current_app, has_app_context
+
+    config = current_app.config if has_app_context() else defaults(Path("instance"))
+    return Thresholds.from_config(config)
 
 def next_nip() -> str:
     n = next(_sequence)
@@ -124,7 +134,7 @@ def fold(session: Session, now: datetime | None = None):
     tests call after record_rating before they look at attribution, flags or aggregates."""
     from analytics.fold import fold_pending
 
-    return fold_pending(session, now=now)
+    return fold_pending(session, thresholds=app_thresholds(), now=now)
 
 
 def at(year, month, day, hour=9, minute=0, zone="Asia/Jakarta") -> datetime:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from analytics.models import DailyAggregate
+from analytics.settings import DEFAULTS
 from core.models import AuditEntry, Holiday
 from kiosk.models import KioskDevice
 from survey import integrity
@@ -372,7 +373,7 @@ def test_the_officers_component_counts_a_flagged_rating_only_after_it_is_cleared
     period = parse_period("2026-03-01", "2026-03-31")
 
     def component():
-        return officer_component(db_session, shift.officer, period, evidence=False).score
+        return officer_component(db_session, shift.officer, period, DEFAULTS, evidence=False).score
 
     assert (component().n, component().days, component().flagged_excluded) == (3, 1, 2)
     integrity.clear_flags(db_session, saturday[0], factory.user(role="admin"))

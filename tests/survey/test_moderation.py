@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from analytics import comment_read, officers_read, periods
+from analytics.settings import DEFAULTS
 from core.models import AuditEntry, utcnow
 from survey import moderation
 from survey.models import CommentReview, CommentTag
@@ -129,7 +130,7 @@ def test_hiding_removes_a_comment_from_the_officers_evidence_and_praise_but_keep
     moderation.tag_untagged_comments(db_session)
     moderation.hide(db_session, hidden, head, "Komentar tidak pantas")
     period = periods.Period(date.today() - timedelta(days=30), date.today())
-    component = officers_read.officer_component(db_session, officer, period)
+    component = officers_read.officer_component(db_session, officer, period, DEFAULTS)
     assert [c.id for c in component.praise] == [shown.id]
     # Kept for the record: still on the heads' comments list, marked hidden.
     rows = comment_read.comments(db_session, [unit.id], period)
@@ -138,7 +139,7 @@ def test_hiding_removes_a_comment_from_the_officers_evidence_and_praise_but_keep
     assert entry.user_id == head.id and entry.detail == {"note": "Komentar tidak pantas"}
     moderation.keep(db_session, hidden, head)
     assert hidden.id in {c.id for c in officers_read.officer_component(
-        db_session, officer, period).praise}
+        db_session, officer, period, DEFAULTS).praise}
     assert db_session.scalars(select(AuditEntry.action).where(
         AuditEntry.target == f"comment:{hidden.id}")).all() == ["comment.hide",
                                                                 "comment.unhide"]
