@@ -763,6 +763,16 @@ STATUS_LABELS = {"terbuka": ("Terbuka", "Open"), "diketahui": ("Diketahui", "Ack
 # --- the fold's hooks (analytics/fold.py) ---------------------------------------------------
 
 
+def forget_sources_of_ratings(session: Session, start: datetime, end: datetime) -> None:
+    """Before the ratings submitted in [start, end) leave (survey.partitions.detach_before):
+    the alerts keep their counts, not the link to the comments that raised them."""
+    from sqlalchemy import delete
+
+    months_comments = select(Comment.id).join(Rating, Rating.id == Comment.rating_id).where(
+        Rating.submitted_at >= start, Rating.submitted_at < end)
+    session.execute(delete(AlertSource).where(AlertSource.comment_id.in_(months_comments)))
+
+
 # The hooks below are where the fold's work enters alerts, as a view is for a request: they
 # read the app's settings and pass them down (the fold worker and every read fold run in an
 # app context; the hooks are shared by every app of the process, so they read the current one).
@@ -830,7 +840,7 @@ def deliver_due(session: Session, now: datetime) -> None:
 
 
 __all__ = [
-    "after_fold_batch", "deliver_due", "every", "on_fold_tick",
+    "after_fold_batch", "deliver_due", "every", "forget_sources_of_ratings", "on_fold_tick",
     "DEFAULT_RULES", "OPEN_ALERT", "URGENT_CATEGORIES", "AlertError", "Changes",
     "acknowledge", "add_comment", "add_rule", "alert_in_scope", "alerts_in_scope",
     "change_rule", "close",

@@ -12,10 +12,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from analytics import fold
-from core import partitions
+from analytics import alerts, fold
 from core.models import utcnow
-from survey import integrity
+from survey import integrity, partitions
 
 
 @click.command("fold")
@@ -116,7 +115,8 @@ def partitions_detach(before: str, drop: bool, dry_run: bool) -> None:
     except ValueError:
         raise click.BadParameter("YYYY-MM", param_hint="--before") from None
     session = db.session()
-    names = partitions.detach_before(session, cutoff, drop=drop, dry_run=dry_run)
+    names = partitions.detach_before(session, cutoff, drop=drop, dry_run=dry_run,
+                                     before=[alerts.forget_sources_of_ratings])
     session.commit()
     verb = "akan dilepas" if dry_run else ("dihapus" if drop else "dilepas")
     for name in names:

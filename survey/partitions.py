@@ -8,11 +8,14 @@ fills (survey/services.py). ``ensure`` makes partitions ahead (the fold worker c
 start, ``flask --app wsgi partitions ensure`` from cron); ``detach_before`` is retention.
 SQLite keeps one plain table: every function here is then a no-op.
 
-By table name, not by model: core imports no area.
+Survey owns the rating table, so its partitions are survey's. What other areas keep about
+a month's ratings they remove themselves: ``detach_before`` runs the steps its caller
+passes before the month goes (analytics passes its alert sources).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -21,15 +24,18 @@ from sqlalchemy.orm import Session
 
 from core.models import utcnow
 
+# A step another area runs before a month's ratings go: (session, start, end) in UTC.
+BeforeDetach = Callable[[Session, datetime, datetime], None]
+
 MONTHS_AHEAD = 3
 TABLE = "rating"
-_MONTHS_COMMENTS = ("(SELECT id FROM comment WHERE rating_id IN (SELECT id FROM rating_key "
-                    "WHERE submitted_at >= :start AND submitted_at < :end))")
-# What refers to a month's ratings (through rating_key), deleted before the month goes: the
-# comments' follow-up history, tags, reviews and alert sources, then the rows themselves.
+MONTHS_COMMENTS = ("(SELECT id FROM comment WHERE rating_id IN (SELECT id FROM rating_key "
+                   "WHERE submitted_at >= :start AND submitted_at < :end))")
+# What of survey's refers to a month's ratings (through rating_key), deleted before the month
+# goes: the comments' follow-up history, tags and reviews, then the rows themselves.
 _DELETE_DEPENDENTS = [text(statement) for statement in (
-    *(f"DELETE FROM {table} WHERE comment_id IN {_MONTHS_COMMENTS}"  # noqa: S608 - fixed table names
-      for table in ("complaint_event", "comment_tag", "comment_review", "alert_source")),
+    *(f"DELETE FROM {table} WHERE comment_id IN {MONTHS_COMMENTS}"  # noqa: S608 - fixed table names
+      for table in ("complaint_event", "comment_tag", "comment_review")),
     "DELETE FROM custom_answer WHERE rating_id IN "
     "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
     "DELETE FROM comment WHERE rating_id IN "
@@ -106,10 +112,11 @@ def ensure(session: Session, *, months_ahead: int = MONTHS_AHEAD,
 
 
 def detach_before(session: Session, cutoff: date, *, drop: bool = False,
-                  dry_run: bool = False) -> list[str]:
+                  dry_run: bool = False, before: Sequence[BeforeDetach] = ()) -> list[str]:
     """Detach (and with ``drop`` drop) every month partition before ``cutoff``'s month.
     Their ratings' ids leave ``rating_key`` with them, comments and custom answers of those
-    ratings go too (the aggregates and comment counts keep their numbers)."""
+    ratings go too (the aggregates and comment counts keep their numbers). ``before``: the
+    other areas' steps for what they keep about the month's ratings, run first."""
     old = [p for p in existing(session) if p.start < month_start(cutoff)]
     if dry_run or not old:
         return [p.name for p in old]
@@ -117,6 +124,8 @@ def detach_before(session: Session, cutoff: date, *, drop: bool = False,
         end = month_start(partition.start, 1)
         bounds = {"start": datetime(partition.start.year, partition.start.month, 1, tzinfo=UTC),
                   "end": datetime(end.year, end.month, 1, tzinfo=UTC)}
+        for step in before:
+            step(session, bounds["start"], bounds["end"])
         for statement in _DELETE_DEPENDENTS:
             session.execute(statement, bounds)
         session.execute(text(f"ALTER TABLE {TABLE} DETACH PARTITION {partition.name}"))
@@ -128,5 +137,5 @@ def detach_before(session: Session, cutoff: date, *, drop: bool = False,
     return [p.name for p in old]
 
 
-__all__ = ["MONTHS_AHEAD", "Partition", "detach_before", "ensure", "existing",
-           "is_partitioned", "month_start", "partition_name"]
+__all__ = ["MONTHS_AHEAD", "MONTHS_COMMENTS", "BeforeDetach", "Partition", "detach_before",
+           "ensure", "existing", "is_partitioned", "month_start", "partition_name"]

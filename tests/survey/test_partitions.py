@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from analytics import alerts
 from analytics.fold import fold_pending
 from analytics.models import DailyAggregate
-from core import partitions
 from core.models import utcnow
+from survey import partitions
 from survey.models import Rating
 from survey.schema import parse_rating
 from survey.services import Origin, record_rating
@@ -75,7 +76,8 @@ def test_detaching_an_old_month_keeps_its_aggregates(db_session, factory, app_co
     unit_id, rating_id = unit.id, rating.id
     fold_pending(db_session, thresholds=app_thresholds())
     cutoff = partitions.month_start(old.date(), 1)
-    names = partitions.detach_before(db_session, cutoff, drop=True)
+    names = partitions.detach_before(db_session, cutoff, drop=True,
+                                     before=[alerts.forget_sources_of_ratings])
     assert partitions.partition_name(old.date()) in names
     db_session.expunge_all()
     assert db_session.get(Rating, rating_id) is None
