@@ -23,7 +23,7 @@ def collected(tmp_path_factory) -> list[dict]:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "not e2e",
          "-p", "no:cacheprovider", "-p", "tests.support.collected"],
-        cwd=ROOT, env={**os.environ, "SUARA_COLLECTED_JSON": str(report)},
+        cwd=ROOT, env={**os.environ, "COLLECTED_TESTS_JSON": str(report)},
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(report.read_text())

@@ -1,6 +1,6 @@
 """A pytest plugin for tests/test_test_loop.py (``-p tests.support.collected``): writes, for
 every test a run selected and every test it deselected, its markers and whether its own code
-or any fixture it uses starts a real server, to the JSON file $SUARA_COLLECTED_JSON."""
+or any fixture it uses starts a real server, to the JSON file $COLLECTED_TESTS_JSON."""
 
 from __future__ import annotations
 
@@ -46,5 +46,5 @@ def pytest_deselected(items):
 def pytest_collection_finish(session):
     rows = [_row(item, True) for item in session.items]
     rows += [_row(item, False) for item in _deselected]
-    with open(os.environ["SUARA_COLLECTED_JSON"], "w") as out:
+    with open(os.environ["COLLECTED_TESTS_JSON"], "w") as out:
         json.dump(rows, out)
