@@ -3,9 +3,24 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import event
 
 from survey.services import current_code, survey_url, token_for
 from tests.conftest import TEST_SECRET
+
+
+@pytest.fixture
+def statements(db_session):
+    """The SQL sent while the test runs (on every connection of the engine)."""
+    sent: list[str] = []
+    engine = db_session.get_bind().engine
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    yield sent
+    event.remove(engine, "before_cursor_execute", note)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ everywhere else; single-use codes are never kept."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from survey import code_cache
 from survey.services import (
@@ -31,19 +30,6 @@ def clock(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(code_cache, "_clock", lambda: now[0])
     return now
-
-
-@pytest.fixture
-def statements(db_session):
-    sent: list[str] = []
-    engine = db_session.get_bind().engine
-
-    def note(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    yield sent
-    event.remove(engine, "before_cursor_execute", note)
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from survey.elements import ELEMENTS
 from survey.models import Question, Rating
@@ -18,20 +17,6 @@ from survey.services import (
     record_rating,
 )
 from tests.support.factories import DEFAULT_RULES
-
-
-@pytest.fixture
-def statements(db_session):
-    """The SQL sent while the test runs (on every connection of the engine)."""
-    sent: list[str] = []
-    engine = db_session.get_bind().engine
-
-    def note(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    yield sent
-    event.remove(engine, "before_cursor_execute", note)
 
 
 def writes(statements: list[str]) -> list[str]:
