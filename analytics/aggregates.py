@@ -36,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from analytics.models import CommentDaily, DailyAggregate
+from core.db import one_of
 from core.localtime import local_day
 from core.models import Unit
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
@@ -140,7 +141,8 @@ def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) ->
              .join(Question, Question.id == CustomAnswer.question_id)
              .where(Question.about_officer.is_(True)))
     if rating_ids is not None:
-        query = query.where(CustomAnswer.rating_id.in_(rating_ids))
+        query = query.where(one_of(session.get_bind().dialect.name, CustomAnswer.rating_id,
+                                   rating_ids))
     if unit_ids is not None:
         query = query.join(Rating, Rating.id == CustomAnswer.rating_id).where(
             Rating.unit_id.in_(unit_ids))
@@ -150,12 +152,12 @@ def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) ->
     return found
 
 
-def _per_rating(unit_id: int | None = None, rating_ids=None):
+def _per_rating(unit_id: int | None = None, rating_ids=None, dialect: str = "sqlite"):
     """One row per rating of the unit (or of these ratings) with its increments, computed in
     SQL exactly as ``row_for`` does in Python (the property test holds the two together)."""
     # A rebuild counts what the fold has counted; the rest the fold will add.
     chosen = (and_(Rating.unit_id == unit_id, Rating.folded_at.is_not(None))
-              if rating_ids is None else Rating.id.in_(list(rating_ids)))
+              if rating_ids is None else one_of(dialect, Rating.id, rating_ids))
     custom = (
         select(CustomAnswer.rating_id.label("rating_id"),
                func.sum(CustomAnswer.value).label("total"), func.count().label("n"),
@@ -231,14 +233,15 @@ def add_ratings(session: Session, rating_ids, sign: int = 1) -> None:
         return
     dialect = session.get_bind().dialect.name
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_(_table).from_select(_NAMES, _grouped(_per_rating(rating_ids=rating_ids),
-                                                            sign))
+    statement = insert_(_table).from_select(_NAMES, _grouped(
+        _per_rating(rating_ids=rating_ids, dialect=dialect), sign))
     session.execute(statement.on_conflict_do_update(
         index_elements=list(KEY_COLUMNS),
         set_={column: _table.c[column] + statement.excluded[column] for column in COUNT_COLUMNS},
     ))
     if sign < 0:  # only the rows these ratings were in, not the whole table
-        touched = select(Rating.unit_id, Rating.service_day).where(Rating.id.in_(rating_ids))
+        touched = select(Rating.unit_id, Rating.service_day).where(
+            one_of(dialect, Rating.id, rating_ids))
         session.execute(delete(DailyAggregate).where(
             tuple_(DailyAggregate.unit_id, DailyAggregate.service_day).in_(touched),
             DailyAggregate.ratings == 0))
@@ -295,7 +298,7 @@ def count_comments(session: Session, rating_ids) -> int:
     comments = (select(Comment.unit_id, Comment.created_at, Comment.kind, Comment.category,
                        Unit.timezone)
                 .join(Unit, Unit.id == Comment.unit_id)
-                .where(Comment.rating_id.in_(rating_ids)))
+                .where(one_of(session.get_bind().dialect.name, Comment.rating_id, rating_ids)))
     totals: Counter[tuple] = Counter()
     for unit_id, created_at, kind, category, zone in session.execute(comments):
         totals[(unit_id, local_day(created_at, zone), kind, category or "")] += 1

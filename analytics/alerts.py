@@ -34,6 +34,7 @@ from analytics.alerts_models import (
 )
 from analytics.ikm import compute_ikm
 from core.auth import visible_unit_ids
+from core.db import one_of
 from core.localtime import local_day
 from core.models import Counter, Department, Role, Unit, User
 from core.scope import among, within
@@ -386,8 +387,9 @@ def evaluate(session: Session, now: datetime, rating_ids: Sequence | None = None
         ids = list(rating_ids)
         if not ids:
             return changes
+        dialect = session.get_bind().dialect.name
         touched = session.execute(select(Rating.unit_id, Rating.counter_id)
-                                  .where(Rating.id.in_(ids)).distinct()).all()
+                                  .where(one_of(dialect, Rating.id, ids)).distinct()).all()
         unit_ids = {u for u, _c in touched}
         counter_ids = {c for _u, c in touched if c is not None}
         pairs = []
@@ -399,7 +401,7 @@ def evaluate(session: Session, now: datetime, rating_ids: Sequence | None = None
                                    counter_ids)
         comments = list(session.execute(
             select(Comment, Rating).join(Rating, Rating.id == Comment.rating_id)
-            .where(Comment.rating_id.in_(ids)).order_by(Comment.id)))
+            .where(one_of(dialect, Comment.rating_id, ids)).order_by(Comment.id)))
     if window_recheck_seconds and rating_ids is not None:
         pairs = _not_read_since(session, pairs, window_recheck_seconds)
     for rule, unit, counter_id in pairs:

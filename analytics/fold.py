@@ -34,13 +34,28 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from analytics import aggregates
-from core.db import begin_write
+from core.db import Values, begin_write, one_of
 from core.models import Holiday, Shift, Unit, utcnow
 from survey import integrity
 from survey.elements import ELEMENT_CODES
@@ -49,6 +64,10 @@ from survey.models import Comment, Rating
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# A backlog (the worker was stopped, a bulk import) is folded in batches that double up to
+# this: a batch's look-backs read the windows around it whatever its size, so a thousand at a
+# time read a flood's windows over and over. Under a live trickle batches stay small.
+BACKLOG_BATCH_SIZE = 8000
 # How many ratings a read folds at most before it answers (a backlog larger than this is the
 # worker's to fold; the read then answers with what is folded).
 ENSURE_LIMIT = 20_000
@@ -118,6 +137,8 @@ def fold_pending(session: Session, *, thresholds: integrity.Thresholds,
         if batch.folded == 0:
             break
         result.add(batch)
+        if batch_size is None and batch.folded == take:  # a backlog: take more at a time
+            size = min(2 * size, BACKLOG_BATCH_SIZE)
     return result
 
 
@@ -178,8 +199,8 @@ def _fold_batch(session: Session, *, size: int, now: datetime | None, wait: bool
         flagged, moved = _assess(session, ids, limits)
         aggregates.add_ratings(session, ids)
         aggregates.count_comments(session, ids)
-        session.connection().execute(
-            update(Rating).where(Rating.id.in_(ids)).values(folded_at=now))
+        session.connection().execute(update(Rating).where(
+            one_of(session.get_bind().dialect.name, Rating.id, ids)).values(folded_at=now))
         for hook in _after_batch:
             hook(session, ids, now)
         session.commit()
@@ -199,7 +220,7 @@ def claim(session: Session, size: int, *, wait: bool = False) -> list:
         if wait:
             session.execute(text("SET LOCAL lock_timeout = '5s'"))
         query = query.with_for_update(skip_locked=not wait)
-    return list(session.scalars(query))
+    return Values(session.scalars(query))
 
 
 def _expire(session: Session, ids: set) -> None:
@@ -211,6 +232,16 @@ def _expire(session: Session, ids: set) -> None:
 
 
 # --- attribution -------------------------------------------------------------------------
+
+
+def _plain(column):
+    """The column as a value no index serves (``+ 0``, ``|| ''``), for the conditions that
+    come with a batch's ids: without statistics SQLite guessed that ``kiosk_device_id IS
+    NULL`` picks few ratings and read the batch through that index — every rating with no
+    tablet, nearly all of them — instead of looking its thousand ids up."""
+    if isinstance(column.type, String):
+        return column.concat("")
+    return column + 0
 
 
 def _covering(where):
@@ -225,25 +256,26 @@ def _attribute(session: Session, ids: list) -> None:
     """Four UPDATEs for the whole batch. As stored, a rating names its officer only if it
     came through the officer's own code; a counter's code or tablet names the counter."""
     # Paper forms arrive attributed by the staff who entered them (survey/paper.py).
-    in_batch = and_(Rating.id.in_(ids), Rating.channel != "paper")
+    dialect = session.get_bind().dialect.name
+    in_batch = and_(one_of(dialect, Rating.id, ids), Rating.channel != "paper")
     # Core execution on the session's connection: the ORM's bulk-update path costs more
     # than these statements; _expire reloads what the session holds afterwards.
     connection = session.connection()
     connection.execute(update(Rating).where(
-        in_batch, Rating.shift_id.is_(None), Rating.officer_id.is_not(None),
+        in_batch, _plain(Rating.shift_id).is_(None), _plain(Rating.officer_id).is_not(None),
     ).values(shift_id=_covering(Shift.officer_id == Rating.officer_id)))
     connection.execute(update(Rating).where(
-        in_batch, Rating.shift_id.is_(None), Rating.officer_id.is_(None),
-        Rating.counter_id.is_not(None),
+        in_batch, _plain(Rating.shift_id).is_(None), _plain(Rating.officer_id).is_(None),
+        _plain(Rating.counter_id).is_not(None),
     ).values(shift_id=_covering(Shift.counter_id == Rating.counter_id)))
     of_shift = select(Shift).where(Shift.id == Rating.shift_id)
-    connection.execute(update(Rating).where(in_batch, Rating.shift_id.is_not(None)).values(
+    connection.execute(update(Rating).where(in_batch, _plain(Rating.shift_id).is_not(None)).values(
         officer_id=func.coalesce(Rating.officer_id, of_shift.with_only_columns(
             Shift.officer_id).scalar_subquery()),
         counter_id=func.coalesce(Rating.counter_id, of_shift.with_only_columns(
             Shift.counter_id).scalar_subquery()),
     ))
-    connection.execute(update(Comment).where(Comment.rating_id.in_(ids)).values(
+    connection.execute(update(Comment).where(one_of(dialect, Comment.rating_id, ids)).values(
         officer_id=select(Rating.officer_id).where(Rating.id == Comment.rating_id)
         .scalar_subquery()))
 
@@ -285,18 +317,23 @@ def _rows(session: Session, *where) -> list[_Row]:
 def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[int, set]:
     """Flag the batch's ratings (and the earlier ratings of a burst it completes). Returns
     how many of the batch carry flags, and the ids of ratings folded before that moved to
-    the flagged bucket."""
-    batch = _rows(session, Rating.id.in_(ids))
+    the flagged bucket.
+
+    The look-backs by arrival (a network's bursts, repeated answers) are counted by the
+    database with window functions, so only the ratings they flag come back, however many
+    ratings the windows hold; a tablet's ratings and the service hours are judged here."""
+    dialect = session.get_bind().dialect.name
     reasons: dict[object, set[str]] = defaultdict(set)
     burst_formers: dict[object, str] = {}
-    if batch:
-        _off_hours(session, batch, limits, reasons)
-        kiosk = [r for r in batch if r.kiosk_device_id is not None]
-        other = [r for r in batch if r.kiosk_device_id is None]
-        _kiosk_checks(session, kiosk, limits, reasons, burst_formers)
-        _network_bursts(session, other, limits, reasons, burst_formers)
-        _repeats(session, other, limits, reasons)
     in_batch = set(ids)
+    kiosk = _rows(session, one_of(dialect, Rating.id, ids),
+                  _plain(Rating.kiosk_device_id).is_not(None))
+    _kiosk_checks(session, kiosk, limits, reasons, burst_formers)
+    _off_hours(session, dialect, ids, limits, reasons)
+    for rating_id in _network_burst_formers(session, dialect, ids, limits):
+        burst_formers.setdefault(rating_id, integrity.BURST_NETWORK)
+    for rating_id in _repeated(session, dialect, ids, limits):
+        reasons[rating_id].add(integrity.REPEAT)
     for rating_id, code in burst_formers.items():
         if rating_id in in_batch:
             reasons[rating_id].add(code)
@@ -306,7 +343,8 @@ def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[
         # The batch is fresh: its ratings carry no flags of their own yet (a paper import may
         # have set some; those are kept).
         existing = dict(session.execute(select(Rating.id, Rating.flags).where(
-            Rating.id.in_([u["b_id"] for u in updates]), Rating.flags.is_not(None))).all())
+            one_of(dialect, Rating.id, [u["b_id"] for u in updates]),
+            Rating.flags.is_not(None))).all())
         for row in updates:
             if existing.get(row["b_id"]):
                 row["b_flags"] = integrity.join(
@@ -332,7 +370,8 @@ def _flag_folded(session: Session, late: dict) -> set:
     if not late:
         return set()
     query = (select(Rating.id, Rating.flags, Rating.flags_cleared_at)
-             .where(Rating.id.in_(list(late)), Rating.folded_at.is_not(None))
+             .where(one_of(session.get_bind().dialect.name, Rating.id, list(late)),
+                    Rating.folded_at.is_not(None))
              .order_by(Rating.id))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -353,18 +392,29 @@ def _flag_folded(session: Session, late: dict) -> set:
     return set(moved)
 
 
-def _off_hours(session: Session, batch: list[_Row], limits, reasons) -> None:
-    units = {uid: (hours, zone) for uid, hours, zone in session.execute(
+def _off_hours(session: Session, dialect: str, ids: list, limits, reasons) -> None:
+    """Ratings outside their unit's service hours (or on a holiday), by the moment each was
+    given; a unit's hours are worked out once per local day of the batch, not per rating."""
+    batch = session.execute(select(Rating.id, Rating.unit_id, Rating.submitted_at).where(
+        one_of(dialect, Rating.id, ids), _judged())).all()
+    if not batch:
+        return
+    units = {uid: (hours, ZoneInfo(zone)) for uid, hours, zone in session.execute(
         select(Unit.id, Unit.service_hours, Unit.timezone)
-        .where(Unit.id.in_({r.unit_id for r in batch})))}
-    days = [r.service_day for r in batch]
+        .where(Unit.id.in_({unit_id for _id, unit_id, _at in batch})))}
+    local = [(rating_id, unit_id, moment.astimezone(units[unit_id][1]))
+             for rating_id, unit_id, moment in batch]
+    days = [moment.date() for _id, _unit, moment in local]
     holidays = set(session.scalars(select(Holiday.day).where(
-        Holiday.day.between(min(days) - timedelta(days=1), max(days) + timedelta(days=1)))))
-    for rating in batch:
-        hours, zone = units[rating.unit_id]
-        if integrity.outside_hours(hours, zone, rating.submitted_at, limits,
-                                   holidays.__contains__):
-            reasons[rating.id].add(integrity.OFF_HOURS)
+        Holiday.day.between(min(days), max(days)))))
+    periods: dict[tuple, list] = {}
+    for rating_id, unit_id, moment in local:
+        key = (unit_id, moment.date())
+        if key not in periods:
+            hours, zone = units[unit_id]
+            periods[key] = integrity.day_periods(hours, zone, moment.date(), limits)
+        if integrity.outside_periods(moment, periods[key], holidays.__contains__):
+            reasons[rating_id].add(integrity.OFF_HOURS)
 
 
 def _burst_enders(members: list[_Row], enders: Iterable[_Row], moment: Callable,
@@ -427,87 +477,112 @@ def _kiosk_checks(session: Session, batch: list[_Row], limits, reasons, formers)
                 reasons[rating.id].add(integrity.KIOSK_INTERVAL)
 
 
-def _network_bursts(session: Session, batch: list[_Row], limits, reasons, formers) -> None:
+def _judged():
+    """Ratings of the channels integrity judges (read each time: a test may change them)."""
+    return Rating.channel.not_in(sorted(integrity.UNJUDGED_CHANNELS))
+
+
+def _micros(dialect: str, column):
+    """A timestamp as whole microseconds since 1970, exactly (window arithmetic in SQL; SQLite
+    keeps them as text, ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+    return (cast(func.strftime("%s", column), Integer) * 1_000_000
+            + func.coalesce(cast(func.substr(column, 21, 6), Integer), 0))
+
+
+def _arrival_span(session: Session, *where) -> tuple[datetime | None, datetime | None]:
+    return session.execute(select(func.min(Rating.received_at),
+                                  func.max(Rating.received_at)).where(*where)).one()
+
+
+def _network_burst_formers(session: Session, dialect: str, ids: list, limits) -> list:
     """Many ratings of one unit from one network (the keyed hash of its address) within
-    minutes. Phones and the API cannot give their moment: it is their arrival."""
-    batch = [r for r in batch if r.client_hash]
-    if not batch:
-        return
+    minutes. Phones and the API cannot give their moment: it is their arrival.
+
+    A rating with at least ``burst_count`` ratings of its network delivered before it within
+    the window ends a burst; a burst that holds a rating of this batch is flagged whole: its
+    ender and every rating of its window. Counted in SQL over the networks of the batch:
+    ``ends`` (the ``burst_count``-th rating before is within the window) and ``last_mine``
+    (the latest batch rating so far) say which ratings end such a burst, and a rating is in
+    one when the first ender from it on comes within the window. Returns the batch's ratings
+    in a burst and the earlier ones that do not carry the reason yet (flagged late)."""
+    phone = and_(one_of(dialect, Rating.id, ids), _judged(),
+                 _plain(Rating.kiosk_device_id).is_(None), _plain(Rating.client_hash).is_not(None))
+    first, last = _arrival_span(session, phone)
+    if first is None:
+        return []
     window = timedelta(minutes=limits.burst_minutes)
-    arrivals = [r.received_at for r in batch]
-    neighbours = _rows(session, Rating.client_hash.in_({r.client_hash for r in batch}),
-                       Rating.received_at >= min(arrivals) - 2 * window,
-                       Rating.received_at <= max(arrivals) + 2 * window)
-    keys = {(r.unit_id, r.client_hash) for r in batch}
-    by_network: dict[tuple, list[_Row]] = defaultdict(list)
-    for row in neighbours:
-        if (row.unit_id, row.client_hash) in keys:
-            by_network[(row.unit_id, row.client_hash)].append(row)
-    batch_ids = {r.id for r in batch}
-    low, high = min(arrivals), max(arrivals) + window
-    for members in by_network.values():
-        members.sort(key=lambda r: r.arrival)
-        _arrival_bursts(members, low, high, window, limits.burst_count, batch_ids, formers,
-                        integrity.BURST_NETWORK)
+    span = limits.burst_minutes * 60_000_000
+    moment = _micros(dialect, Rating.received_at)
+    members = (select(Rating.id, Rating.unit_id, Rating.client_hash, Rating.received_at,
+                      Rating.flags, Rating.folded_at, moment.label("t"),
+                      case((phone, 1), else_=0).label("mine"),
+                      case((one_of(dialect, Rating.id, ids), 1), else_=0).label("batch"))
+               .where(_judged(), Rating.client_hash.in_(select(Rating.client_hash).where(phone)),
+                      Rating.received_at >= first - window, Rating.received_at <= last + window)
+               .subquery("members"))
+    network = (members.c.unit_id, members.c.client_hash)
+    order = (members.c.received_at, members.c.id)
+    looked = select(
+        members,
+        func.lag(members.c.t, limits.burst_count).over(
+            partition_by=network, order_by=order).label("before"),
+        func.max(case((members.c.mine == 1, members.c.t))).over(
+            partition_by=network, order_by=order, rows=(None, 0)).label("last_mine"),
+    ).subquery("looked")
+    ends = case((and_(looked.c.before >= looked.c.t - span,
+                      looked.c.last_mine >= looked.c.t - span), looked.c.t))
+    judged = select(
+        looked.c.id, looked.c.batch, looked.c.flags, looked.c.folded_at, looked.c.t,
+        # The first ender from this rating on: a running minimum taken backwards (SQLite
+        # recomputes a frame that shrinks from the front for every row).
+        func.min(ends).over(partition_by=(looked.c.unit_id, looked.c.client_hash),
+                            order_by=(looked.c.received_at.desc(), looked.c.id.desc()),
+                            rows=(None, 0)).label("next_end"),
+    ).subquery("judged")
+    code = integrity.BURST_NETWORK
+    carries = (literal_column("','") + func.coalesce(judged.c.flags, "")
+               + literal_column("','")).like(f"%,{code},%")
+    return list(session.scalars(select(judged.c.id).where(
+        judged.c.next_end <= judged.c.t + span,
+        or_(judged.c.batch == 1, and_(judged.c.folded_at.is_not(None), ~carries)))))
 
 
-def _arrival_bursts(members: list[_Row], low: datetime, high: datetime, window: timedelta,
-                    count: int, batch_ids: set, formers: dict, code: str) -> None:
-    """``_burst_enders`` for ratings judged by their arrival (one network's, sorted by
-    arrival), in time linear in the ratings: the ratings before an ender within its window
-    are a run of the sorted list, so a burst is a slice, and overlapping bursts are merged
-    before their ratings are flagged. (A busy network's ratings were compared pairwise: a
-    minute of one address rating hundreds of times a second cost the fold seconds.)"""
-    moments = [r.received_at for r in members]
-    in_batch = [0]
-    for r in members:
-        in_batch.append(in_batch[-1] + (r.id in batch_ids))
-    spans: list[tuple[int, int]] = []
-    for position, ender in enumerate(members):
-        if not low <= ender.received_at <= high:
-            continue
-        first = bisect.bisect_left(moments, ender.received_at - window)
-        if position - first < count or in_batch[position + 1] == in_batch[first]:
-            continue
-        if spans and first <= spans[-1][1] + 1:
-            spans[-1] = (spans[-1][0], position)
-        else:
-            spans.append((first, position))
-    for first, last in spans:
-        for r in members[first:last + 1]:
-            formers.setdefault(r.id, code)
-
-
-def _repeats(session: Session, batch: list[_Row], limits, reasons) -> None:
-    """The same nine answers again and again at one counter (or, with no counter, through
-    one officer's own code on one day), by arrival."""
+def _repeated(session: Session, dialect: str, ids: list, limits) -> list:
+    """The batch's ratings with the same nine answers given at least ``repeat_count`` times
+    before within the window, by arrival: at one counter, or, with no counter, through one
+    officer's own code on one day. Counted in SQL: the ``repeat_count``-th earlier rating
+    with those answers there is within the window."""
+    mine = and_(one_of(dialect, Rating.id, ids), _judged(),
+                _plain(Rating.kiosk_device_id).is_(None))
     window = timedelta(minutes=limits.repeat_minutes)
-    at_counter = [r for r in batch if r.counter_id is not None]
-    of_officer = [r for r in batch if r.counter_id is None and r.officer_id is not None]
-    for place, group, where in (
-        ("counter", at_counter, lambda rs: [Rating.counter_id.in_({r.counter_id for r in rs})]),
-        ("officer", of_officer, lambda rs: [Rating.officer_id.in_({r.officer_id for r in rs}),
-                                            Rating.service_day.in_({r.service_day for r in rs})]),
+    span = limits.repeat_minutes * 60_000_000
+    found: list = []
+    for target, place in (
+        (_plain(Rating.counter_id).is_not(None), [Rating.counter_id]),
+        (and_(_plain(Rating.counter_id).is_(None), _plain(Rating.officer_id).is_not(None)),
+         [Rating.officer_id, Rating.service_day]),
     ):
-        if not group:
+        targets = and_(mine, target)
+        first, last = _arrival_span(session, targets)
+        if first is None:
             continue
-        arrivals = [r.received_at for r in group]
-        candidates = _rows(session, *where(group), Rating.received_at >= min(arrivals) - window,
-                           Rating.received_at <= max(arrivals))
-        by_key: dict[tuple, list[_Row]] = defaultdict(list)
-
-        def key(row, place=place):
-            return ((row.counter_id,) if place == "counter"
-                    else (row.officer_id, row.service_day))
-
-        for row in candidates:
-            by_key[(key(row), row.answers)].append(row)
-        for rating in group:
-            same = by_key.get((key(rating), rating.answers), [])
-            earlier = sum(1 for r in same if r.arrival < rating.arrival
-                          and r.received_at >= rating.received_at - window)
-            if earlier >= limits.repeat_count:
-                reasons[rating.id].add(integrity.REPEAT)
+        members = (select(Rating.id, Rating.received_at, *place, *_ANSWERS,
+                          _micros(dialect, Rating.received_at).label("t"),
+                          case((targets, 1), else_=0).label("target"))
+                   .where(_judged(), *(column.in_(select(column).where(targets))
+                                     for column in place),
+                          Rating.received_at >= first - window, Rating.received_at <= last)
+                   .subquery("members"))
+        key = [members.c[column.key] for column in (*place, *_ANSWERS)]
+        looked = select(members.c.id, members.c.target, members.c.t, func.lag(
+            members.c.t, limits.repeat_count).over(
+                partition_by=key, order_by=(members.c.received_at, members.c.id)
+            ).label("before")).subquery("looked")
+        found += session.scalars(select(looked.c.id).where(
+            looked.c.target == 1, looked.c.before >= looked.c.t - span))
+    return found
 
 
 # --- wiring ------------------------------------------------------------------------------

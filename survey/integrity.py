@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,22 +107,29 @@ def outside_hours(service_hours, timezone: str, moment: datetime, limits: Thresh
                   is_holiday) -> bool:
     """``outside_service_hours`` without a database: ``is_holiday(local_date)`` answers for
     holidays (the fold reads a batch's holidays at once)."""
-    hours = service_hours or limits.service_hours
     zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
+    return outside_periods(local, day_periods(service_hours, zone, local.date(), limits),
+                           is_holiday)
+
+
+def day_periods(service_hours, zone: ZoneInfo, day: date,
+                limits: Thresholds) -> list[tuple[datetime, datetime]]:
+    """When a unit counts as open on its local ``day``, grace included: that day's periods,
+    and yesterday's, since a period late in the evening can reach past midnight with its
+    grace. The fold works them out once per unit and day of a batch."""
+    hours = service_hours or limits.service_hours
     grace = timedelta(minutes=limits.grace_minutes)
-    inside = False
-    # A period late in the evening can reach past midnight with its grace: check yesterday too.
-    for day in (local.date(), local.date() - timedelta(days=1)):
-        for start, end in service_periods(hours, day.isoweekday()):
-            opens = datetime.combine(day, start, zone) - grace
-            closes = datetime.combine(day, end, zone) + grace
-            if opens <= local <= closes:
-                inside = True
-                break
-        if inside:
-            break
-    if not inside:
+    return [(datetime.combine(d, start, zone) - grace, datetime.combine(d, end, zone) + grace)
+            for d in (day, day - timedelta(days=1))
+            for start, end in service_periods(hours, d.isoweekday())]
+
+
+def outside_periods(local: datetime, periods: list[tuple[datetime, datetime]],
+                    is_holiday) -> bool:
+    """Whether the local moment ``local`` is outside ``day_periods`` of its day, or on a
+    holiday."""
+    if not any(opens <= local <= closes for opens, closes in periods):
         return True
     return bool(is_holiday(local.date()))
 

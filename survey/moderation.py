@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.db import one_of
 from core.models import Officer, Role, User, utcnow
 from core.scope import within
 from survey import comment_text
@@ -142,12 +143,9 @@ def tag_comments_of_ratings(session: Session, rating_ids: Sequence[uuid.UUID],
     comments were tagged."""
     if not rating_ids:
         return 0
-    rows: list[tuple[int, int, str, str]] = []
-    ids = list(rating_ids)
-    for start in range(0, len(ids), 500):
-        rows += session.execute(_untagged(
-            select(Comment.id, Comment.unit_id, Comment.kind, Comment.text)
-            .where(Comment.rating_id.in_(ids[start:start + 500])))).all()
+    rows = session.execute(_untagged(
+        select(Comment.id, Comment.unit_id, Comment.kind, Comment.text)
+        .where(one_of(session.get_bind().dialect.name, Comment.rating_id, rating_ids)))).all()
     return _tag_comments(session, rows, now or utcnow())
 
 
