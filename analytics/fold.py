@@ -51,6 +51,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -60,6 +61,7 @@ from core.models import Holiday, Shift, Unit, utcnow
 from survey import integrity
 from survey.elements import ELEMENT_CODES
 from survey.models import Comment, Rating
+from survey.partitions import ratings_among
 
 log = logging.getLogger(__name__)
 
@@ -196,11 +198,10 @@ def _fold_batch(session: Session, *, size: int, now: datetime | None, wait: bool
             session.commit()
             return FoldResult()
         _attribute(session, ids)
-        flagged, moved = _assess(session, ids, limits)
+        flags, moved = _assess(session, ids, limits)
+        _mark_folded(session, ids, flags, now)
         aggregates.add_ratings(session, ids)
         aggregates.count_comments(session, ids)
-        session.connection().execute(update(Rating).where(
-            one_of(session.get_bind().dialect.name, Rating.id, ids)).values(folded_at=now))
         for hook in _after_batch:
             hook(session, ids, now)
         session.commit()
@@ -208,19 +209,25 @@ def _fold_batch(session: Session, *, size: int, now: datetime | None, wait: bool
         session.rollback()
         raise
     _expire(session, set(ids) | moved)
-    return FoldResult(folded=len(ids), batches=1, flagged=flagged, moved=len(moved),
+    return FoldResult(folded=len(ids), batches=1, flagged=len(flags), moved=len(moved),
                       rating_ids=ids)
 
 
-def claim(session: Session, size: int, *, wait: bool = False) -> list:
+def claim(session: Session, size: int, *, wait: bool = False) -> Values:
     """The ids of up to ``size`` unfolded ratings, oldest arrival first, locked for this
-    transaction (PostgreSQL; skipping those another fold holds unless ``wait``)."""
-    query = select(Rating.id).where(_UNFOLDED).order_by(Rating.received_at).limit(size)
+    transaction (PostgreSQL; skipping those another fold holds unless ``wait``), spanning
+    their moments (``survey.partitions.ratings_among``)."""
+    query = (select(Rating.id, Rating.submitted_at).where(_UNFOLDED)
+             .order_by(Rating.received_at).limit(size))
     if session.get_bind().dialect.name == "postgresql":
         if wait:
             session.execute(text("SET LOCAL lock_timeout = '5s'"))
         query = query.with_for_update(skip_locked=not wait)
-    return Values(session.scalars(query))
+    rows = session.execute(query).all()
+    ids = Values(rating_id for rating_id, _moment in rows)
+    if rows:
+        ids.span = (min(moment for _id, moment in rows), max(moment for _id, moment in rows))
+    return ids
 
 
 def _expire(session: Session, ids: set) -> None:
@@ -244,32 +251,41 @@ def _plain(column):
     return column + 0
 
 
-def _covering(where):
-    """The latest shift matching ``where`` that covers the rating's moment (correlated)."""
-    return (select(Shift.id)
-            .where(where, Shift.started_at <= Rating.submitted_at,
-                   or_(Shift.ended_at.is_(None), Shift.ended_at > Rating.submitted_at))
-            .order_by(Shift.started_at.desc()).limit(1).scalar_subquery())
+def _covering(column: str):
+    """The latest shift with the rating's ``column`` (officer or counter) that covers the
+    rating's moment (correlated with the rating being updated)."""
+    shift = Shift.__table__.alias("covering")
+    return (select(shift.c.id)
+            .where(shift.c[column] == Rating.__table__.c[column],
+                   shift.c.started_at <= Rating.submitted_at,
+                   or_(shift.c.ended_at.is_(None), shift.c.ended_at > Rating.submitted_at))
+            .order_by(shift.c.started_at.desc()).limit(1)
+            .correlate(Rating.__table__).scalar_subquery())
 
 
 def _attribute(session: Session, ids: list) -> None:
-    """Four UPDATEs for the whole batch. As stored, a rating names its officer only if it
-    came through the officer's own code; a counter's code or tablet names the counter."""
-    # Paper forms arrive attributed by the staff who entered them (survey/paper.py).
+    """One UPDATE of the batch's ratings and one of their comments. As stored, a rating
+    names its officer only if it came through the officer's own code; a counter's code or
+    tablet names the counter. The officer's code → that officer's shift at the rating's
+    moment; otherwise the counter's → the shift signed in at the counter then; the shift
+    then fills in the officer or the counter the rating does not name. (Three UPDATEs did
+    it step by step: on PostgreSQL every UPDATE of a row writes a new version of it and of
+    its index entries.) Ratings no shift covers are left as they are."""
     dialect = session.get_bind().dialect.name
-    in_batch = and_(one_of(dialect, Rating.id, ids), Rating.channel != "paper")
+    shift_id = func.coalesce(Rating.shift_id, case(
+        (Rating.officer_id.is_not(None), _covering("officer_id")),
+        (Rating.counter_id.is_not(None), _covering("counter_id"))))
+    # Correlated explicitly: nested in a SELECT from shift, Rating would otherwise be a FROM
+    # of its own there (every rating), not the one being updated.
+    of_shift = select(Shift).where(Shift.id == shift_id).correlate(Rating.__table__)
     # Core execution on the session's connection: the ORM's bulk-update path costs more
     # than these statements; _expire reloads what the session holds afterwards.
     connection = session.connection()
     connection.execute(update(Rating).where(
-        in_batch, _plain(Rating.shift_id).is_(None), _plain(Rating.officer_id).is_not(None),
-    ).values(shift_id=_covering(Shift.officer_id == Rating.officer_id)))
-    connection.execute(update(Rating).where(
-        in_batch, _plain(Rating.shift_id).is_(None), _plain(Rating.officer_id).is_(None),
-        _plain(Rating.counter_id).is_not(None),
-    ).values(shift_id=_covering(Shift.counter_id == Rating.counter_id)))
-    of_shift = select(Shift).where(Shift.id == Rating.shift_id)
-    connection.execute(update(Rating).where(in_batch, _plain(Rating.shift_id).is_not(None)).values(
+        # Paper forms arrive attributed by the staff who entered them (survey/paper.py).
+        ratings_among(dialect, ids), Rating.channel != "paper", shift_id.is_not(None),
+    ).values(
+        shift_id=shift_id,
         officer_id=func.coalesce(Rating.officer_id, of_shift.with_only_columns(
             Shift.officer_id).scalar_subquery()),
         counter_id=func.coalesce(Rating.counter_id, of_shift.with_only_columns(
@@ -314,10 +330,11 @@ def _rows(session: Session, *where) -> list[_Row]:
     return [_Row(*row[:9], tuple(row[9:])) for row in session.connection().execute(query)]
 
 
-def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[int, set]:
-    """Flag the batch's ratings (and the earlier ratings of a burst it completes). Returns
-    how many of the batch carry flags, and the ids of ratings folded before that moved to
-    the flagged bucket.
+def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[dict, set]:
+    """Judge the batch's ratings, and flag the earlier ratings of a burst it completes.
+    Returns the flags of the batch's ratings that carry any (written with ``folded_at`` by
+    ``_mark_folded``), and the ids of ratings folded before that moved to the flagged
+    bucket.
 
     The look-backs by arrival (a network's bursts, repeated answers) are counted by the
     database with window functions, so only the ratings they flag come back, however many
@@ -326,7 +343,7 @@ def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[
     reasons: dict[object, set[str]] = defaultdict(set)
     burst_formers: dict[object, str] = {}
     in_batch = set(ids)
-    kiosk = _rows(session, one_of(dialect, Rating.id, ids),
+    kiosk = _rows(session, ratings_among(dialect, ids),
                   _plain(Rating.kiosk_device_id).is_not(None))
     _kiosk_checks(session, kiosk, limits, reasons, burst_formers)
     _off_hours(session, dialect, ids, limits, reasons)
@@ -337,29 +354,52 @@ def _assess(session: Session, ids: list, limits: integrity.Thresholds) -> tuple[
     for rating_id, code in burst_formers.items():
         if rating_id in in_batch:
             reasons[rating_id].add(code)
-    updates = [{"b_id": rating_id, "b_flags": integrity.join(found)}
-               for rating_id, found in reasons.items() if found]
-    if updates:
+    flags = {rating_id: found for rating_id, found in reasons.items() if found}
+    if flags:
         # The batch is fresh: its ratings carry no flags of their own yet (a paper import may
         # have set some; those are kept).
-        existing = dict(session.execute(select(Rating.id, Rating.flags).where(
-            one_of(dialect, Rating.id, [u["b_id"] for u in updates]),
-            Rating.flags.is_not(None))).all())
-        for row in updates:
-            if existing.get(row["b_id"]):
-                row["b_flags"] = integrity.join(
-                    {*integrity.split(existing[row["b_id"]]), *integrity.split(row["b_flags"])})
-        session.execute(_SET_FLAGS, updates)
+        for rating_id, existing in session.execute(select(Rating.id, Rating.flags).where(
+                ratings_among(dialect, ids), Rating.flags.is_not(None))):
+            if rating_id in flags:
+                flags[rating_id] = {*flags[rating_id], *integrity.split(existing)}
     late = {rating_id: code for rating_id, code in burst_formers.items()
             if rating_id not in in_batch}
-    return len(updates), _flag_folded(session, late)
+    return ({rating_id: integrity.join(found) for rating_id, found in flags.items()},
+            _flag_folded(session, late))
 
 
 _table = Rating.__table__
-_SET_FLAGS = (update(_table).where(_table.c.id == bindparam("b_id"))
-              .values(flags=bindparam("b_flags")))
 _REOPEN = (update(_table).where(_table.c.id == bindparam("b_id"))
            .values(flags=bindparam("b_flags"), flags_cleared_at=None, flags_cleared_by=None))
+
+
+def _mark_folded(session: Session, ids: Values, flags: dict, now: datetime) -> None:
+    """Write ``folded_at`` of the batch, and the flags of those that carry any (the others
+    keep theirs). PostgreSQL: one UPDATE, reading the values from two arrays — each UPDATE
+    of a row writes a new version of it and its index entries, and row by row each id was
+    looked for in every month's partition. SQLite updates in place: the batch, then the
+    flagged ratings row by row (joined with the values, it read them once per rating)."""
+    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    if dialect != "postgresql":
+        connection.execute(update(Rating).where(one_of(dialect, Rating.id, ids))
+                           .values(folded_at=now))
+        if flags:
+            connection.execute(_SET_FLAGS, [{"b_id": rating_id, "b_flags": found}
+                                            for rating_id, found in flags.items()])
+        return
+    given = select(
+        func.unnest(bindparam("b_ids", list(ids),
+                              type_=postgresql.ARRAY(Rating.id.type))).label("id"),
+        func.unnest(bindparam("b_flags", [flags.get(i) for i in ids],
+                              type_=postgresql.ARRAY(String))).label("flags"),
+    ).subquery("given")
+    connection.execute(update(Rating).where(Rating.id == given.c.id, ratings_among(dialect, ids))
+                       .values(folded_at=now, flags=func.coalesce(given.c.flags, Rating.flags)))
+
+
+_SET_FLAGS = (update(_table).where(_table.c.id == bindparam("b_id"))
+              .values(flags=bindparam("b_flags")))
 
 
 def _flag_folded(session: Session, late: dict) -> set:
@@ -396,7 +436,7 @@ def _off_hours(session: Session, dialect: str, ids: list, limits, reasons) -> No
     """Ratings outside their unit's service hours (or on a holiday), by the moment each was
     given; a unit's hours are worked out once per local day of the batch, not per rating."""
     batch = session.execute(select(Rating.id, Rating.unit_id, Rating.submitted_at).where(
-        one_of(dialect, Rating.id, ids), _judged())).all()
+        ratings_among(dialect, ids), _judged())).all()
     if not batch:
         return
     units = {uid: (hours, ZoneInfo(zone)) for uid, hours, zone in session.execute(
@@ -507,7 +547,7 @@ def _network_burst_formers(session: Session, dialect: str, ids: list, limits) ->
     (the latest batch rating so far) say which ratings end such a burst, and a rating is in
     one when the first ender from it on comes within the window. Returns the batch's ratings
     in a burst and the earlier ones that do not carry the reason yet (flagged late)."""
-    phone = and_(one_of(dialect, Rating.id, ids), _judged(),
+    phone = and_(ratings_among(dialect, ids), _judged(),
                  _plain(Rating.kiosk_device_id).is_(None), _plain(Rating.client_hash).is_not(None))
     first, last = _arrival_span(session, phone)
     if first is None:
@@ -518,7 +558,7 @@ def _network_burst_formers(session: Session, dialect: str, ids: list, limits) ->
     members = (select(Rating.id, Rating.unit_id, Rating.client_hash, Rating.received_at,
                       Rating.flags, Rating.folded_at, moment.label("t"),
                       case((phone, 1), else_=0).label("mine"),
-                      case((one_of(dialect, Rating.id, ids), 1), else_=0).label("batch"))
+                      case((ratings_among(dialect, ids), 1), else_=0).label("batch"))
                .where(_judged(), Rating.client_hash.in_(select(Rating.client_hash).where(phone)),
                       Rating.received_at >= first - window, Rating.received_at <= last + window)
                .subquery("members"))
@@ -554,7 +594,7 @@ def _repeated(session: Session, dialect: str, ids: list, limits) -> list:
     before within the window, by arrival: at one counter, or, with no counter, through one
     officer's own code on one day. Counted in SQL: the ``repeat_count``-th earlier rating
     with those answers there is within the window."""
-    mine = and_(one_of(dialect, Rating.id, ids), _judged(),
+    mine = and_(ratings_among(dialect, ids), _judged(),
                 _plain(Rating.kiosk_device_id).is_(None))
     window = timedelta(minutes=limits.repeat_minutes)
     span = limits.repeat_minutes * 60_000_000

@@ -48,7 +48,11 @@ def one_of(dialect: str, column, values: Iterable):
 
 class Values(list):
     """A list given to ``one_of`` in many statements (a fold batch's rating ids): its SQLite
-    form is worked out once, not once per statement."""
+    form is worked out once, not once per statement. ``span``: the least and greatest of a
+    second column of the same rows, when the caller knows them (a batch's moments, which
+    tell PostgreSQL which partitions hold its ratings)."""
+
+    span: tuple | None = None
 
     @property
     def listed(self) -> str:

@@ -19,10 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import and_, text
 from sqlalchemy.orm import Session
 
+from core.db import one_of
 from core.models import utcnow
+from survey.models import Rating
 
 # A step another area runs before a month's ratings go: (session, start, end) in UTC.
 BeforeDetach = Callable[[Session, datetime, datetime], None]
@@ -41,6 +43,19 @@ _DELETE_DEPENDENTS = [text(statement) for statement in (
     "DELETE FROM comment WHERE rating_id IN "
     "(SELECT id FROM rating_key WHERE submitted_at >= :start AND submitted_at < :end)",
 )]
+
+
+def ratings_among(dialect: str, ids, rating=Rating):
+    """``rating.id`` among ``ids`` (``rating``: the table or an alias of it). When ``ids``
+    is ``Values`` spanning these ratings' moments (a fold batch), PostgreSQL is told the
+    moments too: it then reads the one or two partitions that hold them instead of every
+    month's index."""
+    columns = getattr(rating, "c", rating)
+    among = one_of(dialect, columns.id, ids)
+    span = getattr(ids, "span", None)
+    if dialect != "postgresql" or span is None:
+        return among
+    return and_(among, columns.submitted_at.between(*span))
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,33 @@ def test_the_service_day_is_the_units_own_local_day(db_session, factory):
     rating = rate(db_session, current_code(db_session, counter=counter), submitted_at=moment,
                   now=moment + timedelta(minutes=1))
     assert str(rating.service_day) == "2026-03-02"
+
+
+def test_ratings_folded_in_one_batch_each_belong_to_the_shift_of_their_own_moment(
+        db_session, factory):
+    # The fold attributes a whole batch in one statement: each rating must be matched with
+    # the shift covering its own moment, not with one found for another rating of the batch.
+    now = utcnow()
+    morning = factory.shift(started_at=now - timedelta(hours=4), ended_at=now - timedelta(hours=2))
+    afternoon = factory.shift(counter=morning.counter, started_at=now - timedelta(hours=2))
+    at_counter = current_code(db_session, counter=morning.counter)
+    by_officer = current_code(db_session, officer=morning.officer)
+
+    def stored(code, when):
+        data = parse_rating({"id": str(uuid.uuid4()), "token": token_for(code, TEST_SECRET),
+                             "answers": {"U7": 4}})
+        return record_rating(db_session, data, origin_from_code(code, "qr"), DEFAULT_RULES,
+                             now=when)[0]
+
+    early = stored(at_counter, now - timedelta(hours=3))
+    late = stored(at_counter, now - timedelta(hours=1))
+    officer_early = stored(by_officer, now - timedelta(hours=3))
+    officer_late = stored(by_officer, now - timedelta(hours=1))  # off shift: no counter
+    assert fold(db_session).folded == 4
+    for rating in (early, late, officer_early, officer_late):
+        db_session.refresh(rating)
+    assert (early.officer_id, early.shift_id) == (morning.officer_id, morning.id)
+    assert (late.officer_id, late.shift_id) == (afternoon.officer_id, afternoon.id)
+    assert (officer_early.shift_id, officer_early.counter_id) == (morning.id, morning.counter_id)
+    assert (officer_late.officer_id, officer_late.shift_id, officer_late.counter_id) == (
+        morning.officer_id, None, None)
