@@ -20,6 +20,7 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -57,7 +58,7 @@ class Target:
 
     def __init__(self, name: str, wsgi: Callable, token: str):
         self.name, self.wsgi, self.token = name, wsgi, token
-        self.cpu = 0.0
+        self.blocks: list[float] = []  # CPU seconds of each block
         self.requests = 0
 
     def call(self) -> str:
@@ -81,12 +82,12 @@ class Target:
             status = self.call()
             if not status.startswith("201"):
                 raise RuntimeError(f"{self.name}: answered {status}, not 201")
-        self.cpu += time.process_time() - started
+        self.blocks.append(time.process_time() - started)
         self.requests += n
 
     @property
     def ms_per_request(self) -> float:
-        return 1000 * self.cpu / self.requests
+        return 1000 * sum(self.blocks) / self.requests
 
 
 def build(folder: Path, limits: bool) -> tuple[Target, Target]:
@@ -129,8 +130,12 @@ def measure(baseline: Target, app: Target, *, requests: int, rounds: int,
         order = (baseline, app) if round_ % 2 == 0 else (app, baseline)
         for target in order:
             target.block(requests)
+    # Each round's two blocks ran side by side: their ratio shares the machine's load then.
+    per_round = sorted(b / a for b, a in zip(baseline.blocks, app.blocks, strict=True))
     return {"baseline_ms": baseline.ms_per_request, "app_ms": app.ms_per_request,
-            "ratio": baseline.ms_per_request / app.ms_per_request}
+            "ratio": baseline.ms_per_request / app.ms_per_request,
+            "median_ratio": statistics.median(per_round),
+            "quartiles": (per_round[len(per_round) // 4], per_round[3 * len(per_round) // 4])}
 
 
 def profile(app: Target, requests: int, limit: int, sort: str) -> str:
@@ -148,9 +153,13 @@ def profile(app: Target, requests: int, limit: int, sort: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.request_cpu", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=500, help="per block (default 500)")
-    parser.add_argument("--rounds", type=int, default=4, help="blocks of each (default 4)")
+    parser.add_argument("--requests", type=int, default=100, help="per block (default 100)")
+    parser.add_argument("--rounds", type=int, default=20, help="blocks of each (default 20)")
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="where the databases go (default: the system's temporary "
+                             "folder); /dev/shm leaves the disk's fsync out, which steadies "
+                             "the Python part of the numbers but flatters the ratio")
     parser.add_argument("--limits", action="store_true",
                         help="the app with its rate limits on (the production path)")
     parser.add_argument("--profile", action="store_true",
@@ -160,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="suara-request-cpu-") as folder:
+    with tempfile.TemporaryDirectory(prefix="suara-request-cpu-",
+                                     dir=args.folder) as folder:
         try:
             baseline, app = build(Path(folder), args.limits)
             result = measure(baseline, app, requests=args.requests, rounds=args.rounds,
@@ -169,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"CPU per rating request ({args.rounds} × {args.requests} each, "
                   f"limits {'on' if args.limits else 'off'}, load {os.getloadavg()[0]:.1f}): "
                   f"baseline {result['baseline_ms']:.3f} ms, app {result['app_ms']:.3f} ms, "
-                  f"ratio {result['ratio']:.2f} (the app costs {times:.2f}× the baseline)")
+                  f"ratio {result['ratio']:.2f} (the app costs {times:.2f}× the baseline); "
+                  f"per round: median {result['median_ratio']:.2f}, quartiles "
+                  f"{result['quartiles'][0]:.2f}–{result['quartiles'][1]:.2f}")
             if args.profile:
                 print(profile(app, args.profile_requests, args.top, args.sort))
         finally:
