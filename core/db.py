@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -76,8 +76,9 @@ def session() -> Session:
     return g.db_session
 
 
-def begin_write(db_session: Session) -> None:
-    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite).
+def begin_write(db_session: Session) -> Connection:
+    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite); the
+    session's connection, for a caller that writes on it directly.
 
     On SQLite a transaction that has only read so far (a view looked up the QR code first)
     is ended here and a writer begun: a deferred reader cannot safely become a writer, since
@@ -88,7 +89,8 @@ def begin_write(db_session: Session) -> None:
         db_session.commit()  # writes nothing: ends the read snapshot
         connection = None
     if connection is None:
-        db_session.connection(execution_options={"sqlite_immediate": True})
+        connection = db_session.connection(execution_options={"sqlite_immediate": True})
+    return connection
 
 
 def _sqlite_reader_only(db_session: Session, connection) -> bool:

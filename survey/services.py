@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, literal_column, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -435,8 +435,8 @@ def store_rating(
         comment = comment_for(session, rating, data, rating.service_day, rules.due_working_days)
 
     ask_shift = ask_shift and values["officer_id"] is None and values["counter_id"] is not None
-    begin_write(session)
-    inserted, on_shift = _insert_rating(session, values, ask_shift=ask_shift)
+    connection = begin_write(session)
+    inserted, on_shift = _insert_rating(connection, values, ask_shift=ask_shift)
     if not inserted:
         return Recorded(_stored_already(session, data.id, digest), False)
     _hold_as_stored(session, rating)
@@ -467,7 +467,7 @@ _ON_SHIFT = literal_column(
 ).label("on_shift")
 
 
-def _insert_statement(session: Session, ask_shift: bool = False):
+def _insert_statement(dialect: str, ask_shift: bool = False):
     """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry
     (with ``ask_shift``, RETURNING the shift question: no row is a retry).
 
@@ -475,7 +475,6 @@ def _insert_statement(session: Session, ask_shift: bool = False):
     hold a unique key on the id alone: a trigger claims the id in ``rating_key`` and skips
     the row when it is claimed already (migration 0007), so a plain INSERT answers the same
     way, whatever month a retry arrives in."""
-    dialect = session.get_bind().dialect.name
     key = (dialect, ask_shift)
     if key not in _insert_statements:
         if dialect == "postgresql":
@@ -489,13 +488,14 @@ def _insert_statement(session: Session, ask_shift: bool = False):
     return _insert_statements[key]
 
 
-def _insert_rating(session: Session, values: dict, *,
+def _insert_rating(connection: Connection, values: dict, *,
                    ask_shift: bool = False) -> tuple[bool, bool | None]:
     """INSERT the rating's row with one plain statement on the session's connection (the
     ORM's unit of work, or even Session.execute, costs more than the INSERT itself on the
     one path every citizen takes): ``(inserted, on shift)``, inserted ``False`` if a rating
     with its id is stored already, on shift ``None`` unless asked."""
-    result = session.connection().execute(_insert_statement(session, ask_shift), values)
+    statement = _insert_statement(connection.dialect.name, ask_shift)
+    result = connection.execute(statement, values)
     if not ask_shift:
         return result.rowcount == 1, None
     row = result.first()
