@@ -382,11 +382,16 @@ def store_rating(
     *,
     now: datetime | None = None,
     ask_shift: bool = False,
+    attach: bool = True,
 ) -> Recorded:
     """``record_rating``'s work. With ``ask_shift``, a new rating of a counter's code (no
     officer named) has the INSERT also say whether a shift is signed in to the counter at
     the rating's moment (``Recorded.on_shift``, what ``will_be_attributed`` would read):
-    one statement instead of two on the path every citizen takes.
+    one statement instead of two on the path every citizen takes. ``attach=False``: a
+    caller that only reads the new rating's columns (the web channels' answers) gets a plain
+    rating with nothing in it for the session to hold, as long as nothing else (a comment,
+    a custom answer, a ticket's claim) is stored with it; adding it to the session would cost
+    a tenth of the request.
 
     Only what the answer needs happens here: validation, one INSERT of the raw rating (with
     its comment and custom answers), and for a single-use code its claim. Attribution to the
@@ -439,7 +444,8 @@ def store_rating(
     inserted, on_shift = _insert_rating(connection, values, ask_shift=ask_shift)
     if not inserted:
         return Recorded(_stored_already(session, data.id, digest), False)
-    _hold_as_stored(session, rating)
+    if attach or not plain:
+        _hold_as_stored(session, rating)
     if not plain:
         for question, value in custom:
             session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))

@@ -34,10 +34,11 @@ class Saved(NamedTuple):
 def save_rating(session: Session, data: RatingInput, origin: Origin, rules: RatingRules, *,
                 tell_attribution: bool = True) -> Saved:
     """``tell_attribution``: the JSON answers say whether an officer will be named; the form
-    shows a thank-you page that does not, and skips the read."""
+    shows a thank-you page that does not, and skips the read. The rating handed back is for
+    its columns (its id): a new plain one is not attached to the session."""
     try:
         rating, created, on_shift = store_rating(session, data, origin, rules,
-                                                 ask_shift=tell_attribution)
+                                                 ask_shift=tell_attribution, attach=False)
         attributed = tell_attribution and will_be_attributed(session, rating, on_shift)
         session.commit()
         return Saved(rating, created, attributed)
