@@ -7,6 +7,7 @@ WAL, a busy timeout, foreign keys on, and write transactions that take the lock 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -74,6 +75,20 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["db"].sessionmaker()
     return g.db_session
+
+
+_database_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def database_key(db_session: Session) -> str:
+    """Which database a session works on, as a key for a per-process cache (one process may
+    serve several databases: the tests do). An engine's URL would do, but hashing a URL
+    renders it to a string every time, twice a rating; the string is kept per engine."""
+    engine = db_session.get_bind().engine
+    key = _database_keys.get(engine)
+    if key is None:
+        key = _database_keys[engine] = str(engine.url)
+    return key
 
 
 def begin_write(db_session: Session) -> Connection:

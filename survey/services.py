@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import begin_write
+from core.db import begin_write, database_key
 from core.localtime import local_day
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
@@ -184,13 +184,13 @@ def active_questionnaire(session: Session) -> Questionnaire:
 # names it, and asking for it on every rating would add a query to the request. A version
 # activated in another process is seen here within QUESTIONNAIRE_SECONDS.
 QUESTIONNAIRE_SECONDS = 300.0
-_questionnaire_ids: dict[object, tuple[float, int]] = {}
+_questionnaire_ids: dict[str, tuple[float, int]] = {}
 _questionnaire_lock = threading.Lock()
 
 
 def active_questionnaire_id(session: Session) -> int:
     """The active questionnaire's id, without a query while this process remembers it."""
-    key = session.get_bind().engine.url
+    key = database_key(session)
     found = _questionnaire_ids.get(key)
     if found is not None and found[0] > time.monotonic():
         return found[1]
