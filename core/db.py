@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, String, any_, bindparam, create_engine, event, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -113,8 +124,23 @@ def session() -> Session:
     return g.db_session
 
 
-def begin_write(db_session: Session) -> None:
-    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite).
+_database_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def database_key(db_session: Session) -> str:
+    """Which database a session works on, as a key for a per-process cache (one process may
+    serve several databases: the tests do). An engine's URL would do, but hashing a URL
+    renders it to a string every time, twice a rating; the string is kept per engine."""
+    engine = db_session.get_bind().engine
+    key = _database_keys.get(engine)
+    if key is None:
+        key = _database_keys[engine] = str(engine.url)
+    return key
+
+
+def begin_write(db_session: Session) -> Connection:
+    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite); the
+    session's connection, for a caller that writes on it directly.
 
     On SQLite a transaction that has only read so far (a view looked up the QR code first)
     is ended here and a writer begun: a deferred reader cannot safely become a writer, since
@@ -125,7 +151,8 @@ def begin_write(db_session: Session) -> None:
         db_session.commit()  # writes nothing: ends the read snapshot
         connection = None
     if connection is None:
-        db_session.connection(execution_options={"sqlite_immediate": True})
+        connection = db_session.connection(execution_options={"sqlite_immediate": True})
+    return connection
 
 
 def _sqlite_reader_only(db_session: Session, connection) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 
@@ -9,8 +10,14 @@ from flask import current_app, request
 
 
 def keyed_hash(value: str, purpose: str = "client") -> str:
-    key = hashlib.sha256(f"{purpose}:{current_app.config['SECRET_KEY']}".encode()).digest()
+    key = _purpose_key(purpose, current_app.config["SECRET_KEY"])
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=64)
+def _purpose_key(purpose: str, secret_key: str) -> bytes:
+    # Derived once per purpose and key, not once per rating (and per limit counted).
+    return hashlib.sha256(f"{purpose}:{secret_key}".encode()).digest()
 
 
 def client_hash() -> str | None:

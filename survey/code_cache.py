@@ -15,6 +15,8 @@ import time
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from core.db import database_key
+
 SECONDS = 5.0
 MAX_ENTRIES = 10_000
 
@@ -25,7 +27,7 @@ _clock = time.monotonic
 
 def _key(session: Session, public_id: str) -> tuple:
     # One process may serve several databases (tests do): a code belongs to one.
-    return (session.get_bind().engine.url, public_id)
+    return (database_key(session), public_id)
 
 
 def get(session: Session, public_id: str, *, attach: bool = True):

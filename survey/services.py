@@ -9,15 +9,15 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import begin_write
+from core.db import begin_write, database_key
 from core.localtime import local_day
 from core.models import Counter, Officer, Shift, Unit, utcnow
 from core.workdays import due_date
@@ -184,13 +184,13 @@ def active_questionnaire(session: Session) -> Questionnaire:
 # names it, and asking for it on every rating would add a query to the request. A version
 # activated in another process is seen here within QUESTIONNAIRE_SECONDS.
 QUESTIONNAIRE_SECONDS = 300.0
-_questionnaire_ids: dict[object, tuple[float, int]] = {}
+_questionnaire_ids: dict[str, tuple[float, int]] = {}
 _questionnaire_lock = threading.Lock()
 
 
 def active_questionnaire_id(session: Session) -> int:
     """The active questionnaire's id, without a query while this process remembers it."""
-    key = session.get_bind().engine.url
+    key = database_key(session)
     found = _questionnaire_ids.get(key)
     if found is not None and found[0] > time.monotonic():
         return found[1]
@@ -349,6 +349,15 @@ def _moment_of_rating(data: RatingInput, origin: Origin, now: datetime,
     return min(data.submitted_at, now)
 
 
+class Recorded(NamedTuple):
+    """What ``store_rating`` did: the rating, whether it is new, and (when asked and the
+    INSERT could tell) whether a shift was signed in to its counter at its moment."""
+
+    rating: Rating
+    created: bool
+    on_shift: bool | None = None
+
+
 def record_rating(
     session: Session,
     data: RatingInput,
@@ -359,7 +368,30 @@ def record_rating(
 ) -> tuple[Rating, bool]:
     """Store a rating once. Returns ``(rating, created)``: a retry of the same rating returns
     the stored one with ``created=False``; the same id with another body raises
-    ``RatingConflict``. Flushes; the caller commits.
+    ``RatingConflict``. Flushes; the caller commits. (``store_rating``, with the answer's
+    shift question asked by the INSERT itself.)"""
+    recorded = store_rating(session, data, origin, rules, now=now)
+    return recorded.rating, recorded.created
+
+
+def store_rating(
+    session: Session,
+    data: RatingInput,
+    origin: Origin,
+    rules: RatingRules,
+    *,
+    now: datetime | None = None,
+    ask_shift: bool = False,
+    attach: bool = True,
+) -> Recorded:
+    """``record_rating``'s work. With ``ask_shift``, a new rating of a counter's code (no
+    officer named) has the INSERT also say whether a shift is signed in to the counter at
+    the rating's moment (``Recorded.on_shift``, what ``will_be_attributed`` would read):
+    one statement instead of two on the path every citizen takes. ``attach=False``: a
+    caller that only reads the new rating's columns (the web channels' answers) gets a plain
+    rating with nothing in it for the session to hold, as long as nothing else (a comment,
+    a custom answer, a ticket's claim) is stored with it; adding it to the session would cost
+    a tenth of the request.
 
     Only what the answer needs happens here: validation, one INSERT of the raw rating (with
     its comment and custom answers), and for a single-use code its claim. Attribution to the
@@ -381,7 +413,7 @@ def record_rating(
         stored = _stored_already(session, data.id, digest)
         if stored is None:
             raise CodeAlreadyUsed()
-        return stored, False
+        return Recorded(stored, False)
 
     moment = _moment_of_rating(data, origin, now, rules)
     custom = _custom_answers(session, origin.unit.id, data.custom_answers)
@@ -407,10 +439,13 @@ def record_rating(
     if data.comment is not None:
         comment = comment_for(session, rating, data, rating.service_day, rules.due_working_days)
 
-    begin_write(session)
-    if not _insert_rating(session, values):
-        return _stored_already(session, data.id, digest), False
-    _hold_as_stored(session, rating)
+    ask_shift = ask_shift and values["officer_id"] is None and values["counter_id"] is not None
+    connection = begin_write(session)
+    inserted, on_shift = _insert_rating(connection, values, ask_shift=ask_shift)
+    if not inserted:
+        return Recorded(_stored_already(session, data.id, digest), False)
+    if attach or not plain:
+        _hold_as_stored(session, rating)
     if not plain:
         for question, value in custom:
             session.add(CustomAnswer(rating_id=data.id, question_id=question.id, value=value))
@@ -419,7 +454,7 @@ def record_rating(
         if code is not None and code.kind == "single":
             _claim_single_use(session, code, now)
         session.flush()
-    return rating, True
+    return Recorded(rating, True, on_shift)
 
 
 _RATING_COLUMNS = {attribute.key: attribute.columns[0]
@@ -427,33 +462,50 @@ _RATING_COLUMNS = {attribute.key: attribute.columns[0]
 # Columns left unset hold NULL once inserted, unless the table supplies a default.
 _NULL_UNLESS_SET = [key for key, column in _RATING_COLUMNS.items()
                     if column.default is None and column.server_default is None]
-_insert_statements: dict[str, object] = {}
+_insert_statements: dict[tuple[str, bool], object] = {}
+# Whether a shift is signed in to the new row's counter at its moment: what the answer to a
+# rating tells (will_be_attributed asks the same). Written out, since SQLAlchemy renders the
+# columns of a RETURNING clause without their table, which a subquery cannot tell apart.
+_ON_SHIFT = literal_column(
+    "EXISTS (SELECT 1 FROM shift WHERE shift.counter_id = rating.counter_id"
+    " AND shift.started_at <= rating.submitted_at"
+    " AND (shift.ended_at IS NULL OR shift.ended_at > rating.submitted_at))"
+).label("on_shift")
 
 
-def _insert_statement(session: Session):
-    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry.
+def _insert_statement(dialect: str, ask_shift: bool = False):
+    """INSERT … ON CONFLICT (id) DO NOTHING: the row count tells a new rating from a retry
+    (with ``ask_shift``, RETURNING the shift question: no row is a retry).
 
     On PostgreSQL the rating table is partitioned (by month of ``submitted_at``) and cannot
     hold a unique key on the id alone: a trigger claims the id in ``rating_key`` and skips
     the row when it is claimed already (migration 0007), so a plain INSERT answers the same
     way, whatever month a retry arrives in."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _insert_statements:
+    key = (dialect, ask_shift)
+    if key not in _insert_statements:
         if dialect == "postgresql":
             statement = insert(Rating.__table__)
         else:
             statement = sqlite.insert(Rating.__table__).on_conflict_do_nothing(
                 index_elements=["id"])
-        _insert_statements[dialect] = statement.execution_options(preserve_rowcount=True)
-    return _insert_statements[dialect]
+        if ask_shift:
+            statement = statement.returning(_ON_SHIFT)
+        _insert_statements[key] = statement.execution_options(preserve_rowcount=True)
+    return _insert_statements[key]
 
 
-def _insert_rating(session: Session, values: dict) -> bool:
+def _insert_rating(connection: Connection, values: dict, *,
+                   ask_shift: bool = False) -> tuple[bool, bool | None]:
     """INSERT the rating's row with one plain statement on the session's connection (the
     ORM's unit of work, or even Session.execute, costs more than the INSERT itself on the
-    one path every citizen takes); ``False`` if a rating with its id is stored already."""
-    inserted = session.connection().execute(_insert_statement(session), values).rowcount
-    return inserted == 1
+    one path every citizen takes): ``(inserted, on shift)``, inserted ``False`` if a rating
+    with its id is stored already, on shift ``None`` unless asked."""
+    statement = _insert_statement(connection.dialect.name, ask_shift)
+    result = connection.execute(statement, values)
+    if not ask_shift:
+        return result.rowcount == 1, None
+    row = result.first()
+    return (True, bool(row[0])) if row is not None else (False, None)
 
 
 def _as_loaded(values: dict) -> Rating:
@@ -544,15 +596,19 @@ _COUNTER_HAS_SHIFT_AT = (
 )
 
 
-def will_be_attributed(session: Session, rating: Rating) -> bool:
+def will_be_attributed(session: Session, rating: Rating, on_shift: bool | None = None) -> bool:
     """Whether the rating names (or the fold will give it) an officer: what the answer to a
     rating says. Attribution itself is the fold's. Asked inside the rating's own transaction,
     before the commit, as one indexed read on the connection: after the commit it would
-    cost a new transaction and an ORM load, which was a third of the request's time."""
+    cost a new transaction and an ORM load, which was a third of the request's time.
+    ``on_shift``: the answer to that read, when the rating's INSERT gave it already
+    (``store_rating(ask_shift=True)``)."""
     if rating.officer_id is not None:
         return True
     if rating.folded_at is not None or rating.counter_id is None:
         return False
+    if on_shift is not None:
+        return on_shift
     found = session.connection().execute(
         _COUNTER_HAS_SHIFT_AT, {"counter_id": rating.counter_id, "moment": rating.submitted_at}
     ).first()
@@ -568,6 +624,7 @@ __all__ = [
     "Origin",
     "RatingConflict",
     "RatingRules",
+    "Recorded",
     "SurveyError",
     "active_questionnaire",
     "active_questionnaire_id",
@@ -581,6 +638,7 @@ __all__ = [
     "resolve_code",
     "revoke_code",
     "shift_at",
+    "store_rating",
     "survey_url",
     "will_be_attributed",
 ]

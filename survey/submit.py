@@ -1,6 +1,7 @@
 """Commit a rating once, for every web channel (form, API, kiosk).
 
-``record_rating`` does the work and flushes; this commits. Two copies of one rating arriving
+``record_rating`` (here ``store_rating``, which also answers the shift question with its
+INSERT) does the work and flushes; this commits. Two copies of one rating arriving
 at once are told apart by the INSERT itself (ON CONFLICT DO NOTHING: on PostgreSQL the
 second waits for the first to commit); should a copy still fail on the primary key, the
 loser re-reads and answers as a retry would. A database that cannot be reached is a 503."""
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Rating
 from survey.schema import RatingInput
-from survey.services import Origin, RatingConflict, RatingRules, record_rating, will_be_attributed
+from survey.services import Origin, RatingConflict, RatingRules, store_rating, will_be_attributed
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,12 @@ class Saved(NamedTuple):
 def save_rating(session: Session, data: RatingInput, origin: Origin, rules: RatingRules, *,
                 tell_attribution: bool = True) -> Saved:
     """``tell_attribution``: the JSON answers say whether an officer will be named; the form
-    shows a thank-you page that does not, and skips the read."""
+    shows a thank-you page that does not, and skips the read. The rating handed back is for
+    its columns (its id): a new plain one is not attached to the session."""
     try:
-        rating, created = record_rating(session, data, origin, rules)
-        attributed = tell_attribution and will_be_attributed(session, rating)
+        rating, created, on_shift = store_rating(session, data, origin, rules,
+                                                 ask_shift=tell_attribution, attach=False)
+        attributed = tell_attribution and will_be_attributed(session, rating, on_shift)
         session.commit()
         return Saved(rating, created, attributed)
     except IntegrityError:

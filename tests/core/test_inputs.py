@@ -102,6 +102,23 @@ def test_a_nul_in_a_json_string_is_refused_with_400(client, token):
     assert sign_in.status_code == 400
 
 
+def test_a_nul_in_a_json_key_or_a_utf16_body_is_refused_and_a_written_backslash_u_is_not(
+    client, token
+):
+    import json
+
+    keyed = rating(token)
+    keyed["answers"] = {"U1\x00": 4}
+    assert client.post("/api/v1/ratings", json=keyed).status_code == 400
+    wide = json.dumps(rating(token, respondent={"service_type": "KTP\x00"}),
+                      ensure_ascii=False).encode("utf-16")
+    assert client.post("/api/v1/ratings", data=wide,
+                       content_type="application/json").status_code == 400
+    # The text "\u0000" (a backslash typed before u0000) holds no NUL.
+    typed = rating(token, respondent={"service_type": "KTP \\u0000"})
+    assert client.post("/api/v1/ratings", json=typed).status_code == 201
+
+
 @pytest.mark.parametrize("number", [2**31, 2**63, 2**64 + 1, 10**30])
 def test_an_id_beyond_what_the_database_holds_is_a_page_that_does_not_exist(
     signed_in, factory, number

@@ -203,6 +203,27 @@ def test_limits_are_off_when_ratelimit_enabled_is_false(limited_app, token):
             for _ in range(6)} == {201}
 
 
+def test_with_limits_off_no_limit_wraps_a_view_and_no_device_cookie_is_handed_out(
+    limited_app, token
+):
+    app = limited_app(RATELIMIT_ENABLED=False)
+    anonymous = app.test_client()
+    answer = anonymous.post("/api/v1/ratings", json=rating(token))
+    assert answer.status_code == 201
+    assert limits.DEVICE_COOKIE not in answer.headers.get("Set-Cookie", "")
+    assert not any(name.startswith("X-RateLimit") for name in answer.headers.keys())
+    # The cookie keys counts nobody keeps while the limits are off; with them on it is given.
+    on = limited_app().test_client().post("/api/v1/ratings", json=rating(token))
+    assert limits.DEVICE_COOKIE in on.headers["Set-Cookie"]
+
+
+def test_with_limits_off_an_unknown_tablet_credential_is_still_refused(limited_app, token):
+    app = limited_app(RATELIMIT_ENABLED=False)
+    answer = app.test_client().post("/api/v1/ratings", json=rating(token),
+                                    headers={"Authorization": "Device made-up-credential"})
+    assert answer.status_code == 401
+
+
 def test_the_environment_variable_switches_them_off_and_they_are_on_by_default(tmp_path):
     off = settings.build(tmp_path, {"SECRET_KEY": "x" * 40}, environ={"RATELIMIT_ENABLED": "false"})
     on = settings.build(tmp_path, {"SECRET_KEY": "x" * 40}, environ={})

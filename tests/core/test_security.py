@@ -100,6 +100,41 @@ def test_every_response_carries_the_security_headers(client, path):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_a_rating_answer_carries_the_headers_and_sets_no_cookie(client, token):
+    response = client.post("/api/v1/ratings", json={"id": str(uuid.uuid4()), "token": token,
+                                                    "answers": {"U1": 4}})
+    assert response.status_code == 201
+    assert "Set-Cookie" not in response.headers  # no session, and no device cookie: limits off
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
+def test_a_header_a_view_set_itself_is_kept_and_not_doubled(app):
+    with app.test_request_context("/"):
+        response = app.make_response(("x", 200, {"x-frame-options": "SAMEORIGIN"}))
+        response = app.process_response(response)
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_session_signed_with_a_retired_key_still_opens_and_a_new_key_is_used(make_app):
+    old = make_app(SECRET_KEY="o" * 40)
+    with old.test_request_context("/"):
+        cookie = old.session_interface.get_signing_serializer(old).dumps({"probe": 1})
+    rotated = make_app(SECRET_KEY="n" * 40, SECRET_KEY_FALLBACKS=["o" * 40])
+    for _ in range(2):  # the serializer is kept once built: still the right keys
+        with rotated.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+            from flask import session
+
+            assert session.get("probe") == 1
+    rotated.config["SECRET_KEY_FALLBACKS"] = []  # retired for good on a running app
+    with rotated.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        from flask import session
+
+        assert session.get("probe") is None
+
+
 def test_session_cookies_are_httponly_and_samesite_and_secure_in_production(make_app):
     app = make_app(ENV_NAME="production")
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -266,7 +266,9 @@ def test_config_show_prints_every_setting_with_its_source_and_masks_secrets(envi
 CONFIG_READ = re.compile(r"config(?:\.get\(|\[)\s*[\"']([A-Z][A-Z0-9_]+)[\"']")
 # Flask's and its extensions' keys the code sets or reads that are not deployment choices.
 INTERNAL = {"TESTING", "WTF_CSRF_ENABLED", "REMEMBER_COOKIE_SECURE", "SETTINGS_SOURCES",
-            "RATELIMIT_HEADERS_ENABLED", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"}
+            "RATELIMIT_HEADERS_ENABLED", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+            # Flask's own: core.security.CookieSessions keys its kept serializer by it.
+            "SECRET_KEY_FALLBACKS"}
 
 
 def test_every_setting_the_code_reads_is_declared():

@@ -105,3 +105,27 @@ def test_ratings_folded_in_one_batch_each_belong_to_the_shift_of_their_own_momen
     assert (officer_early.shift_id, officer_early.counter_id) == (morning.id, morning.counter_id)
     assert (officer_late.officer_id, officer_late.shift_id, officer_late.counter_id) == (
         morning.officer_id, None, None)
+
+
+def test_the_web_channels_store_a_plain_rating_without_holding_it_and_one_with_a_comment_held(
+    db_session, factory
+):
+    from sqlalchemy import inspect
+
+    from survey.models import Rating
+    from survey.services import store_rating
+
+    shift = factory.shift()
+    code = current_code(db_session, counter=shift.counter)
+    token = token_for(code, TEST_SECRET)
+    plain = parse_rating({"id": str(uuid.uuid4()), "token": token, "answers": {"U7": 4}})
+    recorded = store_rating(db_session, plain, origin_from_code(code, "api"), DEFAULT_RULES,
+                            ask_shift=True, attach=False)
+    assert recorded.created and recorded.on_shift is True
+    assert recorded.rating not in db_session and inspect(recorded.rating).transient
+    assert db_session.get(Rating, plain.id).counter_id == shift.counter_id  # stored all the same
+    with_comment = parse_rating({"id": str(uuid.uuid4()), "token": token, "answers": {"U7": 4},
+                                 "comment": {"kind": "praise", "text": "Ramah sekali"}})
+    held = store_rating(db_session, with_comment, origin_from_code(code, "api"), DEFAULT_RULES,
+                        attach=False)
+    assert held.rating in db_session and held.rating.comment is not None

@@ -110,3 +110,18 @@ def test_without_cache_time_every_look_up_asks_the_database(resolve, counter_cod
     resolve(token)
 
     assert any("FROM qr_code" in statement for statement in statements)
+
+
+def test_two_databases_keep_their_codes_apart_and_a_key_is_made_once_per_engine(tmp_path):
+    from sqlalchemy.orm import Session
+
+    from core.db import database_key, make_engine
+
+    one, other = (make_engine(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
+    try:
+        with Session(one) as first, Session(other) as second, Session(one) as again:
+            assert database_key(first) == database_key(again) != database_key(second)
+            assert database_key(first) is database_key(again)  # kept, not made anew
+    finally:
+        one.dispose()
+        other.dispose()

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import Comment, Rating
+from survey.services import current_code, token_for
+from tests.conftest import TEST_SECRET
 
 
 def count_ratings(db_session) -> int:
@@ -183,3 +185,53 @@ def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["database"]["state"] == "ok"
+
+
+# --- what the answer says about attribution (asked by the INSERT itself) --------------------
+
+
+def test_a_rating_at_a_counter_with_an_officer_on_shift_is_answered_attributed(
+    client, payload, factory, counter, statements
+):
+    factory.shift(counter=counter)
+    statements.clear()
+    response = client.post("/api/v1/ratings", json=payload())
+    assert response.status_code == 201 and response.json["attributed_to_officer"] is True
+    # One statement stores the rating and answers the shift question.
+    assert not any(s.lstrip().upper().startswith("SELECT") and "FROM shift" in s
+                   for s in statements)
+
+
+def test_a_rating_at_a_counter_nobody_is_signed_in_to_is_not_attributed(client, payload):
+    response = client.post("/api/v1/ratings", json=payload())
+    assert response.status_code == 201 and response.json["attributed_to_officer"] is False
+
+
+def test_a_rating_after_the_counters_shift_ended_is_not_attributed(
+    client, payload, factory, counter
+):
+    from datetime import timedelta
+
+    from core.models import utcnow
+
+    factory.shift(counter=counter, started_at=utcnow() - timedelta(hours=3),
+                  ended_at=utcnow() - timedelta(hours=1))
+    factory.shift(counter=factory.counter(unit=counter.unit))  # another counter's
+    response = client.post("/api/v1/ratings", json=payload())
+    assert response.json["attributed_to_officer"] is False
+
+
+def test_a_retry_is_answered_with_the_same_attribution(client, payload, factory, counter):
+    factory.shift(counter=counter)
+    body = payload()
+    assert client.post("/api/v1/ratings", json=body).json["attributed_to_officer"] is True
+    again = client.post("/api/v1/ratings", json=body)
+    assert again.status_code == 200 and again.json["attributed_to_officer"] is True
+
+
+def test_a_rating_with_an_officers_own_code_is_attributed(client, db_session, factory):
+    officer = factory.officer()
+    token = token_for(current_code(db_session, officer=officer), TEST_SECRET)
+    body = {"id": str(uuid.uuid4()), "token": token, "answers": {"U1": 4}}
+    response = client.post("/api/v1/ratings", json=body)
+    assert response.status_code == 201 and response.json["attributed_to_officer"] is True
