@@ -32,6 +32,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -371,7 +372,7 @@ def time_queries(database_url: str, repeat: int) -> dict[str, dict]:
             raw = {table: sorted({" ".join(s.split()) for s in statements
                                   if f"FROM {table} " in f"{s} " or f"JOIN {table} " in f"{s} "})
                    for table in ("rating", "comment")}
-            timings[name] = {"ms": statistics.median(samples), "reads": raw}
+            timings[name] = {"ms": statistics.median(samples), "samples": samples, "reads": raw}
         event.remove(engine, "before_cursor_execute", note)
     engine.dispose()
     return timings
@@ -385,20 +386,34 @@ def run(small: int = 10_000, large: int = 1_000_000, repeat: int = 5, log=print,
     workdir = workdir or Path(tempfile.mkdtemp(prefix="suara-dash-"))
     engine = "postgresql" if server_url else "sqlite"
     log(f"[dashboards/{engine}] {small:,} vs {large:,} ratings, {UNITS} units, {DAYS} days")
-    measured = {}
     generate_seconds = {}
     problems = []
-    for label, size in (("small", small), ("large", large)):
-        with temporary_database(workdir, server_url, f"dash_{label}") as url:
+    with ExitStack() as stack:
+        urls = {}
+        for label, size in (("small", small), ("large", large)):
+            urls[label] = url = stack.enter_context(
+                temporary_database(workdir, server_url, f"dash_{label}"))
+            if url.startswith("sqlite"):
+                stack.callback(Path(url.removeprefix("sqlite:///")).unlink, missing_ok=True)
             log(f" generating {size:,} ratings")
             generate_seconds[label] = generate(url, size, log=log)
-            measured[label] = time_queries(url, repeat)
+        # Timed in alternation, small, large, large, small, once both exist: the large one
+        # takes minutes to generate, and a drift in the machine's load meanwhile must not
+        # pass for growth.
+        rounds: dict[str, list[dict]] = {"small": [], "large": []}
+        for order in (("small", "large"), ("large", "small")):
+            for label in order:
+                rounds[label].append(time_queries(urls[label], repeat))
+        measured = {label: {name: {"ms": statistics.median(
+                                       [ms for each in timed for ms in each[name]["samples"]]),
+                                   "reads": timed[-1][name]["reads"]}
+                            for name in timed[0]}
+                    for label, timed in rounds.items()}
+        for label, url in urls.items():
             stored, counted = counts(url)
             if counted != stored:
                 problems.append(f"{label}: after the queries the aggregates count {counted} "
                                 f"of {stored} ratings (the generator must mark them folded)")
-            if url.startswith("sqlite"):
-                Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     queries = []
     for name, small_timing in measured["small"].items():
         large_timing = measured["large"][name]
@@ -422,7 +437,8 @@ def run(small: int = 10_000, large: int = 1_000_000, repeat: int = 5, log=print,
     for problem in problems:
         log(f"  FAIL: {problem}")
     log(f"[dashboards/{engine}] {'PASS' if passed else 'FAIL'}")
-    return {"engine": engine, "small": small, "large": large, "repeat": repeat,
+    return {"engine": engine, "small": small, "large": large, "repeat": 2 * repeat,
+            "alternated": True,
             "max_ratio": MAX_RATIO, "generate_seconds": round(generate_seconds["large"], 1),
             "generate_seconds_small": round(generate_seconds["small"], 1),
             "generation": "COPY" if server_url else "executemany",
