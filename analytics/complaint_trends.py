@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from analytics import aggregates_read as agg
@@ -30,23 +30,18 @@ COMPLAINT_COUNT_COLUMNS = ["unit_id", "unit_code", "category", "element", "perio
                            "count"]
 
 
-def _complaint_rows(session: Session, unit_ids, start: datetime | None, end: datetime | None,
-                    kinds: Sequence[str], open_only: bool = False):
-    query = (select(Comment.unit_id, Comment.category, Comment.element, Comment.status,
-                    Comment.created_at, Comment.due_on, Comment.resolved_at, Unit.code,
-                    Unit.timezone)
+def _open_counts(session: Session, unit_ids, kinds: Sequence[str]):
+    """Open complaints counted in SQL per unit, category and due day: the rows returned are
+    bounded by units × categories × due days, however many complaints are open."""
+    query = (select(Comment.unit_id, Unit.code, Unit.timezone, Comment.category,
+                    Comment.due_on, func.count())
              .join(Unit, Unit.id == Comment.unit_id)
-             .where(Comment.kind.in_(list(kinds))))
-    query = within(query, Comment.unit_id, unit_ids)
-    if start is not None:
-        query = query.where(Comment.created_at >= start)
-    if end is not None:
-        query = query.where(Comment.created_at <= end)
-    if open_only:
-        # The partial index ix_comment_open's own condition, as a literal: with bound
-        # parameters SQLite cannot prove the match and scans every complaint ever made.
-        query = query.where(text(f"comment.{OPEN_CONDITION}"))
-    return session.execute(query).all()
+             # The partial index ix_comment_open's own condition, as a literal: with bound
+             # parameters SQLite cannot prove the match and scans every complaint ever made.
+             .where(Comment.kind.in_(list(kinds)), text(f"comment.{OPEN_CONDITION}"))
+             .group_by(Comment.unit_id, Unit.code, Unit.timezone, Comment.category,
+                       Comment.due_on))
+    return session.execute(within(query, Comment.unit_id, unit_ids)).all()
 
 
 def complaint_counts(
@@ -89,16 +84,16 @@ def complaint_backlog(
 ) -> pd.DataFrame:
     """Open (not 'selesai') and overdue (open past their due day, in the unit's zone)
     complaints and questions per unit and category, whenever they were made."""
-    query_kinds = list(kinds)
-    rows = _complaint_rows(session, unit_ids, None, None, query_kinds, open_only=True)
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     now = datetime.now(UTC)
-    for row in rows:
-        local_today = today or local_day(now, row.timezone)
-        key = (row.unit_id, row.code, row.category or "lainnya")
-        totals[key][0] += 1
-        if row.due_on is not None and row.due_on < local_today:
-            totals[key][1] += 1
+    local_today: dict[str, date] = {}
+    for unit_id, code, zone, category, due_on, count in _open_counts(session, unit_ids, kinds):
+        if zone not in local_today:
+            local_today[zone] = today or local_day(now, zone)
+        key = (unit_id, code, category or "lainnya")
+        totals[key][0] += count
+        if due_on is not None and due_on < local_today[zone]:
+            totals[key][1] += count
     records = [dict(zip(BACKLOG_COLUMNS, (*key, o, d), strict=True))
                for key, (o, d) in sorted(totals.items(), key=lambda item: (item[0][1], item[0][2]))]
     return pd.DataFrame.from_records(records, columns=BACKLOG_COLUMNS)

@@ -135,7 +135,7 @@ def parser() -> argparse.ArgumentParser:
     dashboard_options.add_argument("--large", "--ratings", dest="large", type=int,
                                    default=1_000_000,
                                    help="ratings in the large table (10000000 for the full "
-                                   "test: a few minutes on PostgreSQL with COPY)")
+                                   "test: ~20 min on PostgreSQL with COPY, busy 2 cores)")
     dashboard_options.add_argument("--small", type=int, default=10_000,
                                    help="ratings in the small table")
     dashboard_options.add_argument("--repeat", type=int, default=5,

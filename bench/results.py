@@ -168,7 +168,8 @@ def _render_dashboards(o: dict) -> list[str]:
     lines = [f"Small table: {o['small']:,} ratings; large: {o['large']:,} "
              f"(generated in {o['generate_seconds']:.0f} s"
              + (f" with {o['generation']}" if o.get("generation") else "")
-             + f"). Median of {o['repeat']} calls.", "",
+             + f"). Median of {o['repeat']} calls"
+             + (", timed small, large, large, small" if o.get("alternated") else "") + ".", "",
              "| query | small ms | large ms | large ÷ small | verdict |",
              "|---|---:|---:|---:|---|"]
     for q in o["queries"]:

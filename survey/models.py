@@ -101,6 +101,8 @@ class QrCode(Base):
 
 
 UNFOLDED_CONDITION = "folded_at IS NULL"
+# Ratings typed in from paper forms: few, and counted for a unit's report (analytics/ikm_read).
+PAPER_CONDITION = "channel = 'paper'"
 
 
 def _answer_column(code: str):
@@ -132,6 +134,9 @@ class Rating(Base):
         # long the history grows (analytics/fold.py claims from it).
         Index("ix_rating_unfolded", "received_at",
               sqlite_where=text(UNFOLDED_CONDITION), postgresql_where=text(UNFOLDED_CONDITION)),
+        # A unit's paper ratings of a period, without reading its other ratings.
+        Index("ix_rating_paper_unit_day", "unit_id", "service_day",
+              sqlite_where=text(PAPER_CONDITION), postgresql_where=text(PAPER_CONDITION)),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
