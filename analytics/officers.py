@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from statistics import NormalDist
 from typing import Any
 
@@ -83,6 +83,25 @@ class Cell:
             old = distribution.get(code, (0, 0, 0, 0))
             distribution[code] = tuple(a + b for a, b in zip(old, counts, strict=True))
         return Cell(self.n + other.n, self.total + other.total, sums, distribution)
+
+    def __sub__(self, other: Cell) -> Cell:
+        """What is left of ``self`` without ``other`` (a part of it): exact, and with no
+        entry for an element nobody else answered, as if ``other`` was never added."""
+        sums = dict(self.sums)
+        for code, (s, c) in other.sums.items():
+            left = (sums[code][0] - s, sums[code][1] - c)
+            if left[1]:
+                sums[code] = left
+            else:
+                del sums[code]
+        distribution = dict(self.distribution)
+        for code, counts in other.distribution.items():
+            left = tuple(a - b for a, b in zip(distribution[code], counts, strict=True))
+            if any(left):
+                distribution[code] = left  # type: ignore[assignment]
+            else:
+                del distribution[code]
+        return Cell(self.n - other.n, self.total - other.total, sums, distribution)
 
     @classmethod
     def of_rating(cls, keyed: list[tuple[str, int]]) -> Cell:
@@ -386,11 +405,19 @@ class UnitCells:
         return dict(self.cells.get(officer_id, {}))
 
     def reference_side(self, officer_id: int) -> dict[date, Cell]:
-        """Every other counted rating of the unit, per day: never the officer's own."""
+        """Every other counted rating of the unit, per day: never the officer's own. The
+        unit's day less the officer's (exact): adding up everyone else's cells for each
+        officer cost officers² × days. Days with no counted rating left are left out, as
+        ``component`` leaves them out."""
+        own = self.cells.get(officer_id, {})
+        days = {day: total - own[day] if day in own else total
+                for day, total in self._unit_days.items()}
+        return {day: cell for day, cell in days.items() if cell.n}
+
+    @cached_property
+    def _unit_days(self) -> dict[date, Cell]:
         days: dict[date, Cell] = {}
-        for key, cells in self.cells.items():
-            if key == officer_id:
-                continue
+        for cells in self.cells.values():
             for day, cell in cells.items():
                 days[day] = days.get(day, Cell()) + cell
         return days

@@ -287,3 +287,32 @@ def test_settings_refuse_nonsense_naming_the_key(config):
 def test_an_officer_without_ratings_has_no_number():
     score = component({}, cells(same_every_day([3] * 6)))
     assert (score.n, score.days, score.raw, score.band) == (0, 0, None, INSUFFICIENT)
+
+
+def test_the_reference_is_everyone_else_of_the_unit_day_by_day_exactly():
+    # reference_side takes the officer's cells from the unit's day (cheap at scale); it must
+    # be exactly what adding up every other officer's cells gives.
+    import random
+    from datetime import date, timedelta
+
+    from analytics.officers import Cell, UnitCells, keyed_answers
+
+    rng = random.Random(5)
+    days = [date(2026, 3, 2) + timedelta(days=d) for d in range(6)]
+    cells: dict[int, dict] = {}
+    for officer in range(5):  # 0: rated with nobody named
+        for day in rng.sample(days, rng.randint(1, len(days))):
+            cell = Cell()
+            for _ in range(rng.randint(1, 4)):
+                answers = {code: rng.choice((None, 1, 2, 3, 4)) for code in ("U3", "U6", "U7")}
+                custom = [rng.randint(1, 4)] if rng.random() < 0.3 else []
+                cell = cell + Cell.of_rating(keyed_answers(answers, custom, DEFAULTS))
+            cells.setdefault(officer, {})[day] = cell
+    unit = UnitCells(cells, {})
+    for officer in range(6):  # 5: an officer with no rating in the period
+        expected: dict = {}
+        for key, by_day in cells.items():
+            if key != officer:
+                for day, cell in by_day.items():
+                    expected[day] = expected.get(day, Cell()) + cell
+        assert unit.reference_side(officer) == {d: c for d, c in expected.items() if c.n}
