@@ -11,9 +11,17 @@ transaction per batch, with a handful of statements whatever the batch size:
    at the counter then, and its officer;
 3. assesses integrity with survey/integrity.py's rules (bursts per tablet and per network,
    repeats, service hours, kiosk interval). A burst is flagged whole: the ratings that formed
-   it are flagged too, and those already counted move to the flagged bucket;
-4. adds the batch to the daily aggregates and comment counts (analytics/aggregates.py);
-5. marks the batch folded, runs the after-batch hooks (comment tagging, alerts), commits.
+   it are flagged too, and those already counted move to the flagged bucket. The look-backs
+   by arrival (a network's bursts, repeated answers) are counted by the database with window
+   functions and only the ratings they flag come back; a tablet's ratings and the service
+   hours are judged here;
+4. marks the batch folded with its flags (one UPDATE: on PostgreSQL each UPDATE of a row
+   writes a new version of it, so a rating is written twice by its fold, not four times);
+5. adds the batch to the daily aggregates and comment counts (analytics/aggregates.py), runs
+   the after-batch hooks (comment tagging, alerts), commits.
+
+A batch's ids travel as one bound parameter (``core.db.one_of``) with the span of their
+moments (``survey.partitions.ratings_among``: PostgreSQL reads the partitions holding them).
 
 A batch dies whole (connection dropped, process killed): its claims go with the transaction
 and the next fold takes it again. Nothing depends on commit order or a "last id seen": the
