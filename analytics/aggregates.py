@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
@@ -36,11 +37,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from analytics.models import CommentDaily, DailyAggregate
-from core.db import one_of
+from core.db import Values, one_of
 from core.localtime import local_day
 from core.models import Unit
 from survey.elements import ELEMENT_CODES, OFFICER_ELEMENTS
 from survey.models import Comment, CustomAnswer, Question, Rating
+from survey.partitions import among_params, ratings_among
 
 # Per-rating means are stored × MEAN_SCALE (lcm of 1…12): exact for up to 12 officer answers.
 MEAN_SCALE = 27720
@@ -152,12 +154,14 @@ def _officer_custom_answers(session: Session, rating_ids=None, unit_ids=None) ->
     return found
 
 
-def _per_rating(unit_id: int | None = None, rating_ids=None, dialect: str = "sqlite"):
-    """One row per rating of the unit (or of these ratings) with its increments, computed in
-    SQL exactly as ``row_for`` does in Python (the property test holds the two together)."""
+def _per_rating(unit_id: int | None = None, dialect: str | None = None):
+    """One row per rating of the unit (or, given the dialect, of the ratings named by the
+    parameter ``rating_ids``: ``survey.partitions.ratings_among``) with its increments,
+    computed in SQL exactly as ``row_for`` does in Python (the property test holds the two
+    together)."""
     # A rebuild counts what the fold has counted; the rest the fold will add.
     chosen = (and_(Rating.unit_id == unit_id, Rating.folded_at.is_not(None))
-              if rating_ids is None else one_of(dialect, Rating.id, rating_ids))
+              if dialect is None else ratings_among(dialect, key="rating_ids"))
     custom = (
         select(CustomAnswer.rating_id.label("rating_id"),
                func.sum(CustomAnswer.value).label("total"), func.count().label("n"),
@@ -228,23 +232,30 @@ def add_ratings(session: Session, rating_ids, sign: int = 1) -> None:
     """Add these ratings (as they are now: attributed, flagged or not) to their days'
     aggregate rows, or take them out with ``sign=-1``: one statement for any number of
     ratings. Taking out drops the rows left at zero."""
-    rating_ids = list(rating_ids)
+    if not isinstance(rating_ids, Values):
+        rating_ids = Values(rating_ids)
     if not rating_ids:
         return
     dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_(_table).from_select(_NAMES, _grouped(
-        _per_rating(rating_ids=rating_ids, dialect=dialect), sign))
-    session.execute(statement.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={column: _table.c[column] + statement.excluded[column] for column in COUNT_COLUMNS},
-    ))
+    session.execute(_adding(dialect, sign), among_params(dialect, rating_ids, "rating_ids"))
     if sign < 0:  # only the rows these ratings were in, not the whole table
         touched = select(Rating.unit_id, Rating.service_day).where(
             one_of(dialect, Rating.id, rating_ids))
         session.execute(delete(DailyAggregate).where(
             tuple_(DailyAggregate.unit_id, DailyAggregate.service_day).in_(touched),
             DailyAggregate.ratings == 0))
+
+
+@lru_cache(maxsize=8)
+def _adding(dialect: str, sign: int):
+    """add_ratings' statement, built once per dialect and sign: building its 68 sums and
+    additions cost more than a small batch's running it."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(_table).from_select(_NAMES, _grouped(_per_rating(dialect=dialect), sign))
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={column: _table.c[column] + statement.excluded[column] for column in COUNT_COLUMNS},
+    )
 
 
 def rebuild(

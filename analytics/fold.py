@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -64,12 +65,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from analytics import aggregates
-from core.db import Values, begin_write, one_of
+from core.db import Values, begin_write, listed, one_of
 from core.models import Holiday, Shift, Unit, utcnow
 from survey import integrity
 from survey.elements import ELEMENT_CODES
 from survey.models import Comment, Rating
-from survey.partitions import ratings_among
+from survey.partitions import among_params, ratings_among
 
 log = logging.getLogger(__name__)
 
@@ -280,28 +281,37 @@ def _attribute(session: Session, ids: list) -> None:
     it step by step: on PostgreSQL every UPDATE of a row writes a new version of it and of
     its index entries.) Ratings no shift covers are left as they are."""
     dialect = session.get_bind().dialect.name
+    ratings, comments = _attribution_statements(dialect)
+    # Core execution on the session's connection: the ORM's bulk-update path costs more
+    # than these statements; _expire reloads what the session holds afterwards.
+    connection = session.connection()
+    connection.execute(ratings, among_params(dialect, ids, "batch"))
+    connection.execute(comments, {"batch": listed(dialect, ids)})
+
+
+@lru_cache(maxsize=4)
+def _attribution_statements(dialect: str):
+    """``_attribute``'s two UPDATEs, built once per dialect."""
     shift_id = func.coalesce(Rating.shift_id, case(
         (Rating.officer_id.is_not(None), _covering("officer_id")),
         (Rating.counter_id.is_not(None), _covering("counter_id"))))
     # Correlated explicitly: nested in a SELECT from shift, Rating would otherwise be a FROM
     # of its own there (every rating), not the one being updated.
     of_shift = select(Shift).where(Shift.id == shift_id).correlate(Rating.__table__)
-    # Core execution on the session's connection: the ORM's bulk-update path costs more
-    # than these statements; _expire reloads what the session holds afterwards.
-    connection = session.connection()
-    connection.execute(update(Rating).where(
+    ratings = update(Rating).where(
         # Paper forms arrive attributed by the staff who entered them (survey/paper.py).
-        ratings_among(dialect, ids), Rating.channel != "paper", shift_id.is_not(None),
+        ratings_among(dialect, key="batch"), Rating.channel != "paper", shift_id.is_not(None),
     ).values(
         shift_id=shift_id,
         officer_id=func.coalesce(Rating.officer_id, of_shift.with_only_columns(
             Shift.officer_id).scalar_subquery()),
         counter_id=func.coalesce(Rating.counter_id, of_shift.with_only_columns(
             Shift.counter_id).scalar_subquery()),
-    ))
-    connection.execute(update(Comment).where(one_of(dialect, Comment.rating_id, ids)).values(
+    )
+    comments = update(Comment).where(one_of(dialect, Comment.rating_id, key="batch")).values(
         officer_id=select(Rating.officer_id).where(Rating.id == Comment.rating_id)
-        .scalar_subquery()))
+        .scalar_subquery())
+    return ratings, comments
 
 
 # --- integrity ---------------------------------------------------------------------------
@@ -539,12 +549,10 @@ def _micros(dialect: str, column):
             + func.coalesce(cast(func.substr(column, 21, 6), Integer), 0))
 
 
-def _arrival_span(session: Session, *where) -> tuple[datetime | None, datetime | None]:
-    return session.execute(select(func.min(Rating.received_at),
-                                  func.max(Rating.received_at)).where(*where)).one()
+_MOMENT = Rating.received_at.type
 
 
-def _network_burst_formers(session: Session, dialect: str, ids: list, limits) -> list:
+def _network_burst_formers(session: Session, dialect: str, ids: Values, limits) -> list:
     """Many ratings of one unit from one network (the keyed hash of its address) within
     minutes. Phones and the API cannot give their moment: it is their arrival.
 
@@ -555,27 +563,41 @@ def _network_burst_formers(session: Session, dialect: str, ids: list, limits) ->
     (the latest batch rating so far) say which ratings end such a burst, and a rating is in
     one when the first ender from it on comes within the window. Returns the batch's ratings
     in a burst and the earlier ones that do not carry the reason yet (flagged late)."""
-    phone = and_(ratings_among(dialect, ids), _judged(),
-                 _plain(Rating.kiosk_device_id).is_(None), _plain(Rating.client_hash).is_not(None))
-    first, last = _arrival_span(session, phone)
+    span, formers = _burst_statements(dialect, limits.burst_count, limits.burst_minutes,
+                                      integrity.UNJUDGED_CHANNELS)
+    params = among_params(dialect, ids, "batch")
+    first, last = session.execute(span, params).one()
     if first is None:
         return []
     window = timedelta(minutes=limits.burst_minutes)
-    span = limits.burst_minutes * 60_000_000
+    return list(session.scalars(formers, {**params, "low": first - window,
+                                          "high": last + window}))
+
+
+@lru_cache(maxsize=16)
+def _burst_statements(dialect: str, count: int, minutes: int, unjudged: frozenset):
+    """``_network_burst_formers``' two statements, built once per dialect and settings
+    (building them was most of a small batch's work): the span of the batch's phone
+    ratings, and the burst formers among the ratings of their networks from ``low`` to
+    ``high``."""
+    phone = and_(ratings_among(dialect, key="batch"), _judged(),
+                 _plain(Rating.kiosk_device_id).is_(None), _plain(Rating.client_hash).is_not(None))
+    span_of_batch = select(func.min(Rating.received_at), func.max(Rating.received_at)).where(phone)
+    span = minutes * 60_000_000
     moment = _micros(dialect, Rating.received_at)
     members = (select(Rating.id, Rating.unit_id, Rating.client_hash, Rating.received_at,
                       Rating.flags, Rating.folded_at, moment.label("t"),
                       case((phone, 1), else_=0).label("mine"),
-                      case((ratings_among(dialect, ids), 1), else_=0).label("batch"))
+                      case((ratings_among(dialect, key="batch"), 1), else_=0).label("batch"))
                .where(_judged(), Rating.client_hash.in_(select(Rating.client_hash).where(phone)),
-                      Rating.received_at >= first - window, Rating.received_at <= last + window)
+                      Rating.received_at >= bindparam("low", type_=_MOMENT),
+                      Rating.received_at <= bindparam("high", type_=_MOMENT))
                .subquery("members"))
     network = (members.c.unit_id, members.c.client_hash)
     order = (members.c.received_at, members.c.id)
     looked = select(
         members,
-        func.lag(members.c.t, limits.burst_count).over(
-            partition_by=network, order_by=order).label("before"),
+        func.lag(members.c.t, count).over(partition_by=network, order_by=order).label("before"),
         func.max(case((members.c.mine == 1, members.c.t))).over(
             partition_by=network, order_by=order, rows=(None, 0)).label("last_mine"),
     ).subquery("looked")
@@ -592,45 +614,61 @@ def _network_burst_formers(session: Session, dialect: str, ids: list, limits) ->
     code = integrity.BURST_NETWORK
     carries = (literal_column("','") + func.coalesce(judged.c.flags, "")
                + literal_column("','")).like(f"%,{code},%")
-    return list(session.scalars(select(judged.c.id).where(
+    formers = select(judged.c.id).where(
         judged.c.next_end <= judged.c.t + span,
-        or_(judged.c.batch == 1, and_(judged.c.folded_at.is_not(None), ~carries)))))
+        or_(judged.c.batch == 1, and_(judged.c.folded_at.is_not(None), ~carries)))
+    return span_of_batch, formers
 
 
-def _repeated(session: Session, dialect: str, ids: list, limits) -> list:
+def _repeated(session: Session, dialect: str, ids: Values, limits) -> list:
     """The batch's ratings with the same nine answers given at least ``repeat_count`` times
     before within the window, by arrival: at one counter, or, with no counter, through one
     officer's own code on one day. Counted in SQL: the ``repeat_count``-th earlier rating
     with those answers there is within the window."""
-    mine = and_(ratings_among(dialect, ids), _judged(),
-                _plain(Rating.kiosk_device_id).is_(None))
     window = timedelta(minutes=limits.repeat_minutes)
-    span = limits.repeat_minutes * 60_000_000
+    params = among_params(dialect, ids, "batch")
     found: list = []
+    for span, repeats in _repeat_statements(dialect, limits.repeat_count,
+                                            limits.repeat_minutes, integrity.UNJUDGED_CHANNELS):
+        first, last = session.execute(span, params).one()
+        if first is not None:
+            found += session.scalars(repeats, {**params, "low": first - window, "high": last})
+    return found
+
+
+@lru_cache(maxsize=16)
+def _repeat_statements(dialect: str, count: int, minutes: int, unjudged: frozenset) -> list:
+    """``_repeated``'s statements per place (a counter; an officer's day), built once per
+    dialect and settings: the span of the batch's ratings judged there, and those among them
+    repeated within the ratings there from ``low`` to ``high``."""
+    mine = and_(ratings_among(dialect, key="batch"), _judged(),
+                _plain(Rating.kiosk_device_id).is_(None))
+    span = minutes * 60_000_000
+    statements = []
     for target, place in (
         (_plain(Rating.counter_id).is_not(None), [Rating.counter_id]),
         (and_(_plain(Rating.counter_id).is_(None), _plain(Rating.officer_id).is_not(None)),
          [Rating.officer_id, Rating.service_day]),
     ):
         targets = and_(mine, target)
-        first, last = _arrival_span(session, targets)
-        if first is None:
-            continue
         members = (select(Rating.id, Rating.received_at, *place, *_ANSWERS,
                           _micros(dialect, Rating.received_at).label("t"),
                           case((targets, 1), else_=0).label("target"))
                    .where(_judged(), *(column.in_(select(column).where(targets))
                                      for column in place),
-                          Rating.received_at >= first - window, Rating.received_at <= last)
+                          Rating.received_at >= bindparam("low", type_=_MOMENT),
+                          Rating.received_at <= bindparam("high", type_=_MOMENT))
                    .subquery("members"))
         key = [members.c[column.key] for column in (*place, *_ANSWERS)]
         looked = select(members.c.id, members.c.target, members.c.t, func.lag(
-            members.c.t, limits.repeat_count).over(
+            members.c.t, count).over(
                 partition_by=key, order_by=(members.c.received_at, members.c.id)
             ).label("before")).subquery("looked")
-        found += session.scalars(select(looked.c.id).where(
-            looked.c.target == 1, looked.c.before >= looked.c.t - span))
-    return found
+        statements.append((
+            select(func.min(Rating.received_at), func.max(Rating.received_at)).where(targets),
+            select(looked.c.id).where(looked.c.target == 1, looked.c.before >= looked.c.t - span),
+        ))
+    return statements
 
 
 # --- wiring ------------------------------------------------------------------------------

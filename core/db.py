@@ -41,20 +41,30 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
 
-def one_of(dialect: str, column, values: Iterable):
+def one_of(dialect: str, column, values: Iterable | None = None, *, key: str | None = None):
     """``column IN values`` with all the values in one bound parameter (PostgreSQL: an
     array, ``= ANY(…)``; SQLite: a JSON list read by ``json_each``).
 
     ``column.in_(values)`` makes one parameter per value, and SQLAlchemy expands the list
     into the statement each time it runs it: for the fold's batches of a thousand ratings
     that cost more than the statements themselves, and no two batches shared a compiled
-    statement. Here the statement is the same whatever the values, so it compiles once."""
+    statement. Here the statement is the same whatever the values, so it compiles once.
+
+    With ``key`` instead of ``values`` the parameter is named and left empty: a statement
+    built once and kept (building the fold's was most of a small batch's work) is then run
+    with ``{key: listed(dialect, values)}``."""
+    value = None if key is not None else listed(dialect, values)
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(values),
-                                        type_=postgresql.ARRAY(column.type)))
-    listed = values.listed if isinstance(values, Values) else Values(values).listed
-    each = func.json_each(bindparam(None, listed, type_=String)).table_valued("value")
+        return column == any_(bindparam(key, value, type_=postgresql.ARRAY(column.type)))
+    each = func.json_each(bindparam(key, value, type_=String)).table_valued("value")
     return column.in_(select(each.c.value).scalar_subquery())
+
+
+def listed(dialect: str, values: Iterable):
+    """The values of ``one_of``'s parameter as the dialect takes them."""
+    if dialect == "postgresql":
+        return list(values)
+    return values.listed if isinstance(values, Values) else Values(values).listed
 
 
 class Values(list):

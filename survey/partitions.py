@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, text
+from sqlalchemy import and_, bindparam, text
 from sqlalchemy.orm import Session
 
-from core.db import one_of
+from core.db import listed, one_of
 from core.models import utcnow
 from survey.models import Rating
 
@@ -45,17 +45,38 @@ _DELETE_DEPENDENTS = [text(statement) for statement in (
 )]
 
 
-def ratings_among(dialect: str, ids, rating=Rating):
+def ratings_among(dialect: str, ids=None, rating=Rating, *, key: str | None = None):
     """``rating.id`` among ``ids`` (``rating``: the table or an alias of it). When ``ids``
     is ``Values`` spanning these ratings' moments (a fold batch), PostgreSQL is told the
     moments too: it then reads the one or two partitions that hold them instead of every
-    month's index."""
+    month's index. With ``key`` (``core.db.one_of``) the parameters are named, for a
+    statement kept and run with ``among_params(dialect, ids, key)``."""
     columns = getattr(rating, "c", rating)
+    if key is not None:
+        among = one_of(dialect, columns.id, key=key)
+        if dialect != "postgresql":
+            return among
+        moment = Rating.submitted_at.type
+        return and_(among, columns.submitted_at.between(
+            bindparam(f"{key}_first", type_=moment), bindparam(f"{key}_last", type_=moment)))
     among = one_of(dialect, columns.id, ids)
     span = getattr(ids, "span", None)
     if dialect != "postgresql" or span is None:
         return among
     return and_(among, columns.submitted_at.between(*span))
+
+
+_ALL_TIME = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def among_params(dialect: str, ids, key: str) -> dict:
+    """The parameters of ``ratings_among(…, key=key)`` for these ids (every partition when
+    their moments are not known)."""
+    params = {key: listed(dialect, ids)}
+    if dialect == "postgresql":
+        first, last = getattr(ids, "span", None) or _ALL_TIME
+        params.update({f"{key}_first": first, f"{key}_last": last})
+    return params
 
 
 @dataclass(frozen=True)
