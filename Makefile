@@ -65,6 +65,11 @@ pdftools:
 	  else echo "Report tests need pdftoppm: sudo apt-get install poppler-utils"; fi; \
 	fi
 
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: every pytest process (xdist's
+# workers, the collection check's) would otherwise rewrite the asserts of hypothesis and
+# schemathesis again (some 10 s of CPU each), and every gunicorn compile the app anew.
+test test-fast test-postgres: export PYTHONDONTWRITEBYTECODE :=
+
 test: translations browser pdftools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
