@@ -195,7 +195,11 @@ class Server:
         self.wait_until_healthy()
         return self
 
-    def wait_until_healthy(self, timeout: float = 30) -> None:
+    def wait_until_healthy(self, timeout: float = 90) -> None:
+        # Returns as soon as /healthz answers, and at once if gunicorn exits: the timeout is
+        # only reached by a server that is up but slow to boot. Four workers importing the
+        # app on two busy cores (make test's two xdist workers, and other work) took longer
+        # than 30 s in one run.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
