@@ -192,7 +192,11 @@ class Server:
             self.command(), cwd=ROOT, env=self.environment(), stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.wait_until_healthy()
+        try:
+            self.wait_until_healthy()
+        except BaseException:
+            self.stop()  # a server that never came up is not left running (nor its log open)
+            raise
         return self
 
     def wait_until_healthy(self, timeout: float = 90) -> None:
