@@ -9,6 +9,10 @@ WORKERS ?= 2
 export BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
+# The whole suite on two workers (pytest-xdist), a file at a time per worker so each module's
+# gunicorn and fixtures start once; tests/conftest.py hands out the longest files first.
+# `make test XDIST=` runs it in one process.
+XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
 BENCH_ARGS ?=
 
 .PHONY: run test test-fast test-postgres install translations migrate demo browser pdftools lint bench wrk clean help
@@ -65,8 +69,13 @@ pdftools:
 	  else echo "Report tests need pdftoppm: sudo apt-get install poppler-utils"; fi; \
 	fi
 
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: every pytest process (xdist's
+# workers, the collection check's) would otherwise rewrite the asserts of hypothesis and
+# schemathesis again (some 10 s of CPU each), and every gunicorn compile the app anew.
+test test-fast test-postgres: export PYTHONDONTWRITEBYTECODE :=
+
 test: translations browser pdftools
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The loop while working: no gunicorn, Chromium, mail or webhook server (e2e), no property or
 # scale tests (slow). pdftools: the report tests render a page with pdftoppm.
@@ -74,7 +83,7 @@ test-fast: translations pdftools
 	$(BIN)/pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 test-postgres: translations browser pdftools
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

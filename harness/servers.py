@@ -192,10 +192,18 @@ class Server:
             self.command(), cwd=ROOT, env=self.environment(), stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.wait_until_healthy()
+        try:
+            self.wait_until_healthy()
+        except BaseException:
+            self.stop()  # a server that never came up is not left running (nor its log open)
+            raise
         return self
 
-    def wait_until_healthy(self, timeout: float = 30) -> None:
+    def wait_until_healthy(self, timeout: float = 90) -> None:
+        # Returns as soon as /healthz answers, and at once if gunicorn exits: the timeout is
+        # only reached by a server that is up but slow to boot. Four workers importing the
+        # app on two busy cores (make test's two xdist workers, and other work) took longer
+        # than 30 s in one run.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

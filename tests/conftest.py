@@ -20,12 +20,48 @@ from tests.support.factories import Factory
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
 
 
+# The files that take a minute or more, longest first. With ``-n 2`` (make test) xdist hands
+# out whole files (``--dist loadfile --no-loadscope-reorder``) in the order its workers
+# collected them: started last, the drills alone would keep one worker busy for minutes
+# after the other had run out of work.
+LONGEST_FIRST = (
+    "bench/tests/test_drills.py",
+    "tests/e2e/test_kiosk_tablet.py",
+    "tests/core/test_ballot_stuffing.py",
+    "tests/e2e/test_kiosk_flow.py",
+    "tests/e2e/test_dashboard_browser.py",
+    "tests/test_test_loop.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark ``e2e`` every test that starts gunicorn, Chromium or a mail or webhook server
-    (tests/support/e2e.py says which), so ``-m "not e2e"`` leaves them all out."""
+    (tests/support/e2e.py says which), so ``-m "not e2e"`` leaves them all out. In an xdist
+    worker, order the files longest first: those above, then files with e2e tests, then
+    files with slow ones, then the rest (a file's tests stay together, in their order)."""
     for item in items:
         if is_end_to_end(item):
             item.add_marker(pytest.mark.e2e)
+    if hasattr(config, "workerinput"):
+        rank: dict[str, int] = {}
+        for item in items:
+            path = _file_of(item)
+            rank[path] = min(rank.get(path, 9), _rank(path, item))
+        items.sort(key=lambda item: rank[_file_of(item)])
+
+
+def _file_of(item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def _rank(path: str, item) -> int:
+    if path in LONGEST_FIRST:
+        return LONGEST_FIRST.index(path)
+    if item.get_closest_marker("e2e"):
+        return len(LONGEST_FIRST)
+    if item.get_closest_marker("slow"):
+        return len(LONGEST_FIRST) + 1
+    return len(LONGEST_FIRST) + 2
 
 
 @pytest.fixture(scope="session")

@@ -213,7 +213,8 @@ def test_a_supervisor_sees_flags_but_may_not_clear_them(signed_in, factory, unit
     assert rating.flags_cleared_at is None
 
 
-@pytest.mark.parametrize("rating_id", ["not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("rating_id", ["not-a-uuid", str(uuid.uuid4())],
+                         ids=["not-a-uuid", "an-unknown-uuid"])  # one name in every xdist worker
 def test_clearing_an_unknown_rating_is_a_404(signed_in, head, rating_id):
     response = signed_in(head).post("/integritas/bersihkan", data={"rating_id": rating_id})
     assert response.status_code == 404
