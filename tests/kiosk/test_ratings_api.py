@@ -12,7 +12,7 @@ from core.models import utcnow
 from survey.models import Rating
 from survey.services import active_questionnaire, issue_code, token_for
 from tests.conftest import TEST_SECRET
-from tests.support.factories import fold
+from tests.support.factories import fold, zone_in_daytime
 
 
 def body(**overrides):
@@ -26,9 +26,11 @@ def count(db_session) -> int:
 def test_a_kiosk_rating_is_recorded_for_the_tablets_counter_and_its_officer(
     client, tablet, factory, db_session,
 ):
-    # Open all day, and begun a moment ago: whatever the hour the suite runs at, the shift is
-    # not closed for the end of service hours before the rating arrives.
+    # Open all day, in a zone where it is daytime now, and begun a moment ago: whatever the
+    # hour the suite runs at, the shift is not closed for the end of service hours before
+    # the rating arrives.
     tablet.counter.unit.service_hours = {str(day): [["00:00", "23:59"]] for day in range(1, 8)}
+    tablet.counter.unit.timezone = zone_in_daytime()
     shift = factory.shift(counter=tablet.counter, started_at=utcnow() - timedelta(minutes=1))
     rating = body(counter=tablet.counter.code)
 

@@ -137,6 +137,17 @@ def fold(session: Session, now: datetime | None = None):
     return fold_pending(session, thresholds=app_thresholds(), now=now)
 
 
+def zone_in_daytime(now: datetime | None = None) -> str:
+    """A time zone where it is now between 06:00 and 18:00: a unit "open all day" still
+    closes its day's shifts at 23:59 local, so a test that begins a shift a minute ago and
+    expects it open fails in the minute before local midnight (17:00 UTC for Jakarta)."""
+    now = now or utcnow()
+    for zone in ("Asia/Jakarta", "Europe/London", "America/Chicago"):
+        if 6 <= now.astimezone(ZoneInfo(zone)).hour < 18:
+            return zone
+    raise AssertionError("unreachable: the three zones cover every hour")
+
+
 def at(year, month, day, hour=9, minute=0, zone="Asia/Jakarta") -> datetime:
     """A moment given in an office's local time, as aware UTC."""
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(UTC)
