@@ -27,8 +27,8 @@ def analytics_error(error: AnalyticsError):
 
 
 def unit_today(unit: Unit | None = None) -> date:
-    """Today in the unit's zone; without a unit, the server's own calendar day."""
-    return local_today(unit.timezone) if unit is not None else date.today()
+    """Today in the unit's zone; without a unit, in the deployment's (``TIMEZONE``)."""
+    return local_today(unit.timezone if unit is not None else current_app.config["TIMEZONE"])
 
 
 def period_from_request(unit: Unit | None = None) -> periods.Period:

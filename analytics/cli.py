@@ -20,6 +20,7 @@ from analytics.periods import AnalyticsError
 from analytics.settings import current as current_settings
 from core import db
 from core.cli import fail
+from core.localtime import local_today
 from core.services import OrganisationError, unit_by_code
 from survey import integrity
 from survey.models import Rating
@@ -35,7 +36,8 @@ def _unit_and_period(code: str, start: str | None, end: str | None):
     fold.ensure_folded(session, thresholds=integrity.Thresholds.from_config(current_app.config))
     try:
         unit = unit_by_code(session, code)
-        return session, unit, periods.parse_period(start, end, today=date.today())
+        return session, unit, periods.parse_period(start, end,
+                                                   today=local_today(unit.timezone))
     except (OrganisationError, AnalyticsError) as exc:
         fail(str(exc))
         raise  # unreachable: fail() raises
@@ -264,7 +266,7 @@ def evidence_command(identifier: str, start: str | None, end: str | None,
     try:
         officer = officer_by_identifier(session, identifier)
         unit_id = unit_by_code(session, unit_code).id if unit_code else None
-        period = periods.parse_period(start, end, today=date.today())
+        period = periods.parse_period(start, end, today=local_today(officer.unit.timezone))
         sheet = evidence.build_sheet(session, officer, period, settings=current_settings(),
                                      unit_id=unit_id)
     except (OrganisationError, AnalyticsError) as exc:

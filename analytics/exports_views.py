@@ -5,9 +5,8 @@ unit (else every unit the user may see); ``from``/``to`` the period (default: 90
 from __future__ import annotations
 
 import io
-from datetime import date
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
 
 from analytics import exports, officers_read, periods
@@ -15,6 +14,7 @@ from analytics import settings as analytics_settings
 from analytics.periods import AnalyticsError, NotFound, Period
 from core import auth, db
 from core.errors import error_response
+from core.localtime import local_today, user_zone
 from core.models import Unit
 
 blueprint = Blueprint("analytics_exports", __name__, url_prefix="/analytics/export")
@@ -40,8 +40,11 @@ def _scope() -> tuple[list[int] | None, Unit | None, Period]:
         unit = session.scalars(select(Unit).where(Unit.code == code)).first()
         if unit is None or (visible is not None and unit.id not in visible):
             raise NotFound(f"Unit '{code}' tidak ditemukan.")
+    # "Today" is the unit's (or the user's) local day, as on the dashboards: the server's
+    # UTC date is yesterday in Jakarta from 00:00 to 07:00, and left that morning's ratings out.
+    zone = unit.timezone if unit else user_zone(session, user, current_app.config["TIMEZONE"])
     period = periods.parse_period(request.args.get("from"), request.args.get("to"),
-                                   today=date.today())
+                                   today=local_today(zone))
     unit_ids = [unit.id] if unit else (None if visible is None else sorted(visible))
     return unit_ids, unit, period
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 
 from analytics import comment_read, officers_read, periods
 from analytics.settings import DEFAULTS
+from core.localtime import local_today
 from core.models import AuditEntry, utcnow
 from survey import moderation
 from survey.models import CommentReview, CommentTag
@@ -129,7 +130,8 @@ def test_hiding_removes_a_comment_from_the_officers_evidence_and_praise_but_keep
                      kind="praise")
     moderation.tag_untagged_comments(db_session)
     moderation.hide(db_session, hidden, head, "Komentar tidak pantas")
-    period = periods.Period(date.today() - timedelta(days=30), date.today())
+    today = local_today(unit.timezone)  # the ratings' service day: Jakarta's, not UTC's
+    period = periods.Period(today - timedelta(days=30), today)
     component = officers_read.officer_component(db_session, officer, period, DEFAULTS)
     assert [c.id for c in component.praise] == [shown.id]
     # Kept for the record: still on the heads' comments list, marked hidden.
